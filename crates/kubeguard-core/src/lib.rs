@@ -1,0 +1,19 @@
+//! Core types of kubeguard: parsed YAML nodes that remember where they came
+//! from, Kubernetes objects, field paths, findings, severities and rule
+//! metadata, plus access to the pod spec of every workload kind.
+//!
+//! This crate does no I/O; the loader builds [`Object`]s and the rule crates
+//! turn them into [`Finding`]s.
+
+mod finding;
+mod located;
+mod node;
+mod object;
+mod rule;
+pub mod workload;
+
+pub use finding::{Finding, ObjectRef, Severity};
+pub use located::Located;
+pub use node::{Map, Node, Pos, Scalar, ScalarKind, Span, Value};
+pub use object::{Object, RenderedOrigin, Source};
+pub use rule::RuleMeta;

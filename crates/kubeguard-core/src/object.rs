@@ -1,0 +1,209 @@
+//! Kubernetes objects as the loader produces them.
+
+use crate::finding::ObjectRef;
+use crate::located::Located;
+use crate::node::{Node, Pos};
+use std::sync::Arc;
+
+/// Where a document came from: the file name to report and its text.
+#[derive(Debug)]
+pub struct Source {
+    /// The file name as reported (`-` for stdin, a path otherwise).
+    pub name: String,
+    /// The full text, kept for code snippets in reports.
+    pub text: String,
+    /// For rendered input (Helm), maps lines of `text` back to template files.
+    pub origin: Option<RenderedOrigin>,
+}
+
+/// Rendered text (Helm output) remembers the template it came from.
+#[derive(Debug, Default)]
+pub struct RenderedOrigin {
+    /// For each rendered line (index = line - 1): the template line with the
+    /// same text, when exactly one template line has it.
+    pub line_map: Vec<Option<u32>>,
+    /// The template file's text.
+    pub template_text: String,
+}
+
+impl Source {
+    /// Creates a source for plain (not rendered) text.
+    #[must_use]
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+            origin: None,
+        }
+    }
+
+    /// The position to report for `pos`: itself for plain text; for rendered
+    /// text, the matching template line, else the nearest matched line above.
+    #[must_use]
+    pub fn resolve(&self, pos: Pos) -> Pos {
+        let Some(origin) = &self.origin else {
+            return pos;
+        };
+        let idx = (pos.line as usize).saturating_sub(1);
+        if let Some(Some(line)) = origin.line_map.get(idx) {
+            let indent = |t: Option<&str>| t.map_or(0, |t| t.len() - t.trim_start().len());
+            let rendered = indent(self.text.lines().nth(idx));
+            let template = indent(origin.template_text.lines().nth(*line as usize - 1));
+            let col = (pos.col as usize + template).saturating_sub(rendered).max(1);
+            return Pos {
+                line: *line,
+                col: u32::try_from(col).unwrap_or(1),
+            };
+        }
+        let above = origin.line_map[..idx.min(origin.line_map.len())]
+            .iter()
+            .rev()
+            .find_map(|l| *l);
+        Pos {
+            line: above.unwrap_or(1),
+            col: 1,
+        }
+    }
+
+    /// The text of reported line `line` (1-based), for code snippets: a
+    /// template line for rendered text.
+    #[must_use]
+    pub fn line_text(&self, line: u32) -> Option<&str> {
+        let idx = usize::try_from(line).ok()?.checked_sub(1)?;
+        let text = self.origin.as_ref().map_or(&self.text, |o| &o.template_text);
+        text.lines().nth(idx)
+    }
+}
+
+/// Kinds that are not namespaced; everything else lands in a namespace.
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "PriorityClass",
+    "RuntimeClass",
+    "IngressClass",
+    "PodSecurityPolicy",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "APIService",
+    "CertificateSigningRequest",
+    "CSIDriver",
+    "CSINode",
+    "VolumeAttachment",
+    "ClusterIssuer",
+    "AdminNetworkPolicy",
+    "BaselineAdminNetworkPolicy",
+    "CiliumClusterwideNetworkPolicy",
+    "GlobalNetworkPolicy",
+];
+
+/// One Kubernetes object (one YAML document, or one item of a `List`).
+#[derive(Debug)]
+pub struct Object {
+    /// The file it was read from.
+    pub source: Arc<Source>,
+    /// The object's root mapping.
+    pub root: Node,
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.name` (or `metadata.generateName`).
+    pub name: Option<String>,
+    /// `metadata.namespace` as written.
+    pub namespace: Option<String>,
+}
+
+impl Object {
+    /// Builds an object from a root mapping; `None` if it has no string
+    /// `apiVersion` and `kind` (not a Kubernetes object).
+    #[must_use]
+    pub fn from_root(source: Arc<Source>, root: Node) -> Option<Self> {
+        let api_version = root.get("apiVersion")?.as_str()?.to_owned();
+        let kind = root.get("kind")?.as_str()?.to_owned();
+        if api_version.is_empty() || kind.is_empty() {
+            return None;
+        }
+        let meta = root.get("metadata");
+        let text = |k| {
+            meta.and_then(|m| m.get(k))
+                .and_then(Node::scalar_text)
+                .map(str::to_owned)
+        };
+        let name = text("name").or_else(|| text("generateName"));
+        let namespace = text("namespace");
+        Some(Object {
+            source,
+            root,
+            api_version,
+            kind,
+            name,
+            namespace,
+        })
+    }
+
+    /// The root as a [`Located`] with an empty path.
+    #[must_use]
+    pub fn located(&self) -> Located<'_> {
+        Located::root(&self.root)
+    }
+
+    /// The API group (`apps` for `apps/v1`, empty for the core group).
+    #[must_use]
+    pub fn group(&self) -> &str {
+        self.api_version
+            .rsplit_once('/')
+            .map_or("", |(group, _)| group)
+    }
+
+    /// Whether the kind is cluster-scoped (has no namespace).
+    #[must_use]
+    pub fn is_cluster_scoped(&self) -> bool {
+        CLUSTER_SCOPED.contains(&self.kind.as_str())
+    }
+
+    /// The namespace the object lands in: `None` for cluster-scoped kinds,
+    /// `default` when a namespaced object names none.
+    #[must_use]
+    pub fn effective_namespace(&self) -> Option<&str> {
+        if self.is_cluster_scoped() {
+            None
+        } else {
+            Some(self.namespace.as_deref().unwrap_or("default"))
+        }
+    }
+
+    /// A label value from `metadata.labels`.
+    #[must_use]
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.root
+            .get_path(&["metadata", "labels", key])
+            .and_then(Node::scalar_text)
+    }
+
+    /// An annotation value from `metadata.annotations`.
+    #[must_use]
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.root
+            .get_path(&["metadata", "annotations", key])
+            .and_then(Node::scalar_text)
+    }
+
+    /// The identity reported with findings.
+    #[must_use]
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            namespace: self.effective_namespace().map(str::to_owned),
+            name: self.name.clone(),
+        }
+    }
+}

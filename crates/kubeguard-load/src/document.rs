@@ -1,0 +1,111 @@
+//! Text of one file to objects: documents, `List` kinds, non-objects.
+
+use crate::error::LoadError;
+use crate::parse::parse_documents;
+use kubeguard_core::{Node, Object, Pos, Source, Value};
+use std::sync::Arc;
+
+/// A YAML document that is not a Kubernetes object (no `apiVersion`/`kind`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The file.
+    pub file: String,
+    /// Where the document starts.
+    pub pos: Pos,
+}
+
+/// Everything read from one source.
+#[derive(Debug, Default)]
+pub struct LoadedFile {
+    /// The Kubernetes objects, `List` items expanded.
+    pub objects: Vec<Object>,
+    /// Documents that are not Kubernetes objects.
+    pub skipped: Vec<Skipped>,
+    /// Errors, each located.
+    pub errors: Vec<LoadError>,
+}
+
+/// Parses `source.text` and collects its objects.
+#[must_use]
+pub fn load_source(source: Source) -> LoadedFile {
+    let source = Arc::new(source);
+    let (docs, error) = parse_documents(&source.text);
+    let mut out = LoadedFile::default();
+    for root in docs.into_iter().flatten() {
+        add_document(&source, root, &mut out);
+    }
+    if let Some(e) = error {
+        out.errors.push(LoadError {
+            file: source.name.clone(),
+            pos: e.pos,
+            message: e.message,
+        });
+    }
+    out
+}
+
+/// Whether `kind` is a list kind (`List`, `PodList`, `DeploymentList`, ...).
+fn is_list_kind(root: &Node) -> bool {
+    root.get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && root.get("items").is_some_and(|i| i.as_seq().is_some() || i.is_null())
+}
+
+fn add_document(source: &Arc<Source>, root: Node, out: &mut LoadedFile) {
+    if root.is_null() {
+        return;
+    }
+    if is_list_kind(&root) {
+        let Value::Map(mut map) = root.value else {
+            return;
+        };
+        let idx = map.entries.iter().position(|(k, _, _)| &**k == "items");
+        if let Some(idx) = idx {
+            let (_, _, items) = map.entries.swap_remove(idx);
+            if let Value::Seq(items) = items.value {
+                for item in items {
+                    add_document(source, item, out);
+                }
+            }
+        }
+        return;
+    }
+    let start = root.span.start;
+    match root.as_map() {
+        Some(_) => match Object::from_root(Arc::clone(source), root) {
+            Some(obj) => out.objects.push(obj),
+            None => out.skipped.push(Skipped {
+                file: source.name.clone(),
+                pos: start,
+            }),
+        },
+        None => out.skipped.push(Skipped {
+            file: source.name.clone(),
+            pos: start,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_expanded() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n- apiVersion: v1\n  kind: Service\n  metadata: {name: b}\n";
+        let out = load_source(Source::new("x.yaml", text));
+        assert_eq!(out.objects.len(), 2);
+        assert_eq!(out.objects[1].kind, "Service");
+        let deployments = "apiVersion: apps/v1\nkind: DeploymentList\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: a}\n";
+        assert_eq!(load_source(Source::new("x.yaml", deployments)).objects.len(), 1);
+    }
+
+    #[test]
+    fn non_objects_are_skipped_and_counted() {
+        let out = load_source(Source::new("x.yaml", "foo: bar\n---\n- 1\n---\n# only a comment\n"));
+        assert_eq!(out.objects.len(), 0);
+        assert_eq!(out.skipped.len(), 2);
+        assert!(out.errors.is_empty());
+    }
+}

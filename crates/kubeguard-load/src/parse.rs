@@ -1,0 +1,405 @@
+//! YAML (and JSON) text to position-carrying [`Node`] trees, one per
+//! document, with anchors, aliases and merge keys resolved, duplicate keys
+//! rejected, and hard limits on nesting depth and alias expansion.
+
+use crate::scalar::resolve_plain;
+use kubeguard_core::{Map, Node, Pos, Scalar, ScalarKind, Span, Value};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
+use std::collections::HashMap;
+
+/// Deepest nesting accepted; real manifests stay far below it.
+pub const MAX_DEPTH: usize = 256;
+
+/// Nodes that aliases may add beyond the nodes written in the text.
+const ALIAS_BASE_BUDGET: usize = 100_000;
+
+/// A syntax or structure error with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Where it is.
+    pub pos: Pos,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// One parsed document: its root node, or `None` for an empty document.
+pub type Document = Option<Node>;
+
+/// Parses every document of `text`. Documents before the first error are
+/// returned together with the error; parsing stops at the error, since a
+/// YAML stream cannot be resynchronised reliably after one.
+pub fn parse_documents(text: &str) -> (Vec<Document>, Option<SyntaxError>) {
+    let mut builder = Builder::default();
+    let mut parser = Parser::new_from_str(text).keep_tags(true);
+    let mut docs = Vec::new();
+    while let Some(event) = parser.next_event() {
+        let (event, span) = match event {
+            Ok(ev) => ev,
+            Err(e) => {
+                return (
+                    docs,
+                    Some(SyntaxError {
+                        pos: pos(*e.marker()),
+                        message: e.info().to_owned(),
+                    }),
+                );
+            }
+        };
+        match builder.event(event, pos(span.start), pos(span.end)) {
+            Ok(Some(doc)) => docs.push(doc),
+            Ok(None) => {}
+            Err(err) => return (docs, Some(err)),
+        }
+    }
+    (docs, None)
+}
+
+fn pos(m: Marker) -> Pos {
+    Pos {
+        line: u32::try_from(m.line()).unwrap_or(u32::MAX),
+        col: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+    }
+}
+
+/// A collection being built.
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        start: Pos,
+        anchor: usize,
+        size: usize,
+    },
+    Map {
+        map: Map,
+        key: Option<(Box<str>, Span, bool)>,
+        merges: Vec<Node>,
+        start: Pos,
+        anchor: usize,
+        size: usize,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    root: Option<Node>,
+    written_nodes: usize,
+    alias_nodes: usize,
+}
+
+impl Builder {
+    /// Feeds one event; returns a document when one is complete.
+    fn event(
+        &mut self,
+        event: Event<'_>,
+        start: Pos,
+        end: Pos,
+    ) -> Result<Option<Document>, SyntaxError> {
+        let err = |message: String| SyntaxError {
+            pos: start,
+            message,
+        };
+        match event {
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.root = None;
+            }
+            Event::DocumentEnd => return Ok(Some(self.root.take())),
+            Event::Scalar(text, style, anchor, tag) => {
+                let kind = scalar_kind(&text, style, tag.as_deref());
+                let node = Node {
+                    value: Value::Scalar(Scalar {
+                        text: text.into(),
+                        kind,
+                    }),
+                    span: Span { start, end },
+                };
+                let merge_key = style == ScalarStyle::Plain && node.scalar_text() == Some("<<");
+                self.complete(node, 1, anchor, merge_key)?;
+            }
+            Event::Alias(id) => {
+                let (node, size) = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| err("alias refers to an unknown anchor".into()))?;
+                self.alias_nodes += size;
+                if self.alias_nodes > ALIAS_BASE_BUDGET + 10 * self.written_nodes {
+                    return Err(err(
+                        "aliases expand to too many nodes (a \"billion laughs\" document?); refusing to expand"
+                            .into(),
+                    ));
+                }
+                self.complete(node, size, 0, false)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(
+                    Frame::Seq {
+                        items: Vec::new(),
+                        start,
+                        anchor,
+                        size: 1,
+                    },
+                    start,
+                )?;
+            }
+            Event::MappingStart(anchor, _) => {
+                self.open(
+                    Frame::Map {
+                        map: Map::default(),
+                        key: None,
+                        merges: Vec::new(),
+                        start,
+                        anchor,
+                        size: 1,
+                    },
+                    start,
+                )?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = self.stack.pop().ok_or_else(|| err("unbalanced collection".into()))?;
+                let (node, size, anchor) = match frame {
+                    Frame::Seq {
+                        items,
+                        start,
+                        anchor,
+                        size,
+                    } => (
+                        Node {
+                            value: Value::Seq(items),
+                            span: Span { start, end },
+                        },
+                        size,
+                        anchor,
+                    ),
+                    Frame::Map {
+                        mut map,
+                        merges,
+                        start,
+                        anchor,
+                        size,
+                        ..
+                    } => {
+                        apply_merges(&mut map, merges);
+                        (
+                            Node {
+                                value: Value::Map(map),
+                                span: Span { start, end },
+                            },
+                            size,
+                            anchor,
+                        )
+                    }
+                };
+                self.complete(node, size, anchor, false)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(None)
+    }
+
+    fn open(&mut self, frame: Frame, at: Pos) -> Result<(), SyntaxError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(SyntaxError {
+                pos: at,
+                message: format!("nesting deeper than {MAX_DEPTH} levels; refusing to parse"),
+            });
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Places a finished node into its parent (or makes it the root).
+    fn complete(
+        &mut self,
+        node: Node,
+        size: usize,
+        anchor: usize,
+        merge_key: bool,
+    ) -> Result<(), SyntaxError> {
+        self.written_nodes += 1;
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let Some(parent) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return Ok(());
+        };
+        match parent {
+            Frame::Seq {
+                items, size: total, ..
+            } => {
+                *total += size;
+                items.push(node);
+            }
+            Frame::Map {
+                map,
+                key,
+                merges,
+                size: total,
+                ..
+            } => {
+                *total += size;
+                match key.take() {
+                    None => *key = Some((map_key(&node)?, node.span, merge_key)),
+                    Some((_, _, true)) => merges.push(node),
+                    Some((k, key_span, false)) => {
+                        if let Some((_, first, _)) = map.entry(&k) {
+                            return Err(SyntaxError {
+                                pos: key_span.start,
+                                message: format!(
+                                    "duplicate key {k:?} (first set at line {}, column {}); kubectl rejects duplicate keys",
+                                    first.start.line, first.start.col
+                                ),
+                            });
+                        }
+                        map.entries.push((k, key_span, node));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A mapping key must be a scalar; Kubernetes reads every key as a string.
+fn map_key(node: &Node) -> Result<Box<str>, SyntaxError> {
+    match &node.value {
+        Value::Scalar(s) => Ok(s.text.clone()),
+        _ => Err(SyntaxError {
+            pos: node.span.start,
+            message: "a mapping key must be a string, not a collection".into(),
+        }),
+    }
+}
+
+/// Resolves the type of a scalar from its style and tag.
+fn scalar_kind(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> ScalarKind {
+    if let Some(tag) = tag {
+        if tag.is_yaml_core_schema() || tag.handle == "!!" {
+            return match tag.suffix.as_str() {
+                "str" | "binary" | "timestamp" => ScalarKind::Str,
+                "null" => ScalarKind::Null,
+                _ => resolve_plain(text),
+            };
+        }
+        if tag.handle == "!" && tag.suffix.is_empty() {
+            return ScalarKind::Str;
+        }
+    }
+    if style == ScalarStyle::Plain {
+        resolve_plain(text)
+    } else {
+        ScalarKind::Str
+    }
+}
+
+/// Applies `<<` merge keys: keys written in the mapping win; among merged
+/// mappings, earlier ones win.
+fn apply_merges(map: &mut Map, merges: Vec<Node>) {
+    for merged in merges {
+        let sources: Vec<Node> = match merged.value {
+            Value::Map(_) => vec![merged],
+            Value::Seq(items) => items,
+            Value::Scalar(_) => Vec::new(),
+        };
+        for source in sources {
+            if let Value::Map(m) = source.value {
+                for (k, span, v) in m.entries {
+                    if map.entry(&k).is_none() {
+                        map.entries.push((k, span, v));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let (docs, err) = parse_documents(text);
+        assert_eq!(err, None);
+        docs.into_iter().next().flatten().expect("a document")
+    }
+
+    #[test]
+    fn positions_point_at_keys_and_values() {
+        let n = one("a:\n  b: yes\n  c: \"yes\"\n");
+        let b = n.get_path(&["a", "b"]).unwrap();
+        assert_eq!(b.as_bool(), Some(true));
+        assert_eq!(b.span.start, Pos { line: 2, col: 6 });
+        let (_, key_span, _) = n.get("a").unwrap().as_map().unwrap().entry("c").unwrap();
+        assert_eq!(key_span.start, Pos { line: 3, col: 3 });
+        assert_eq!(n.get_path(&["a", "c"]).unwrap().as_str(), Some("yes"));
+    }
+
+    #[test]
+    fn merge_keys_and_anchors() {
+        let n = one("base: &b {x: 1, y: 2}\nobj:\n  <<: *b\n  y: 3\n");
+        let obj = n.get("obj").unwrap();
+        assert_eq!(obj.get("x").unwrap().as_i64(), Some(1));
+        assert_eq!(obj.get("y").unwrap().as_i64(), Some(3));
+        assert!(obj.get("<<").is_none());
+    }
+
+    #[test]
+    fn merge_list_earlier_wins() {
+        let n = one("a: &a {k: 1}\nb: &b {k: 2, j: 5}\nc:\n  <<: [*a, *b]\n");
+        let c = n.get("c").unwrap();
+        assert_eq!(c.get("k").unwrap().as_i64(), Some(1));
+        assert_eq!(c.get("j").unwrap().as_i64(), Some(5));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let (_, err) = parse_documents("a: 1\nb: 2\na: 3\n");
+        let err = err.unwrap();
+        assert_eq!(err.pos, Pos { line: 3, col: 1 });
+        assert!(err.message.contains("duplicate key \"a\""), "{}", err.message);
+    }
+
+    #[test]
+    fn documents_before_an_error_are_kept() {
+        let (docs, err) = parse_documents("a: 1\n---\nb: [\n");
+        assert_eq!(docs.len(), 1);
+        assert!(err.is_some());
+    }
+
+    #[test]
+    fn json_parses() {
+        let n = one(r#"{"kind": "Pod", "spec": {"hostPID": true, "n": 1.5}}"#);
+        assert_eq!(n.get_path(&["spec", "hostPID"]).unwrap().as_bool(), Some(true));
+    }
+
+    #[test]
+    fn billion_laughs_is_refused() {
+        let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let names: Vec<char> = "abcdefghij".chars().collect();
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(",");
+            text.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        let (_, err) = parse_documents(&text);
+        assert!(err.unwrap().message.contains("billion laughs"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(100_000);
+        let (_, err) = parse_documents(&text);
+        assert!(err.is_some());
+        let text: String = (0..100_000).map(|i| format!("{}a:\n", " ".repeat(i % 50))).collect();
+        let _ = parse_documents(&text);
+    }
+
+    #[test]
+    fn tags_force_strings() {
+        let n = one("a: !!str yes\nb: !!int 5\n");
+        assert_eq!(n.get("a").unwrap().as_str(), Some("yes"));
+        assert_eq!(n.get("b").unwrap().as_i64(), Some(5));
+    }
+}

@@ -1,0 +1,79 @@
+//! What a check reports through: it names a place and a message; the
+//! context adds the rule's metadata, the object and the resolved position.
+
+use crate::index::Anchor;
+use crate::rule::Rule;
+use crate::settings::Settings;
+use kubeguard_core::{Finding, Located, Object, ObjectRef, Severity};
+use std::sync::Arc;
+
+/// One object's identity, computed once and shared by every rule.
+#[derive(Debug)]
+pub(crate) struct ObjectInfo<'a> {
+    pub obj: &'a Object,
+    pub file: Arc<str>,
+    pub object_ref: ObjectRef,
+}
+
+/// The context of an object check.
+pub struct Ctx<'a> {
+    pub(crate) info: &'a ObjectInfo<'a>,
+    pub(crate) rule: &'static Rule,
+    pub(crate) severity: Severity,
+    pub(crate) settings: &'a Settings,
+    pub(crate) out: &'a mut Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    /// The configured settings.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        self.settings
+    }
+
+    /// Reports a finding at `at` (the offending key, or the nearest existing
+    /// parent of a missing one).
+    pub fn report(&mut self, at: &Located<'_>, message: impl Into<String>) {
+        let source = &self.info.obj.source;
+        let pos = source.resolve(at.at);
+        self.out.push(Finding {
+            rule: self.rule.meta.name,
+            code: self.rule.meta.code,
+            severity: self.severity,
+            message: message.into(),
+            file: Arc::clone(&self.info.file),
+            pos,
+            path: at.path(),
+            object: self.info.object_ref.clone(),
+            remediation: self.rule.meta.remediation,
+            references: self.rule.meta.references,
+            snippet: source.line_text(pos.line).map(Into::into),
+        });
+    }
+}
+
+/// The context of a cluster (cross-object) check.
+pub struct ClusterCtx<'a> {
+    pub(crate) rule: &'static Rule,
+    pub(crate) severity: Severity,
+    pub(crate) out: &'a mut Vec<Finding>,
+}
+
+impl ClusterCtx<'_> {
+    /// Reports a finding at a place recorded in the index.
+    pub fn report(&mut self, at: &Anchor, message: impl Into<String>) {
+        self.out.push(Finding {
+            rule: self.rule.meta.name,
+            code: self.rule.meta.code,
+            severity: self.severity,
+            message: message.into(),
+            file: Arc::clone(&at.file),
+            pos: at.pos,
+            path: at.path.clone(),
+            object: at.object.clone(),
+            remediation: self.rule.meta.remediation,
+            references: self.rule.meta.references,
+            snippet: at.snippet.clone(),
+        });
+    }
+}

@@ -1,0 +1,65 @@
+use crate::{declare_rule, Check, ClusterCtx, Index};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags namespaces that have no default-deny NetworkPolicy, separately
+    /// for ingress and egress. A default-deny policy selects every pod
+    /// (`podSelector: {}`), lists the direction in `policyTypes` and allows
+    /// nothing in it. Namespaces are those the input declares or places
+    /// objects in; `kube-system`, `kube-public` and `kube-node-lease` are
+    /// left alone.
+    ///
+    /// ## Why it matters
+    /// Without a NetworkPolicy selecting a pod, Kubernetes allows all
+    /// traffic to and from it: one compromised pod can reach every other pod
+    /// and, for egress, exfiltrate data or reach the cloud metadata service.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Namespace
+    /// metadata:
+    ///   name: shop        # no NetworkPolicy in "shop"
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add a policy that denies all traffic, then allow what is needed:
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata: {name: default-deny, namespace: shop}
+    /// spec:
+    ///   podSelector: {}
+    ///   policyTypes: [Ingress, Egress]
+    /// ```
+    code: "KG200",
+    name: "namespace-without-default-deny",
+    severity: Medium,
+    summary: "Namespace has no default-deny NetworkPolicy",
+    remediation: "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] and no rules, then allow only the traffic each workload needs.",
+    kinds: &[],
+    references: ["CIS-5.3.2", "NSA-CISA:network-separation", "MITRE:T1046"],
+    check: Check::Cluster(check),
+}
+
+fn check(index: &Index, cx: &mut ClusterCtx<'_>) {
+    for (name, ns) in index.namespaces() {
+        let missing: Vec<&str> = [("ingress", ns.deny_ingress), ("egress", ns.deny_egress)]
+            .into_iter()
+            .filter(|(_, has)| !has)
+            .map(|(dir, _)| dir)
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        if let Some(at) = ns.anchor() {
+            cx.report(
+                at,
+                format!(
+                    "namespace {name:?} has no default-deny NetworkPolicy for {}",
+                    missing.join(" or ")
+                ),
+            );
+        }
+    }
+}
