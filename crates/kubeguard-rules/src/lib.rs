@@ -3,6 +3,7 @@
 //! in its group's `RULES`; [`registry::all`] is the one table of them all.
 
 mod context;
+pub mod docs;
 mod engine;
 pub mod image;
 mod index;

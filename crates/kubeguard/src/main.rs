@@ -1,1 +1,33 @@
-fn main() {}
+//! The `kubeguard` command: parses the command line, runs the subcommand,
+//! and maps the outcome to an exit code (0 clean, 1 findings, 2 error).
+
+mod cli;
+mod config;
+mod rules_cmd;
+mod scan;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match &cli.command {
+        cli::Command::Scan(args) => scan::run(args),
+        cli::Command::Rules(args) => rules_cmd::run(args, &mut std::io::stdout().lock()),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kubeguard: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

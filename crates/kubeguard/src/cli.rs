@@ -1,0 +1,235 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kubeguard_core::Severity;
+use std::path::PathBuf;
+
+/// kubeguard checks Kubernetes manifests for security problems: privileged
+/// or root containers, host namespaces and mounts, missing limits and
+/// probes, unpinned images, secrets in the environment, risky RBAC, missing
+/// default-deny NetworkPolicies and Pod Security labels, and control-plane
+/// flags against the CIS Benchmark.
+#[derive(Debug, Parser)]
+#[command(name = "kubeguard", version, about, long_about = None)]
+#[command(after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan manifests (files, directories, Helm charts, Kustomize dirs, or - for stdin).
+    #[command(after_help = SCAN_HELP)]
+    Scan(ScanArgs),
+    /// List the rules, or explain one.
+    Rules(RulesArgs),
+}
+
+const SCAN_HELP: &str = "\
+Inputs:
+  Directories are walked recursively for *.yaml, *.yml and *.json, skipping
+  what .gitignore excludes (use --no-ignore to read everything). A directory
+  with Chart.yaml is rendered with `helm template`; one with
+  kustomization.yaml with `kustomize build` (or `kubectl kustomize`).
+  Documents without apiVersion and kind are skipped and counted.
+
+Configuration:
+  .kubeguard.yaml is looked up from the current directory upwards (or given
+  with --config). Objects can opt out of rules with the annotation
+  kubeguard.io/ignore: \"rule-a,rule-b\".
+
+Exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  an input could not be read or parsed, or a flag or config is wrong
+     (everything that did parse is still scanned and reported)";
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Findings with code snippets and fixes.
+    Text,
+    /// Machine-readable JSON.
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning, IDEs).
+    Sarif,
+    /// JUnit XML (CI test reports).
+    Junit,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When writing to a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The lowest severity that fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding.
+    Info,
+    /// Low and above.
+    Low,
+    /// Medium and above.
+    Medium,
+    /// High and above.
+    High,
+    /// Critical only.
+    Critical,
+    /// Never fail because of findings.
+    None,
+}
+
+impl FailOn {
+    /// The threshold severity, `None` for never.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::None => None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files, directories, chart or kustomize directories, or - for stdin.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit 1 when a finding is at or above this severity [default: low, or the config's fail-on].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+
+    /// Run only these rules (names or codes, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (names or codes, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// Configuration file [default: .kubeguard.yaml found from the current directory upwards].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// Allow images only from this registry or repository prefix (repeatable; enables untrusted-registry).
+    #[arg(long = "allowed-registry", value_name = "PREFIX")]
+    pub allowed_registries: Vec<String>,
+
+    /// Report ignores (config entries and annotations) that matched no finding.
+    #[arg(long)]
+    pub report_unused_ignores: bool,
+
+    /// Also read files excluded by .gitignore, .ignore and hidden-file rules.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// The helm program used to render charts (any `helm template`-compatible command).
+    #[arg(long, value_name = "PATH", env = "KUBEGUARD_HELM")]
+    pub helm_bin: Option<PathBuf>,
+
+    /// Values file passed to `helm template` (repeatable).
+    #[arg(long = "values", value_name = "FILE")]
+    pub helm_values: Vec<PathBuf>,
+
+    /// Value passed to `helm template --set` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub helm_set: Vec<String>,
+
+    /// The kustomize program [default: kustomize if on PATH, else kubectl kustomize].
+    #[arg(long, value_name = "PATH", env = "KUBEGUARD_KUSTOMIZE")]
+    pub kustomize_bin: Option<PathBuf>,
+
+    /// Largest file read, e.g. 64MiB (larger files are refused with an error).
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Also list documents skipped because they are not Kubernetes objects.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A rule name or code to explain.
+    pub name: Option<String>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+/// Formats of `kubeguard rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// A table, or one rule's docs.
+    Text,
+    /// JSON.
+    Json,
+    /// Markdown (the docs pages).
+    Markdown,
+}
+
+/// Parses sizes such as `64MiB`, `500k`, `1G` or a plain number of bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| format!("{s:?} is not a size like 64MiB"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?}; use B, KiB, MiB or GiB")),
+    };
+    n.checked_mul(factor).ok_or_else(|| format!("{s:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("10"), Ok(10));
+        assert_eq!(parse_size("2k"), Ok(2048));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5xb").is_err());
+    }
+}

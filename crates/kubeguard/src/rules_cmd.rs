@@ -1,0 +1,55 @@
+//! `kubeguard rules`: the rule list, or one rule's docs.
+
+use crate::cli::{RulesArgs, RulesFormat};
+use anyhow::{bail, Result};
+use kubeguard_rules::{docs, registry};
+use serde_json::json;
+use std::io::Write;
+
+/// Prints the rules or one rule; returns the exit code.
+pub fn run(args: &RulesArgs, out: &mut dyn Write) -> Result<u8> {
+    let rules = match &args.name {
+        Some(name) => match registry::find(name) {
+            Some(rule) => vec![rule],
+            None => {
+                let hint = registry::closest(name).map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default();
+                bail!("unknown rule {name:?}{hint}; `kubeguard rules` lists them");
+            }
+        },
+        None => registry::all(),
+    };
+    match args.format {
+        RulesFormat::Json => {
+            let list: Vec<_> = rules
+                .iter()
+                .map(|r| {
+                    let m = &r.meta;
+                    json!({
+                        "code": m.code, "name": m.name, "group": m.group, "severity": m.severity,
+                        "summary": m.summary, "remediation": m.remediation, "kinds": m.kinds,
+                        "references": m.references, "docs": docs::body(m),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &list)?;
+            writeln!(out)?;
+        }
+        RulesFormat::Markdown => {
+            for r in &rules {
+                writeln!(out, "{}", docs::rule_page(&r.meta))?;
+            }
+        }
+        RulesFormat::Text if args.name.is_some() => {
+            writeln!(out, "{}", docs::rule_page(&rules[0].meta))?;
+        }
+        RulesFormat::Text => {
+            let width = rules.iter().map(|r| r.meta.name.len()).max().unwrap_or(0);
+            for r in &rules {
+                let m = &r.meta;
+                writeln!(out, "{}  {:<width$}  {:<8}  {}", m.code, m.name, m.severity.as_str(), m.summary)?;
+            }
+            writeln!(out, "\n{} rules. `kubeguard rules NAME` explains one.", rules.len())?;
+        }
+    }
+    Ok(0)
+}
