@@ -50,6 +50,9 @@ impl<'a> Located<'a> {
 
     /// Follows `keys`; on a missing key returns `Err` with the nearest
     /// existing parent, which is where a "missing field" finding points.
+    // Both sides are a `Located`; boxing the error would allocate on the
+    // hottest path of every rule.
+    #[allow(clippy::result_large_err)]
     pub fn lookup(&self, keys: &[&str]) -> Result<Located<'a>, Located<'a>> {
         let mut cur = self.clone();
         for k in keys {

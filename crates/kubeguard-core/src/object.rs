@@ -102,6 +102,21 @@ const CLUSTER_SCOPED: &[&str] = &[
     "BaselineAdminNetworkPolicy",
     "CiliumClusterwideNetworkPolicy",
     "GlobalNetworkPolicy",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
+    "TokenReview",
+    "SubjectAccessReview",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "SelfSubjectReview",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "VolumeAttributesClass",
+    "ServiceCIDR",
+    "IPAddress",
+    "DeviceClass",
+    "ClusterTrustBundle",
+    "ComponentStatus",
 ];
 
 /// One Kubernetes object (one YAML document, or one item of a `List`).

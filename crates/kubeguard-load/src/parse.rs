@@ -10,7 +10,7 @@ use std::collections::HashMap;
 /// Deepest nesting accepted; real manifests stay far below it.
 pub const MAX_DEPTH: usize = 256;
 
-/// Nodes that aliases may add beyond the nodes written in the text.
+/// Nodes that aliases and anchors may copy beyond the nodes written in the text.
 const ALIAS_BASE_BUDGET: usize = 100_000;
 
 /// A syntax or structure error with its position.
@@ -40,7 +40,7 @@ pub fn parse_documents(text: &str) -> (Vec<Document>, Option<SyntaxError>) {
                     docs,
                     Some(SyntaxError {
                         pos: pos(*e.marker()),
-                        message: e.info().to_owned(),
+                        message: syntax_message(e.info()),
                     }),
                 );
             }
@@ -52,6 +52,18 @@ pub fn parse_documents(text: &str) -> (Vec<Document>, Option<SyntaxError>) {
         }
     }
     (docs, None)
+}
+
+/// The parser's message, reworded where it would not tell the user what
+/// is wrong.
+fn syntax_message(info: &str) -> String {
+    match info {
+        // The scanner counts nested flow collections in a `u8`.
+        "recursion limit exceeded" => {
+            "flow collections ([...] or {...}) nested deeper than 255 levels; refusing to parse".into()
+        }
+        other => other.to_owned(),
+    }
 }
 
 fn pos(m: Marker) -> Pos {
@@ -85,7 +97,7 @@ struct Builder {
     anchors: HashMap<usize, (Node, usize)>,
     root: Option<Node>,
     written_nodes: usize,
-    alias_nodes: usize,
+    copied_nodes: usize,
 }
 
 impl Builder {
@@ -124,13 +136,7 @@ impl Builder {
                     .get(&id)
                     .cloned()
                     .ok_or_else(|| err("alias refers to an unknown anchor".into()))?;
-                self.alias_nodes += size;
-                if self.alias_nodes > ALIAS_BASE_BUDGET + 10 * self.written_nodes {
-                    return Err(err(
-                        "aliases expand to too many nodes (a \"billion laughs\" document?); refusing to expand"
-                            .into(),
-                    ));
-                }
+                self.charge_copy(size, start)?;
                 self.complete(node, size, 0, false)?;
             }
             Event::SequenceStart(anchor, _) => {
@@ -199,6 +205,20 @@ impl Builder {
         Ok(None)
     }
 
+    /// Accounts for `size` nodes copied by an anchor or an alias, refusing
+    /// documents whose copies outgrow their text (billion laughs).
+    fn charge_copy(&mut self, size: usize, at: Pos) -> Result<(), SyntaxError> {
+        self.copied_nodes += size;
+        if self.copied_nodes > ALIAS_BASE_BUDGET + 10 * self.written_nodes {
+            return Err(SyntaxError {
+                pos: at,
+                message: "anchors and aliases expand to too many nodes (a \"billion laughs\" document?); refusing to expand"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
     fn open(&mut self, frame: Frame, at: Pos) -> Result<(), SyntaxError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(SyntaxError {
@@ -220,6 +240,9 @@ impl Builder {
     ) -> Result<(), SyntaxError> {
         self.written_nodes += 1;
         if anchor != 0 {
+            // Anchors nested in anchors copy the inner tree once per level:
+            // those copies count against the same budget as aliases.
+            self.charge_copy(size, node.span.start)?;
             self.anchors.insert(anchor, (node.clone(), size));
         }
         let Some(parent) = self.stack.last_mut() else {
@@ -388,10 +411,28 @@ mod tests {
     }
 
     #[test]
+    fn nested_anchors_are_refused() {
+        // Each anchor keeps a copy of its subtree, so 250 nested anchors
+        // around a large sequence would copy it 250 times.
+        let items: String = (0..40_000).map(|i| format!("{i},")).collect();
+        let text = format!("{}{items}0{}", "&a [".repeat(250), "]".repeat(250));
+        let (_, err) = parse_documents(&text);
+        assert!(err.unwrap().message.contains("billion laughs"));
+        let (docs, err) = parse_documents("a: &x {b: &y {c: &z [1, 2]}}
+d: *x
+e: *z
+");
+        assert_eq!(err, None);
+        assert_eq!(docs[0].as_ref().unwrap().get_path(&["d", "b", "c"]).unwrap().as_seq().unwrap().len(), 2);
+    }
+
+    #[test]
     fn deep_nesting_is_refused() {
         let text = "[".repeat(100_000);
         let (_, err) = parse_documents(&text);
-        assert!(err.is_some());
+        let err = err.unwrap();
+        assert!(err.message.contains("nested deeper than 255 levels"), "{}", err.message);
+        assert_eq!(err.pos, Pos { line: 1, col: 256 });
         let text: String = (0..100_000).map(|i| format!("{}a:\n", " ".repeat(i % 50))).collect();
         let _ = parse_documents(&text);
     }

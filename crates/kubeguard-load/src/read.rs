@@ -15,7 +15,7 @@ pub fn read_file(path: &Path, max_size: u64) -> Result<Source, LoadError> {
     let file = std::fs::File::open(path).map_err(|e| LoadError::file(&name, io_message(&e)))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len > max_size {
-        return Err(LoadError::file(&name, too_large(len, max_size)));
+        return Err(LoadError::file(&name, too_large(Some(len), max_size)));
     }
     read_bounded(file, &name, max_size)
 }
@@ -32,18 +32,36 @@ fn read_bounded(reader: impl Read, name: &str, max_size: u64) -> Result<Source, 
         .read_to_end(&mut bytes)
         .map_err(|e| LoadError::file(name, io_message(&e)))?;
     if bytes.len() as u64 > max_size {
-        return Err(LoadError::file(name, too_large(bytes.len() as u64, max_size)));
+        return Err(LoadError::file(name, too_large(None, max_size)));
     }
     let text = decode(name, bytes)?;
     Ok(Source::new(name, text))
 }
 
-fn too_large(len: u64, max: u64) -> String {
-    format!(
-        "file is over the size limit ({} MiB > {} MiB); raise it with --max-file-size if this is really a manifest",
-        len.div_ceil(1024 * 1024),
-        max / (1024 * 1024)
-    )
+/// The message for input over `max` bytes; `len` is its size when known
+/// (a file), `None` for a stream that was cut off.
+fn too_large(len: Option<u64>, max: u64) -> String {
+    let over = match len {
+        Some(len) => format!("{} > {}", size(len), size(max)),
+        None => format!("more than {}", size(max)),
+    };
+    format!("file is over the size limit ({over}); raise it with --max-file-size if this is really a manifest")
+}
+
+/// A byte count in the largest unit that keeps it readable: `64 MiB`,
+/// `1.5 KiB`, `300 bytes`.
+fn size(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (unit, name) in UNITS {
+        if bytes >= unit {
+            return if bytes % unit == 0 {
+                format!("{} {name}", bytes / unit)
+            } else {
+                format!("{:.1} {name}", bytes as f64 / unit as f64)
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 fn io_message(e: &std::io::Error) -> String {
@@ -91,5 +109,25 @@ fn decode(name: &str, bytes: Vec<u8>) -> Result<String, LoadError> {
                 message: "not valid UTF-8 text; Kubernetes manifests must be UTF-8".into(),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_readable() {
+        assert_eq!(size(64 << 20), "64 MiB");
+        assert_eq!(size(2048), "2 KiB");
+        assert_eq!(size(1536), "1.5 KiB");
+        assert_eq!(size(300), "300 bytes");
+        assert_eq!(size(3 << 30), "3 GiB");
+        // A limit under 1 MiB is not shown as "0 MiB".
+        assert_eq!(
+            too_large(Some(2048), 1024),
+            "file is over the size limit (2 KiB > 1 KiB); raise it with --max-file-size if this is really a manifest"
+        );
+        assert!(too_large(None, 64 << 20).contains("(more than 64 MiB)"));
     }
 }

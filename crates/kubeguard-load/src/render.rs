@@ -127,23 +127,33 @@ fn split_helm_output(chart: &Path, text: &str) -> Vec<Source> {
         .collect()
 }
 
-/// Maps each rendered line to the template line with the same text, when
-/// exactly one template line has that text.
+/// Maps each rendered line to a template line with the same text. Walking
+/// down the rendered text, a line takes the first template line with its
+/// text below the previous match; a line whose text is unique in the
+/// template always takes that line. Lines produced by template expressions
+/// stay unmapped.
 fn match_lines(rendered: &str, template: String) -> RenderedOrigin {
-    let mut seen: HashMap<&str, Option<u32>> = HashMap::new();
+    let mut lines_by_text: HashMap<&str, Vec<u32>> = HashMap::new();
     for (i, line) in template.lines().enumerate() {
         let key = line.trim();
         if key.is_empty() || key == "---" {
             continue;
         }
         let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        seen.entry(key)
-            .and_modify(|v| *v = None)
-            .or_insert(Some(line_no));
+        lines_by_text.entry(key).or_default().push(line_no);
     }
+    let mut last = 0;
     let line_map = rendered
         .lines()
-        .map(|line| seen.get(line.trim()).copied().flatten())
+        .map(|line| {
+            let candidates = lines_by_text.get(line.trim())?;
+            let matched = match candidates.as_slice() {
+                [only] => *only,
+                many => *many.iter().find(|&&l| l > last)?,
+            };
+            last = matched;
+            Some(matched)
+        })
         .collect();
     RenderedOrigin {
         line_map,

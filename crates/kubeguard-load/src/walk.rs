@@ -100,21 +100,25 @@ fn walk_dir(root: &Path, options: WalkOptions, inputs: &mut Vec<Input>, errors: 
             Ok(entry) => {
                 let path = entry.path();
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                let wanted = path
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-                if is_file && wanted {
+                if is_file && is_manifest_name(path) {
                     inputs.push(Input::File(path.to_path_buf()));
                 }
             }
-            Err(e) => errors.push(walk_error(root, &e)),
+            Err(e) => errors.extend(walk_error(root, &e)),
         }
     }
     inputs.append(&mut rendered.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
 }
 
-fn walk_error(root: &Path, err: &ignore::Error) -> LoadError {
+fn is_manifest_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// The error for a failed walk step; `None` for a broken symlink whose name
+/// is not a manifest's, which would not have been read anyway.
+fn walk_error(root: &Path, err: &ignore::Error) -> Option<LoadError> {
     fn inner(err: &ignore::Error) -> (Option<PathBuf>, String) {
         match err {
             ignore::Error::WithPath { path, err } => (Some(path.clone()), inner(err).1),
@@ -133,7 +137,15 @@ fn walk_error(root: &Path, err: &ignore::Error) -> LoadError {
             other => (None, other.to_string()),
         }
     }
-    let (path, message) = inner(err);
+    let (path, mut message) = inner(err);
     let file = path.unwrap_or_else(|| root.to_path_buf());
-    LoadError::file(file.display().to_string(), message)
+    if let Ok(target) = std::fs::read_link(&file) {
+        if !file.exists() {
+            if !is_manifest_name(&file) {
+                return None;
+            }
+            message = format!("broken symlink: its target {} does not exist", target.display());
+        }
+    }
+    Some(LoadError::file(file.display().to_string(), message))
 }

@@ -50,6 +50,23 @@ impl Ctx<'_> {
             snippet: source.line_text(pos.line).map(Into::into),
         });
     }
+
+    /// Reports a finding at `severity` instead of the rule's default, for a
+    /// case the rule's docs name as more serious. A severity configured for
+    /// the rule (other than its default) still wins.
+    pub fn report_with_severity(
+        &mut self,
+        at: &Located<'_>,
+        severity: Severity,
+        message: impl Into<String>,
+    ) {
+        let configured = self.severity;
+        if configured == self.rule.meta.severity {
+            self.severity = severity;
+        }
+        self.report(at, message);
+        self.severity = configured;
+    }
 }
 
 /// The context of a cluster (cross-object) check.

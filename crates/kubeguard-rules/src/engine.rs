@@ -30,10 +30,13 @@ pub struct UnknownRule {
     pub suggestion: Option<&'static str>,
 }
 
+/// A cluster-wide check.
+type ClusterCheck = fn(&Index, &mut ClusterCtx<'_>);
+
 /// Runs the selected rules.
 pub struct Engine {
     object_rules: Vec<(&'static Rule, Severity, &'static dyn ObjectCheck)>,
-    cluster_rules: Vec<(&'static Rule, Severity, fn(&Index, &mut ClusterCtx<'_>))>,
+    cluster_rules: Vec<(&'static Rule, Severity, ClusterCheck)>,
     settings: Settings,
 }
 

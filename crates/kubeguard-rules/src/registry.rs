@@ -8,6 +8,7 @@ use crate::rules;
 pub fn all() -> Vec<&'static Rule> {
     let mut all: Vec<&'static Rule> = [
         rules::workload::RULES,
+        rules::best_practice::RULES,
         rules::rbac::RULES,
         rules::cluster::RULES,
         rules::control_plane::RULES,

@@ -2,10 +2,54 @@
 //! from the index, and single-object rules about cluster services.
 
 use crate::rule::Rule;
+use crate::{ClusterCtx, Index, NamespaceInfo};
 
 const GROUP: &str = "cluster";
 
+mod ingress_without_tls;
+mod istio_mtls_not_strict;
+mod namespace_pss_privileged;
 mod namespace_without_default_deny;
+mod namespace_without_limit_range;
+mod namespace_without_pss_label;
+mod namespace_without_resource_quota;
+mod nginx_ingress_snippet;
+mod service_external_ips;
 
 /// The rules of this group.
-pub(crate) static RULES: &[&Rule] = &[&namespace_without_default_deny::RULE];
+pub(crate) static RULES: &[&Rule] = &[
+    &namespace_without_default_deny::RULE,
+    &namespace_without_pss_label::RULE,
+    &namespace_pss_privileged::RULE,
+    &namespace_without_resource_quota::RULE,
+    &namespace_without_limit_range::RULE,
+    &service_external_ips::RULE,
+    &ingress_without_tls::RULE,
+    &nginx_ingress_snippet::RULE,
+    &istio_mtls_not_strict::RULE,
+];
+
+/// The Namespace label holding the Pod Security level Pod Security
+/// admission enforces.
+const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
+
+/// The Pod Security levels the enforce label accepts (exact, lowercase).
+const PSS_LEVELS: &[&str] = &["privileged", "baseline", "restricted"];
+
+/// Reports each namespace (declared or used) that lacks an object of kind
+/// `what`, as `has` tells, at the namespace's anchor, saying `why` it matters.
+fn report_missing(
+    index: &Index,
+    cx: &mut ClusterCtx<'_>,
+    has: fn(&NamespaceInfo) -> bool,
+    what: &str,
+    why: &str,
+) {
+    for (name, ns) in index.namespaces() {
+        if !has(ns) {
+            if let Some(at) = ns.anchor() {
+                cx.report(at, format!("namespace {name:?} has no {what}: {why}"));
+            }
+        }
+    }
+}

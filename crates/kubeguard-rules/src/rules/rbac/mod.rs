@@ -1,8 +1,457 @@
 //! Rules over RBAC objects: Roles, ClusterRoles and their bindings.
+//!
+//! Policy rules are read as the RBAC authorizer reads them: a rule grants a
+//! request when one of its `verbs`, one of its `apiGroups` and one of its
+//! `resources` match it, and its `resourceNames` (when set) hold the name
+//! of the object. `*` in `verbs`, `apiGroups` or `resources` matches
+//! anything, subresources included; `*/sub` matches subresource `sub` of
+//! any resource; any other entry, `pods/*` included, matches only that exact
+//! string.
 
 use crate::rule::Rule;
+use kubeguard_core::{Located, Node, Object};
 
 const GROUP: &str = "rbac";
 
+/// The API group of Roles, ClusterRoles and their bindings.
+const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+
+/// The wildcard of `verbs`, `apiGroups` and `resources`.
+const ALL: &str = "*";
+
+mod default_service_account_automount;
+mod default_service_account_bound;
+mod rbac_anonymous_binding;
+mod rbac_bind;
+mod rbac_cluster_admin_binding;
+mod rbac_create_pods;
+mod rbac_csr_approve;
+mod rbac_escalate;
+mod rbac_impersonate;
+mod rbac_nodes_proxy;
+mod rbac_pod_exec;
+mod rbac_secrets_access;
+mod rbac_service_status;
+mod rbac_webhook_control;
+mod rbac_wildcard;
+
 /// The rules of this group.
-pub(crate) static RULES: &[&Rule] = &[];
+pub(crate) static RULES: &[&Rule] = &[
+    &rbac_wildcard::RULE,
+    &rbac_secrets_access::RULE,
+    &rbac_pod_exec::RULE,
+    &rbac_create_pods::RULE,
+    &rbac_bind::RULE,
+    &rbac_escalate::RULE,
+    &rbac_impersonate::RULE,
+    &rbac_webhook_control::RULE,
+    &rbac_csr_approve::RULE,
+    &rbac_nodes_proxy::RULE,
+    &rbac_service_status::RULE,
+    &rbac_cluster_admin_binding::RULE,
+    &rbac_anonymous_binding::RULE,
+    &default_service_account_bound::RULE,
+    &default_service_account_automount::RULE,
+];
+
+/// Kinds that hold policy rules.
+pub(super) const ROLE_KINDS: &[&str] = &["Role", "ClusterRole"];
+
+/// Kinds that bind subjects to a role.
+pub(super) const BINDING_KINDS: &[&str] = &["RoleBinding", "ClusterRoleBinding"];
+
+/// One entry of a Role's or ClusterRole's `rules`.
+pub(super) struct PolicyRule<'a> {
+    /// The `verbs` items.
+    pub verbs: Vec<Located<'a>>,
+    /// The `apiGroups` items.
+    pub api_groups: Vec<Located<'a>>,
+    /// The `resources` items.
+    pub resources: Vec<Located<'a>>,
+    /// `resourceNames`; empty means every object.
+    pub resource_names: Vec<&'a str>,
+}
+
+impl<'a> PolicyRule<'a> {
+    fn new(rule: &Located<'a>) -> Self {
+        let items = |key| {
+            rule.get(key)
+                .map(|list| list.items().filter(|i| i.node.as_str().is_some()).collect())
+                .unwrap_or_default()
+        };
+        PolicyRule {
+            verbs: items("verbs"),
+            api_groups: items("apiGroups"),
+            resources: items("resources"),
+            resource_names: rule
+                .node
+                .get("resourceNames")
+                .map(|names| names.items().filter_map(Node::as_str).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The `verbs` item that grants `verb`: `*` or the verb itself.
+    #[must_use]
+    pub fn verb(&self, verb: &str) -> Option<&Located<'a>> {
+        self.verbs
+            .iter()
+            .find(|v| text(v) == ALL || text(v) == verb)
+    }
+
+    /// The `apiGroups` item that covers `group` (`""` is the core group).
+    #[must_use]
+    pub fn api_group(&self, group: &str) -> Option<&Located<'a>> {
+        self.api_groups
+            .iter()
+            .find(|g| text(g) == ALL || text(g) == group)
+    }
+
+    /// The `resources` item that covers `resource`, written as in a rule:
+    /// `pods`, or `pods/exec` for a subresource. `res/*` asks for any
+    /// subresource of `res` (as `userextras/*` for every user extra).
+    #[must_use]
+    pub fn resource(&self, resource: &str) -> Option<&Located<'a>> {
+        let (base, sub) = match resource.split_once('/') {
+            Some((base, sub)) => (base, Some(sub)),
+            None => (resource, None),
+        };
+        self.resources.iter().find(|r| {
+            let r = text(r);
+            if r == ALL || r == resource {
+                return true;
+            }
+            match (sub, r.split_once('/')) {
+                (Some(ALL), Some((rb, _))) => rb == base || rb == ALL,
+                (Some(sub), Some((ALL, rs))) => rs == sub,
+                _ => false,
+            }
+        })
+    }
+
+    /// Whether `verb` on `resource` can be granted given `resourceNames`:
+    /// a request without an object name (`create` of an object,
+    /// `deletecollection`) never matches a rule that names objects.
+    fn names_allow(&self, verb: &str, resource: &str) -> bool {
+        self.resource_names.is_empty()
+            || !(verb == "deletecollection" || (verb == "create" && !resource.contains('/')))
+    }
+
+    /// `resourceNames` for a message: empty when unrestricted, else
+    /// ` (only resourceNames a, b)`.
+    #[must_use]
+    pub fn names_note(&self) -> String {
+        if self.resource_names.is_empty() {
+            String::new()
+        } else {
+            format!(" (only resourceNames {})", self.resource_names.join(", "))
+        }
+    }
+}
+
+/// The text of a string item (items are filtered to strings on reading).
+fn text<'a>(item: &Located<'a>) -> &'a str {
+    item.node.as_str().unwrap_or_default()
+}
+
+/// Whether an item of `verbs`, `apiGroups` or `resources` is `*`.
+pub(super) fn is_wildcard(item: &Located<'_>) -> bool {
+    text(item) == ALL
+}
+
+/// The policy rules of a Role or ClusterRole; nothing for other objects.
+pub(super) fn policy_rules(obj: &Object) -> Vec<PolicyRule<'_>> {
+    if obj.group() != RBAC_GROUP || !ROLE_KINDS.contains(&obj.kind.as_str()) {
+        return Vec::new();
+    }
+    let Some(rules) = obj.located().get("rules") else {
+        return Vec::new();
+    };
+    rules.items().map(|r| PolicyRule::new(&r)).collect()
+}
+
+/// A permission a rule looks for: any of `verbs` on any of `resources` in
+/// API group `group` (`""` for the core group).
+pub(super) struct Access {
+    /// The API group.
+    pub group: &'static str,
+    /// Resources as written in a rule (`secrets`, `pods/exec`).
+    pub resources: &'static [&'static str],
+    /// Verbs.
+    pub verbs: &'static [&'static str],
+}
+
+/// Which item of a policy rule a grant is reported at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum By {
+    /// The `verbs` item (`bind`, `*`): for rules about a dangerous verb.
+    Verb,
+    /// The `resources` item (`secrets`, `*`): for rules about a resource.
+    Resource,
+}
+
+/// What one policy rule grants of some [`Access`]es through one item.
+pub(super) struct Grant<'r, 'a> {
+    /// The policy rule.
+    pub rule: &'r PolicyRule<'a>,
+    /// The item the grant is reported at.
+    pub at: &'r Located<'a>,
+    /// The verbs granted (as asked), in the order asked.
+    pub verbs: Vec<&'static str>,
+    /// The resources granted (as asked), in the order asked.
+    pub resources: Vec<&'static str>,
+}
+
+impl Grant<'_, '_> {
+    /// `get, list on secrets` with the rule's `resourceNames`, if any.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        format!(
+            "{} on {}{}",
+            self.verbs.join(", "),
+            self.resources.join(", "),
+            self.rule.names_note()
+        )
+    }
+}
+
+/// Everything `rules` grant of `accesses`, one [`Grant`] per item found
+/// through `by`, in source order.
+pub(super) fn grants<'r, 'a>(
+    rules: &'r [PolicyRule<'a>],
+    accesses: &[Access],
+    by: By,
+) -> Vec<Grant<'r, 'a>> {
+    let mut out: Vec<Grant<'r, 'a>> = Vec::new();
+    for rule in rules {
+        let first = out.len();
+        for access in accesses {
+            if rule.api_group(access.group).is_none() {
+                continue;
+            }
+            for &verb in access.verbs {
+                let Some(verb_item) = rule.verb(verb) else {
+                    continue;
+                };
+                for &resource in access.resources {
+                    let Some(resource_item) = rule.resource(resource) else {
+                        continue;
+                    };
+                    if !rule.names_allow(verb, resource) {
+                        continue;
+                    }
+                    let at = if by == By::Verb {
+                        verb_item
+                    } else {
+                        resource_item
+                    };
+                    let i = match out[first..].iter().position(|g| std::ptr::eq(g.at, at)) {
+                        Some(i) => first + i,
+                        None => {
+                            out.push(Grant {
+                                rule,
+                                at,
+                                verbs: Vec::new(),
+                                resources: Vec::new(),
+                            });
+                            out.len() - 1
+                        }
+                    };
+                    let grant = &mut out[i];
+                    if !grant.verbs.contains(&verb) {
+                        grant.verbs.push(verb);
+                    }
+                    if !grant.resources.contains(&resource) {
+                        grant.resources.push(resource);
+                    }
+                }
+            }
+        }
+        out[first..].sort_by_key(|g| g.at.at);
+    }
+    out
+}
+
+/// Reports each grant `obj` makes of `accesses` (see [`grants`]), with the
+/// message `message` makes of it.
+pub(super) fn report_grants(
+    obj: &Object,
+    cx: &mut crate::Ctx<'_>,
+    accesses: &[Access],
+    by: By,
+    message: impl Fn(&Grant<'_, '_>) -> String,
+) {
+    let rules = policy_rules(obj);
+    for grant in grants(&rules, accesses, by) {
+        cx.report(grant.at, message(&grant));
+    }
+}
+
+/// A RoleBinding or ClusterRoleBinding.
+pub(super) struct Binding<'a> {
+    /// `roleRef.kind` (`Role` or `ClusterRole`).
+    pub role_kind: &'a str,
+    /// `roleRef.name`.
+    pub role_name: &'a str,
+    /// The namespace a RoleBinding grants in; `None` for a ClusterRoleBinding.
+    pub namespace: Option<&'a str>,
+    /// The subjects.
+    pub subjects: Vec<Subject<'a>>,
+}
+
+impl Binding<'_> {
+    /// Whether the binding refers to ClusterRole `name`.
+    #[must_use]
+    pub fn refers_to_cluster_role(&self, name: &str) -> bool {
+        self.role_kind == "ClusterRole" && self.role_name == name
+    }
+
+    /// Where the binding grants, for messages: `cluster-wide` or `in
+    /// namespace "x"`.
+    #[must_use]
+    pub fn scope(&self) -> String {
+        match self.namespace {
+            Some(ns) => format!("in namespace {ns:?}"),
+            None => "cluster-wide".to_owned(),
+        }
+    }
+}
+
+/// One subject of a binding.
+pub(super) struct Subject<'a> {
+    /// The subject item.
+    pub at: Located<'a>,
+    /// `kind`: `User`, `Group` or `ServiceAccount`.
+    pub kind: &'a str,
+    /// `name`.
+    pub name: &'a str,
+    /// `namespace` (for a ServiceAccount; a RoleBinding's own when unset).
+    pub namespace: Option<&'a str>,
+}
+
+impl<'a> Subject<'a> {
+    /// The service account this subject names, as `(namespace, name)`:
+    /// a `ServiceAccount` subject, or a `User` named
+    /// `system:serviceaccount:<namespace>:<name>`.
+    #[must_use]
+    pub fn service_account(&self) -> Option<(&'a str, &'a str)> {
+        match self.kind {
+            "ServiceAccount" => Some((self.namespace.unwrap_or_default(), self.name)),
+            "User" => self
+                .name
+                .strip_prefix("system:serviceaccount:")?
+                .split_once(':'),
+            _ => None,
+        }
+    }
+
+    /// `User "x"`, `Group "x"` or `ServiceAccount "ns/x"`, for messages.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match (self.kind, self.namespace) {
+            ("ServiceAccount", Some(ns)) => format!("ServiceAccount \"{ns}/{}\"", self.name),
+            (kind, _) => format!("{kind} {:?}", self.name),
+        }
+    }
+}
+
+/// The string under `key` of a mapping.
+fn field<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
+    node.get(key).and_then(Node::as_str)
+}
+
+/// The binding `obj` is; `None` for other objects.
+pub(super) fn binding(obj: &Object) -> Option<Binding<'_>> {
+    if obj.group() != RBAC_GROUP || !BINDING_KINDS.contains(&obj.kind.as_str()) {
+        return None;
+    }
+    let role_ref = obj.root.get("roleRef")?;
+    let namespace = obj.effective_namespace();
+    let subjects = obj
+        .located()
+        .get("subjects")
+        .map(|list| {
+            list.items()
+                .filter_map(|at| {
+                    let kind = field(at.node, "kind")?;
+                    let name = field(at.node, "name")?;
+                    let namespace = field(at.node, "namespace").or(namespace);
+                    Some(Subject {
+                        at,
+                        kind,
+                        name,
+                        namespace,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Binding {
+        role_kind: field(role_ref, "kind")?,
+        role_name: field(role_ref, "name")?,
+        namespace,
+        subjects,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Access, By, grants, policy_rules};
+    use kubeguard_core::{Object, Source};
+    use std::sync::Arc;
+
+    fn role(rules: &str) -> Object {
+        let text =
+            format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nrules:\n{rules}");
+        let (docs, err) = kubeguard_load::parse_documents(&text);
+        assert!(err.is_none());
+        let root = docs.into_iter().next().unwrap().unwrap();
+        Object::from_root(Arc::new(Source::new("test", text)), root).unwrap()
+    }
+
+    /// Whether the first policy rule of `rules` matches `resource`.
+    fn matches(resources: &str, resource: &str) -> bool {
+        let obj = role(&format!("- resources: {resources}\n"));
+        policy_rules(&obj)[0].resource(resource).is_some()
+    }
+
+    #[test]
+    fn resources_match_as_the_rbac_authorizer_does() {
+        assert!(matches("[pods]", "pods"));
+        assert!(!matches("[pods]", "pods/exec"));
+        assert!(matches("[\"*\"]", "pods/exec"));
+        assert!(matches("[\"*/exec\"]", "pods/exec"));
+        assert!(!matches("[\"*/exec\"]", "pods"));
+        assert!(!matches("[\"*/exec\"]", "pods/attach"));
+        assert!(!matches("[\"pods/*\"]", "pods/exec"));
+        assert!(matches("[userextras/scopes]", "userextras/*"));
+        assert!(matches("[\"*/scopes\"]", "userextras/*"));
+        assert!(!matches("[userextras]", "userextras/*"));
+    }
+
+    #[test]
+    fn verbs_groups_and_resource_names() {
+        let obj = role(
+            "- apiGroups: [\"\"]\n  resources: [pods, pods/exec]\n  resourceNames: [web]\n  verbs: [\"*\"]\n\
+             - apiGroups: [apps]\n  resources: [pods]\n  verbs: [create]\n",
+        );
+        let rules = policy_rules(&obj);
+        let access = [Access {
+            group: "",
+            resources: &["pods", "pods/exec"],
+            verbs: &["create", "get"],
+        }];
+        let found = grants(&rules, &access, By::Resource);
+        let got: Vec<(Vec<&str>, Vec<&str>)> = found
+            .iter()
+            .map(|g| (g.verbs.clone(), g.resources.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (vec!["get"], vec!["pods"]),
+                (vec!["create", "get"], vec!["pods/exec"])
+            ]
+        );
+    }
+}

@@ -1,0 +1,84 @@
+use crate::{Check, Ctx, declare_rule};
+use kubeguard_core::Object;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags namespaced objects of any kind (everything but cluster-scoped
+    /// kinds such as Namespace, ClusterRole or StorageClass) that are in the
+    /// `default` namespace: `metadata.namespace: default`, or no namespace at
+    /// all, in which case the object lands in `default` when applied without
+    /// `-n` (the message says which). Files that are not API objects but
+    /// share their shape are left alone: component configuration
+    /// (`*.config.k8s.io`, such as KubeletConfiguration or Kustomization,
+    /// and `kubeadm.k8s.io`), audit policies (`audit.k8s.io`), exec
+    /// credentials (`client.authentication.k8s.io`) and kubeconfig files
+    /// (`v1` `Config`).
+    ///
+    /// ## Why it matters
+    /// `default` is where everything ends up by accident. It usually has no
+    /// NetworkPolicy, no quota, no Pod Security labels and broad access for
+    /// whoever works in the cluster, and workloads in it cannot be told
+    /// apart or isolated from each other.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Deployment
+    /// metadata:
+    ///   name: web        # no namespace
+    /// ```
+    ///
+    /// ## How to fix
+    /// Create a namespace per application or team, with its policies, and
+    /// set `metadata.namespace` explicitly.
+    code: "KG064",
+    name: "default-namespace",
+    severity: Low,
+    summary: "Object is in the default namespace",
+    remediation: "Set metadata.namespace to a dedicated namespace that has its own NetworkPolicies, quotas and Pod Security labels.",
+    kinds: &[],
+    references: ["CIS-5.7.4", "NSA-CISA:namespaces"],
+    check: Check::Object(&check),
+}
+
+/// API groups of files that are read by a component or a tool, never
+/// created in the cluster.
+const LOCAL_GROUPS: &[&str] = &[
+    "kubeadm.k8s.io",
+    "audit.k8s.io",
+    "client.authentication.k8s.io",
+];
+
+/// Whether `obj` is a local configuration file rather than an API object.
+fn is_local_config(obj: &Object) -> bool {
+    let group = obj.group();
+    group.ends_with(".config.k8s.io")
+        || LOCAL_GROUPS.contains(&group)
+        || (obj.api_version == "v1" && obj.kind == "Config")
+}
+
+fn check(obj: &Object, cx: &mut Ctx<'_>) {
+    if obj.is_cluster_scoped() || is_local_config(obj) {
+        return;
+    }
+    let root = obj.located();
+    match obj.namespace.as_deref() {
+        Some("default") => {
+            if let Ok(at) = root.lookup(&["metadata", "namespace"]) {
+                cx.report(&at, format!("{} is in the \"default\" namespace", obj.kind));
+            }
+        }
+        Some(ns) if !ns.is_empty() => {}
+        _ => {
+            let at = root
+                .lookup(&["metadata", "namespace"])
+                .unwrap_or_else(|parent| parent);
+            cx.report(
+                &at,
+                format!(
+                    "{} sets no metadata.namespace, so it lands in the \"default\" namespace when applied without -n",
+                    obj.kind
+                ),
+            );
+        }
+    }
+}

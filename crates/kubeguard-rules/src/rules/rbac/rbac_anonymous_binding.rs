@@ -1,0 +1,88 @@
+use super::{BINDING_KINDS, Binding, binding};
+use crate::{Check, Ctx, declare_rule};
+use kubeguard_core::Object;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags RoleBindings and ClusterRoleBindings whose subjects include
+    /// unauthenticated requests (User `system:anonymous` or Group
+    /// `system:unauthenticated`), whatever the role; and those that bind
+    /// Group `system:authenticated` to the ClusterRole `cluster-admin`,
+    /// `admin` or `edit`. The finding points at the subject.
+    ///
+    /// The bindings Kubernetes and kubeadm create themselves are left
+    /// alone: ClusterRole `system:public-info-viewer` (health and version
+    /// endpoints) bound cluster-wide, and Role
+    /// `kubeadm:bootstrap-signer-clusterinfo` bound in `kube-public`.
+    ///
+    /// ## Why it matters
+    /// `system:anonymous` and `system:unauthenticated` are anyone who can
+    /// reach the API server, without credentials. `system:authenticated` is
+    /// every user and every service account in the cluster, and with some
+    /// managed clusters anyone holding an account of the cloud provider:
+    /// binding it to a write role gives that write access to all of them.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: ClusterRoleBinding
+    /// roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+    /// subjects:
+    /// - kind: Group
+    ///   apiGroup: rbac.authorization.k8s.io
+    ///   name: system:unauthenticated
+    /// ```
+    ///
+    /// ## How to fix
+    /// Bind the role to the users, groups or service accounts that need it.
+    code: "KG112",
+    name: "rbac-anonymous-binding",
+    severity: Critical,
+    summary: "Binding grants a role to anonymous or all authenticated users",
+    remediation: "Replace system:anonymous, system:unauthenticated and system:authenticated subjects with the users, groups or service accounts that need the role.",
+    kinds: BINDING_KINDS,
+    references: ["NSA-CISA:authentication-authorization", "MITRE:T1078.001"],
+    check: Check::Object(&check),
+}
+
+/// ClusterRoles that give write access to most objects.
+const BROAD_ROLES: &[&str] = &["cluster-admin", "admin", "edit"];
+
+/// Bindings of unauthenticated subjects that Kubernetes and kubeadm create:
+/// (namespace of the binding, roleRef kind, roleRef name).
+const DEFAULT_BINDINGS: &[(Option<&str>, &str, &str)] = &[
+    (None, "ClusterRole", "system:public-info-viewer"),
+    (
+        Some("kube-public"),
+        "Role",
+        "kubeadm:bootstrap-signer-clusterinfo",
+    ),
+];
+
+fn check(obj: &Object, cx: &mut Ctx<'_>) {
+    let Some(binding) = binding(obj) else { return };
+    let default = DEFAULT_BINDINGS.iter().any(|(ns, kind, name)| {
+        binding.namespace == *ns && binding.role_kind == *kind && binding.role_name == *name
+    });
+    let broad = BROAD_ROLES
+        .iter()
+        .any(|r| binding.refers_to_cluster_role(r));
+    for subject in &binding.subjects {
+        let who = match (subject.kind, subject.name) {
+            ("User", "system:anonymous") | ("Group", "system:unauthenticated") if !default => {
+                "anyone who can reach the API server without credentials"
+            }
+            ("Group", "system:authenticated") if broad => "every user and service account",
+            _ => continue,
+        };
+        cx.report(&subject.at, message(&binding, &subject.describe(), who));
+    }
+}
+
+fn message(binding: &Binding<'_>, subject: &str, who: &str) -> String {
+    format!(
+        "binds {subject} to {} {:?} {}: {who} gets its permissions",
+        binding.role_kind,
+        binding.role_name,
+        binding.scope()
+    )
+}

@@ -1,0 +1,78 @@
+use super::{ROLE_KINDS, is_wildcard, policy_rules};
+use crate::{Check, Ctx, declare_rule};
+use kubeguard_core::{Object, Severity};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags Role and ClusterRole rules with `"*"` in `apiGroups`,
+    /// `resources` or `verbs`, and says which. A rule with `"*"` in all
+    /// three grants everything and is reported as critical. The finding
+    /// points at the first `"*"` of the rule.
+    ///
+    /// ## Why it matters
+    /// A wildcard grants more than its author listed, including resources
+    /// and verbs that are dangerous on their own (`secrets`, `pods/exec`,
+    /// `escalate`, `bind`, `impersonate`) and anything an API or a CRD adds
+    /// later. `"*"` everywhere is `cluster-admin` under another name.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// rules:
+    /// - apiGroups: ["*"]
+    ///   resources: ["*"]
+    ///   verbs: ["*"]
+    /// ```
+    ///
+    /// ## How to fix
+    /// List the API groups, resources and verbs the subject needs:
+    /// ```yaml
+    /// rules:
+    /// - apiGroups: ["apps"]
+    ///   resources: ["deployments"]
+    ///   verbs: ["get", "list", "watch", "patch"]
+    /// ```
+    code: "KG100",
+    name: "rbac-wildcard",
+    severity: High,
+    summary: "Role or ClusterRole rule uses a wildcard",
+    remediation: "Replace \"*\" in apiGroups, resources and verbs with the exact API groups, resources and verbs the subject needs.",
+    kinds: ROLE_KINDS,
+    references: ["CIS-5.1.3", "NSA-CISA:authentication-authorization", "MITRE:T1078"],
+    check: Check::Object(&check),
+}
+
+fn check(obj: &Object, cx: &mut Ctx<'_>) {
+    for rule in policy_rules(obj) {
+        let found: Vec<_> = [
+            ("apiGroups", &rule.api_groups),
+            ("resources", &rule.resources),
+            ("verbs", &rule.verbs),
+        ]
+        .into_iter()
+        .filter_map(|(field, items)| items.iter().find(|i| is_wildcard(i)).map(|i| (field, i)))
+        .collect();
+        let Some(at) = found
+            .iter()
+            .map(|(_, item)| *item)
+            .min_by_key(|item| item.at)
+        else {
+            continue;
+        };
+        if found.len() == 3 {
+            cx.report_with_severity(
+                at,
+                Severity::Critical,
+                "rule has \"*\" in apiGroups, resources and verbs: it grants every action on every resource, as cluster-admin does",
+            );
+        } else {
+            let fields: Vec<&str> = found.iter().map(|(field, _)| *field).collect();
+            cx.report(
+                at,
+                format!(
+                    "rule has \"*\" in {}: it grants more than it lists, including resources and verbs added later",
+                    fields.join(" and ")
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,62 @@
+use super::{describe, each_container};
+use crate::{Check, Ctx, declare_rule};
+use kubeguard_core::workload::{PodSpec, WORKLOAD_KINDS};
+use kubeguard_core::{Located, Object};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags containers that have no `securityContext` in a pod that has
+    /// none either. A `securityContext` that is null or an empty mapping
+    /// (`{}`) counts as none.
+    ///
+    /// ## Why it matters
+    /// With no security context anywhere, every setting is the runtime's
+    /// default: the image's user (often root), privilege escalation allowed,
+    /// a writable root filesystem, the default capabilities and no seccomp
+    /// profile. It usually means nobody has looked at the workload's
+    /// security at all.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   containers:
+    ///   - name: app
+    ///     image: registry.example.com/app:1.0
+    /// ```
+    ///
+    /// ## How to fix
+    /// Set a pod-level `securityContext` (`runAsNonRoot`, `runAsUser`,
+    /// `seccompProfile`) and a container-level one
+    /// (`allowPrivilegeEscalation: false`, `readOnlyRootFilesystem: true`,
+    /// `capabilities: {drop: [ALL]}`).
+    code: "KG027",
+    name: "missing-security-context",
+    severity: Low,
+    summary: "Neither the container nor its pod sets a security context",
+    remediation: "Add a securityContext to the pod and the container: non-root user, seccomp RuntimeDefault, no privilege escalation, read-only root filesystem, drop ALL capabilities.",
+    kinds: WORKLOAD_KINDS,
+    references: ["CIS-5.7.3", "NSA-CISA:pod-security"],
+    check: Check::Object(&check),
+}
+
+/// Whether a `securityContext` is missing, null or empty.
+fn is_empty(sc: Option<&Located<'_>>) -> bool {
+    sc.is_none_or(|sc| sc.node.is_null() || sc.node.as_map().is_some_and(|m| m.is_empty()))
+}
+
+fn check(obj: &Object, cx: &mut Ctx<'_>) {
+    each_container(obj, |pod, c| {
+        if is_empty(pod.get("securityContext").as_ref())
+            && is_empty(c.get("securityContext").as_ref())
+        {
+            let at = PodSpec::security_context_or_parent(c);
+            cx.report(
+                &at,
+                format!(
+                    "{} has no securityContext and neither has its pod",
+                    describe(c)
+                ),
+            );
+        }
+    });
+}

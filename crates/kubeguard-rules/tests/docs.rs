@@ -1,0 +1,71 @@
+//! The rule pages under `docs/rules/` and the rule table in the README are
+//! generated from the rules; this test fails when they are stale.
+//! Regenerate with `KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard-rules --test docs`.
+
+use kubeguard_rules::{docs, registry};
+use std::path::{Path, PathBuf};
+
+const START: &str = "<!-- rules:start -->\n";
+const END: &str = "<!-- rules:end -->";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn updating() -> bool {
+    std::env::var_os("KUBEGUARD_UPDATE_DOCS").is_some()
+}
+
+#[test]
+fn rule_pages_are_fresh() {
+    let dir = repo_root().join("docs/rules");
+    let rules = registry::all();
+    let mut stale = Vec::new();
+    if updating() {
+        std::fs::create_dir_all(&dir).unwrap();
+    }
+    for rule in &rules {
+        let path = dir.join(format!("{}.md", rule.meta.name));
+        let page = docs::rule_page(&rule.meta);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(page.as_str()) {
+            if updating() {
+                std::fs::write(&path, page).unwrap();
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+    }
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().trim_end_matches(".md").to_owned();
+        if !rules.iter().any(|r| r.meta.name == name) {
+            if updating() {
+                std::fs::remove_file(entry.path()).unwrap();
+            } else {
+                stale.push(format!("{} (no such rule)", entry.path().display()));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale rule docs; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard-rules --test docs:\n{}",
+        stale.join("\n")
+    );
+}
+
+#[test]
+fn readme_rule_table_is_fresh() {
+    let path = repo_root().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let start = readme.find(START).expect("README has the rules:start marker") + START.len();
+    let end = readme.find(END).expect("README has the rules:end marker");
+    let table = docs::rules_table(&registry::all());
+    if readme[start..end] == table {
+        return;
+    }
+    if updating() {
+        let updated = format!("{}{table}{}", &readme[..start], &readme[end..]);
+        std::fs::write(&path, updated).unwrap();
+    } else {
+        panic!("README rule table is stale; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard-rules --test docs");
+    }
+}

@@ -1,0 +1,313 @@
+//! End-to-end tests of the `kubeguard` binary: exit codes, output formats,
+//! configuration, suppressions, stdin, Helm and Kustomize inputs.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn kubeguard() -> Command {
+    let mut cmd = Command::cargo_bin("kubeguard").unwrap();
+    cmd.current_dir(repo()).env_remove("NO_COLOR");
+    cmd
+}
+
+fn json_of(out: &[u8]) -> Value {
+    serde_json::from_slice(out).expect("valid JSON output")
+}
+
+/// Tests that need data from `../shared` skip visibly on a user's clone and
+/// fail in CI (where `KUBEGUARD_REQUIRE_SHARED` is set) when it is missing.
+fn shared(path: &str) -> Option<PathBuf> {
+    let p = repo().join("../shared").join(path);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("KUBEGUARD_REQUIRE_SHARED").is_none(),
+        "../shared/{path} is required here but missing"
+    );
+    eprintln!("SKIPPED: ../shared/{path} not found (tests that need ../shared run in CI)");
+    None
+}
+
+/// Whether an external tool the test needs is available; in CI
+/// (`KUBEGUARD_REQUIRE_TOOLS`) its absence is a failure, elsewhere a visible skip.
+fn tool_available(check: &mut std::process::Command, what: &str) -> bool {
+    let ok = check.output().is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("KUBEGUARD_REQUIRE_TOOLS").is_none(),
+            "{what} is required here but missing; run scripts/install-tools.sh"
+        );
+        eprintln!("SKIPPED: {what} not available (run scripts/install-tools.sh)");
+    }
+    ok
+}
+
+const POD_HOST_PID: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: team\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: nginx\n";
+
+#[test]
+fn hardened_example_has_no_finding() {
+    let out = kubeguard().args(["scan", "examples/hardened-app"]).assert().code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.starts_with("No findings"), "{text}");
+}
+
+#[test]
+fn insecure_example_fails_with_located_findings() {
+    let out = kubeguard()
+        .args(["scan", "examples/insecure-app", "--format", "json"])
+        .assert()
+        .code(1);
+    let report = json_of(&out.get_output().stdout);
+    assert_eq!(report["tool"], "kubeguard");
+    let findings = report["findings"].as_array().unwrap();
+    assert!(findings.len() > 20, "{} findings", findings.len());
+    for f in findings {
+        for key in ["rule", "code", "severity", "message", "file", "line", "column", "path", "object", "remediation", "references"] {
+            assert!(!f[key].is_null() || key == "path", "finding lacks {key}: {f}");
+        }
+        assert!(f["line"].as_u64().unwrap() >= 1 && f["column"].as_u64().unwrap() >= 1);
+        assert!(f["object"]["kind"].is_string() && f["object"]["apiVersion"].is_string());
+    }
+    let rules: Vec<&str> = findings.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    for expected in ["privileged-container", "host-pid", "host-network", "runs-as-root"] {
+        assert!(rules.contains(&expected), "missing {expected}");
+    }
+    assert_eq!(report["summary"]["findings"].as_u64().unwrap() as usize, findings.len());
+}
+
+#[test]
+fn fail_on_threshold_and_none() {
+    kubeguard().args(["scan", "-", "--fail-on", "none"]).write_stdin(POD_HOST_PID).assert().code(0);
+    kubeguard().args(["scan", "-", "--select", "host-pid", "--fail-on", "critical"]).write_stdin(POD_HOST_PID).assert().code(0);
+    kubeguard().args(["scan", "-", "--select", "host-pid", "--fail-on", "high"]).write_stdin(POD_HOST_PID).assert().code(1);
+}
+
+#[test]
+fn stdin_findings_name_stdin() {
+    let out = kubeguard()
+        .args(["scan", "-", "--select", "host-pid", "--format", "json"])
+        .write_stdin(POD_HOST_PID)
+        .assert()
+        .code(1);
+    let report = json_of(&out.get_output().stdout);
+    let f = &report["findings"][0];
+    assert_eq!(f["file"], "<stdin>");
+    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(7), Some(3)));
+    assert_eq!(f["path"], "spec.hostPID");
+    assert_eq!(f["object"]["namespace"], "team");
+}
+
+#[test]
+fn select_and_ignore_rules() {
+    let out = kubeguard()
+        .args(["scan", "examples/insecure-app", "--format", "json", "--select", "host-pid,KG020"])
+        .assert()
+        .code(1);
+    let report = json_of(&out.get_output().stdout);
+    for f in report["findings"].as_array().unwrap() {
+        assert!(["host-pid", "host-network"].contains(&f["rule"].as_str().unwrap()));
+    }
+    let out = kubeguard()
+        .args(["scan", "examples/insecure-app", "--format", "json", "--ignore", "host-pid"])
+        .assert()
+        .code(1);
+    let report = json_of(&out.get_output().stdout);
+    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["rule"] != "host-pid"));
+}
+
+#[test]
+fn unknown_rule_is_a_usage_error_with_a_suggestion() {
+    let out = kubeguard().args(["scan", "examples/", "--select", "host-pids"]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("unknown rule \"host-pids\"") && err.contains("did you mean \"host-pid\""), "{err}");
+    kubeguard().args(["scan", "--format", "yaml"]).assert().code(2);
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0() {
+    let Some(schema_path) = shared("schemas/sarif-schema-2.1.0.json") else { return };
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let out = kubeguard().args(["scan", "examples/insecure-app", "--format", "sarif"]).assert().code(1);
+    let sarif = json_of(&out.get_output().stdout);
+    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "SARIF schema violations:\n{}", errors.join("\n"));
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for r in results {
+        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], r["ruleId"]);
+        assert!(rules[idx]["helpUri"].as_str().unwrap().ends_with(".md"));
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1 && region["startColumn"].as_u64().unwrap() >= 1);
+    }
+}
+
+#[test]
+fn junit_and_github_formats() {
+    let out = kubeguard().args(["scan", "-", "--select", "host-pid", "--format", "junit"]).write_stdin(POD_HOST_PID).assert().code(1);
+    let xml = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(xml.contains("<testsuites") && xml.contains("<failure") && xml.contains("host-pid"), "{xml}");
+    let out = kubeguard().args(["scan", "-", "--select", "host-pid", "--format", "github"]).write_stdin(POD_HOST_PID).assert().code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.starts_with("::error file=<stdin>,line=7,col=3,title=host-pid (KG021%2C high)::"), "{text}");
+}
+
+#[test]
+fn text_output_shows_snippet_and_fix() {
+    let out = kubeguard().args(["scan", "-", "--select", "host-pid", "--color", "never"]).write_stdin(POD_HOST_PID).assert().code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let expected = "<stdin>:7:3: high [host-pid] Pod team/p: pod sees every process on the node (hostPID: true)\n  |\n7 |   hostPID: true\n  |   ^^^^^^^\n  = path: spec.hostPID\n  = fix: ";
+    assert!(text.starts_with(expected), "{text}");
+    assert!(text.contains("1 finding (1 high): 1 object in 1 file checked"), "{text}");
+}
+
+#[test]
+fn output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    kubeguard()
+        .args(["scan", "-", "--format", "json", "--output"])
+        .arg(&path)
+        .write_stdin(POD_HOST_PID)
+        .assert()
+        .code(1)
+        .stdout("");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn config_file_is_discovered_and_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), POD_HOST_PID).unwrap();
+    std::fs::write(
+        dir.path().join(".kubeguard.yaml"),
+        "select: [host-pid, runs-as-root]\nseverity:\n  host-pid: low\nignores:\n- rule: runs-as-root\n  name: p\n  reason: test image runs as root\n- rule: host-pid\n  kind: Deployment\n  reason: matches nothing\n- rule: host-pid\n  namespace: team\n  reason: expired\n  expires: 2020-01-01\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("kubeguard")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["scan", ".", "--format", "json", "--report-unused-ignores"])
+        .assert()
+        .code(1);
+    let report = json_of(&out.get_output().stdout);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["rule"], "host-pid");
+    assert_eq!(findings[0]["severity"], "low");
+    assert_eq!(report["summary"]["suppressed"], 1);
+    let warnings: Vec<&str> = report["warnings"].as_array().unwrap().iter().map(|w| w["message"].as_str().unwrap()).collect();
+    assert!(warnings.iter().any(|w| w.contains("expired on 2020-01-01")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("matched no finding")), "{warnings:?}");
+}
+
+#[test]
+fn bad_config_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".kubeguard.yaml"), "select: [all]\nignores:\n- rule: host-pid\n").unwrap();
+    let out = Command::cargo_bin("kubeguard").unwrap().current_dir(dir.path()).args(["scan", "."]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains(".kubeguard.yaml:3:3: an ignore entry needs a reason"), "{err}");
+}
+
+#[test]
+fn inline_ignore_annotation() {
+    let pod = POD_HOST_PID.replace(
+        "  namespace: team\n",
+        "  namespace: team\n  annotations:\n    kubeguard.io/ignore: \"host-pid, host-ipc\"\n",
+    );
+    let out = kubeguard()
+        .args(["scan", "-", "--select", "host-pid", "--format", "json", "--report-unused-ignores"])
+        .write_stdin(pod)
+        .assert()
+        .code(0);
+    let report = json_of(&out.get_output().stdout);
+    assert!(report["findings"].as_array().unwrap().is_empty());
+    assert_eq!(report["summary"]["suppressed"], 1);
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0]["message"].as_str().unwrap().contains("host-ipc"));
+}
+
+#[test]
+fn helm_chart_is_rendered_and_findings_point_into_templates() {
+    let helper = repo().join("scripts/helm-template");
+    if !tool_available(std::process::Command::new(&helper).arg("version"), "the helm-python-sdk renderer") {
+        return;
+    }
+    let out = kubeguard()
+        .args(["scan", "examples/helm/webapp", "--format", "json", "--helm-bin"])
+        .arg(&helper)
+        .assert()
+        .code(1);
+    let report = json_of(&out.get_output().stdout);
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    let template = "examples/helm/webapp/templates/deployment.yaml";
+    let text = std::fs::read_to_string(repo().join(template)).unwrap();
+    for f in findings.iter().filter(|f| f["file"] == template) {
+        let line = text.lines().nth(f["line"].as_u64().unwrap() as usize - 1).unwrap();
+        // The line shows the offending key, or (for a line the template
+        // computes, such as `namespace: {{ .Release.Namespace }}`) one of its parents.
+        let path = f["path"].as_str().unwrap();
+        let keys: Vec<&str> = path.split(['.', '[']).filter(|k| !k.is_empty() && !k.ends_with(']')).collect();
+        assert!(keys.iter().any(|k| line.contains(k)), "finding {} at line {line:?} shows no key of {path}", f["rule"]);
+    }
+    // --set is passed through to the renderer.
+    let out = kubeguard()
+        .args(["scan", "examples/helm/webapp", "--format", "json", "--select", "host-network", "--set", "hostNetwork=true", "--helm-bin"])
+        .arg(&helper)
+        .assert();
+    let report = json_of(&out.get_output().stdout);
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+}
+
+#[test]
+fn helm_missing_is_a_clear_error() {
+    let out = kubeguard()
+        .args(["scan", "examples/helm/webapp", "--helm-bin", "/nonexistent/helm"])
+        .assert()
+        .code(2);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("examples/helm/webapp:1:1: error: cannot run helm template") && text.contains("--helm-bin"), "{text}");
+}
+
+#[test]
+fn kustomize_overlay_is_rendered() {
+    if !tool_available(std::process::Command::new("kubectl").args(["version", "--client"]), "kubectl") {
+        return;
+    }
+    let out = kubeguard()
+        .args(["scan", "examples/kustomize/overlays/prod", "--format", "json", "--select", "host-network"])
+        .assert()
+        .code(1);
+    let report = json_of(&out.get_output().stdout);
+    let f = &report["findings"][0];
+    assert_eq!(f["rule"], "host-network");
+    assert!(f["file"].as_str().unwrap().contains("kustomize build"));
+}
+
+#[test]
+fn rules_command_lists_and_explains() {
+    let out = kubeguard().args(["rules"]).assert().code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("KG001  privileged-container"));
+    let out = kubeguard().args(["rules", "host-pid"]).assert().code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("## Why it matters") && text.contains("## How to fix"));
+    kubeguard().args(["rules", "KG021"]).assert().code(0);
+    let out = kubeguard().args(["rules", "nope"]).assert().code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("unknown rule"));
+    let out = kubeguard().args(["rules", "--format", "json"]).assert().code(0);
+    assert!(json_of(&out.get_output().stdout).as_array().unwrap().len() >= 5);
+}
