@@ -105,8 +105,8 @@ pub struct Finding {
     pub pos: Pos,
     /// Field path of the offending key, or of its nearest existing parent.
     pub path: String,
-    /// The object.
-    pub object: ObjectRef,
+    /// The object (shared by all findings about it).
+    pub object: Arc<ObjectRef>,
     /// How to fix it.
     pub remediation: &'static str,
     /// References (PSS control, CIS id, guides).

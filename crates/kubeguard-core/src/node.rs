@@ -146,7 +146,10 @@ impl Node {
     #[must_use]
     pub fn as_str(&self) -> Option<&str> {
         match self.as_scalar()? {
-            Scalar { text, kind: ScalarKind::Str } => Some(text),
+            Scalar {
+                text,
+                kind: ScalarKind::Str,
+            } => Some(text),
             _ => None,
         }
     }
@@ -155,7 +158,10 @@ impl Node {
     #[must_use]
     pub fn scalar_text(&self) -> Option<&str> {
         match self.as_scalar()? {
-            Scalar { kind: ScalarKind::Null, .. } => None,
+            Scalar {
+                kind: ScalarKind::Null,
+                ..
+            } => None,
             s => Some(&s.text),
         }
     }

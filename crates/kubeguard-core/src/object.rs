@@ -49,7 +49,9 @@ impl Source {
             let indent = |t: Option<&str>| t.map_or(0, |t| t.len() - t.trim_start().len());
             let rendered = indent(self.text.lines().nth(idx));
             let template = indent(origin.template_text.lines().nth(*line as usize - 1));
-            let col = (pos.col as usize + template).saturating_sub(rendered).max(1);
+            let col = (pos.col as usize + template)
+                .saturating_sub(rendered)
+                .max(1);
             return Pos {
                 line: *line,
                 col: u32::try_from(col).unwrap_or(1),
@@ -70,7 +72,10 @@ impl Source {
     #[must_use]
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;
-        let text = self.origin.as_ref().map_or(&self.text, |o| &o.template_text);
+        let text = self
+            .origin
+            .as_ref()
+            .map_or(&self.text, |o| &o.template_text);
         text.lines().nth(idx)
     }
 }

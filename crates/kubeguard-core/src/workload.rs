@@ -14,7 +14,10 @@ const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
     ("ReplicationController", &["spec", "template", "spec"]),
     ("Job", &["spec", "template", "spec"]),
     ("DeploymentConfig", &["spec", "template", "spec"]),
-    ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec"]),
+    (
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+    ),
     ("PodTemplate", &["template", "spec"]),
 ];
 
@@ -136,7 +139,11 @@ impl<'a> PodSpec<'a> {
                 .filter(|c| c.node.as_map().is_some())
                 .map(|c| Container {
                     kind,
-                    name: c.node.get("name").and_then(crate::Node::as_str).unwrap_or(""),
+                    name: c
+                        .node
+                        .get("name")
+                        .and_then(crate::Node::as_str)
+                        .unwrap_or(""),
                     at: c,
                 })
                 .collect::<Vec<_>>()

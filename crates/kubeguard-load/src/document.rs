@@ -49,7 +49,9 @@ fn is_list_kind(root: &Node) -> bool {
     root.get("kind")
         .and_then(Node::as_str)
         .is_some_and(|k| k.ends_with("List"))
-        && root.get("items").is_some_and(|i| i.as_seq().is_some() || i.is_null())
+        && root
+            .get("items")
+            .is_some_and(|i| i.as_seq().is_some() || i.is_null())
 }
 
 fn add_document(source: &Arc<Source>, root: Node, out: &mut LoadedFile) {
@@ -98,12 +100,20 @@ mod tests {
         assert_eq!(out.objects.len(), 2);
         assert_eq!(out.objects[1].kind, "Service");
         let deployments = "apiVersion: apps/v1\nkind: DeploymentList\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: a}\n";
-        assert_eq!(load_source(Source::new("x.yaml", deployments)).objects.len(), 1);
+        assert_eq!(
+            load_source(Source::new("x.yaml", deployments))
+                .objects
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn non_objects_are_skipped_and_counted() {
-        let out = load_source(Source::new("x.yaml", "foo: bar\n---\n- 1\n---\n# only a comment\n"));
+        let out = load_source(Source::new(
+            "x.yaml",
+            "foo: bar\n---\n- 1\n---\n# only a comment\n",
+        ));
         assert_eq!(out.objects.len(), 0);
         assert_eq!(out.skipped.len(), 2);
         assert!(out.errors.is_empty());

@@ -14,12 +14,12 @@ mod render;
 mod scalar;
 mod walk;
 
-pub use document::{load_source, LoadedFile, Skipped};
+pub use document::{LoadedFile, Skipped, load_source};
 pub use error::LoadError;
-pub use parse::{parse_documents, Document, SyntaxError, MAX_DEPTH};
-pub use read::{read_file, read_stdin, DEFAULT_MAX_FILE_SIZE};
-pub use render::{render_helm, render_kustomize, RenderOptions};
-pub use walk::{discover, Input, WalkOptions};
+pub use parse::{Document, MAX_DEPTH, SyntaxError, parse_documents};
+pub use read::{DEFAULT_MAX_FILE_SIZE, read_file, read_stdin};
+pub use render::{RenderOptions, render_helm, render_kustomize};
+pub use walk::{Input, WalkOptions, discover};
 
 /// Everything that controls loading.
 #[derive(Debug, Clone)]

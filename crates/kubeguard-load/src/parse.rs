@@ -60,7 +60,8 @@ fn syntax_message(info: &str) -> String {
     match info {
         // The scanner counts nested flow collections in a `u8`.
         "recursion limit exceeded" => {
-            "flow collections ([...] or {...}) nested deeper than 255 levels; refusing to parse".into()
+            "flow collections ([...] or {...}) nested deeper than 255 levels; refusing to parse"
+                .into()
         }
         other => other.to_owned(),
     }
@@ -164,7 +165,10 @@ impl Builder {
                 )?;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let frame = self.stack.pop().ok_or_else(|| err("unbalanced collection".into()))?;
+                let frame = self
+                    .stack
+                    .pop()
+                    .ok_or_else(|| err("unbalanced collection".into()))?;
                 let (node, size, anchor) = match frame {
                     Frame::Seq {
                         items,
@@ -382,7 +386,11 @@ mod tests {
         let (_, err) = parse_documents("a: 1\nb: 2\na: 3\n");
         let err = err.unwrap();
         assert_eq!(err.pos, Pos { line: 3, col: 1 });
-        assert!(err.message.contains("duplicate key \"a\""), "{}", err.message);
+        assert!(
+            err.message.contains("duplicate key \"a\""),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
@@ -395,12 +403,17 @@ mod tests {
     #[test]
     fn json_parses() {
         let n = one(r#"{"kind": "Pod", "spec": {"hostPID": true, "n": 1.5}}"#);
-        assert_eq!(n.get_path(&["spec", "hostPID"]).unwrap().as_bool(), Some(true));
+        assert_eq!(
+            n.get_path(&["spec", "hostPID"]).unwrap().as_bool(),
+            Some(true)
+        );
     }
 
     #[test]
     fn billion_laughs_is_refused() {
-        let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut text = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         let names: Vec<char> = "abcdefghij".chars().collect();
         for w in names.windows(2) {
             let refs = vec![format!("*{}", w[0]); 9].join(",");
@@ -418,12 +431,19 @@ mod tests {
         let text = format!("{}{items}0{}", "&a [".repeat(250), "]".repeat(250));
         let (_, err) = parse_documents(&text);
         assert!(err.unwrap().message.contains("billion laughs"));
-        let (docs, err) = parse_documents("a: &x {b: &y {c: &z [1, 2]}}
-d: *x
-e: *z
-");
+        let (docs, err) = parse_documents("a: &x {b: &y {c: &z [1, 2]}}\nd: *x\ne: *z\n");
         assert_eq!(err, None);
-        assert_eq!(docs[0].as_ref().unwrap().get_path(&["d", "b", "c"]).unwrap().as_seq().unwrap().len(), 2);
+        let doc = docs[0].as_ref().unwrap();
+        assert_eq!(
+            doc.get_path(&["d", "b", "c"])
+                .and_then(Node::as_seq)
+                .map(<[Node]>::len),
+            Some(2)
+        );
+        assert_eq!(
+            doc.get("e").and_then(Node::as_seq).map(<[Node]>::len),
+            Some(2)
+        );
     }
 
     #[test]
@@ -431,9 +451,15 @@ e: *z
         let text = "[".repeat(100_000);
         let (_, err) = parse_documents(&text);
         let err = err.unwrap();
-        assert!(err.message.contains("nested deeper than 255 levels"), "{}", err.message);
+        assert!(
+            err.message.contains("nested deeper than 255 levels"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.pos, Pos { line: 1, col: 256 });
-        let text: String = (0..100_000).map(|i| format!("{}a:\n", " ".repeat(i % 50))).collect();
+        let text: String = (0..100_000)
+            .map(|i| format!("{}a:\n", " ".repeat(i % 50)))
+            .collect();
         let _ = parse_documents(&text);
     }
 

@@ -45,7 +45,9 @@ fn too_large(len: Option<u64>, max: u64) -> String {
         Some(len) => format!("{} > {}", size(len), size(max)),
         None => format!("more than {}", size(max)),
     };
-    format!("file is over the size limit ({over}); raise it with --max-file-size if this is really a manifest")
+    format!(
+        "file is over the size limit ({over}); raise it with --max-file-size if this is really a manifest"
+    )
 }
 
 /// A byte count in the largest unit that keeps it readable: `64 MiB`,
@@ -76,8 +78,14 @@ fn io_message(e: &std::io::Error) -> String {
 fn locate(bytes: &[u8], offset: usize) -> Pos {
     let before = &bytes[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     Pos {
         line: u32::try_from(line).unwrap_or(u32::MAX),
         col: u32::try_from(col).unwrap_or(u32::MAX),
@@ -87,6 +95,12 @@ fn locate(bytes: &[u8], offset: usize) -> Pos {
 /// Decodes UTF-8 text, rejecting binary data with the position of the
 /// first offending byte.
 fn decode(name: &str, bytes: Vec<u8>) -> Result<String, LoadError> {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(LoadError::file(
+            name,
+            "UTF-16 text (it starts with a UTF-16 byte-order mark); Kubernetes manifests must be UTF-8: convert it, e.g. with `iconv -f UTF-16 -t UTF-8`",
+        ));
+    }
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         return Err(LoadError {
             file: name.to_owned(),
@@ -129,5 +143,26 @@ mod tests {
             "file is over the size limit (2 KiB > 1 KiB); raise it with --max-file-size if this is really a manifest"
         );
         assert!(too_large(None, 64 << 20).contains("(more than 64 MiB)"));
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_located() {
+        let err = decode("x", b"a: 1\nb: caf\xe9\n".to_vec()).unwrap_err();
+        assert_eq!(err.pos, Pos { line: 2, col: 7 });
+        assert!(err.message.contains("not valid UTF-8"));
+        let err = decode("x", b"a: 1\nb:\0".to_vec()).unwrap_err();
+        assert_eq!(err.pos, Pos { line: 2, col: 3 });
+        assert!(err.message.contains("NUL byte"));
+        let utf16: Vec<u8> = "\u{feff}kind: Pod\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let err = decode("x", utf16).unwrap_err();
+        assert_eq!(err.pos, Pos { line: 1, col: 1 });
+        assert!(err.message.contains("UTF-16"), "{}", err.message);
+        assert_eq!(
+            decode("x", "\u{feff}kind: Pod".into()).unwrap(),
+            "kind: Pod"
+        );
     }
 }

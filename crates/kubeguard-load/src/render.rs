@@ -26,7 +26,10 @@ pub struct RenderOptions {
 
 /// Runs `helm template` on a chart and returns one source per template.
 pub fn render_helm(chart: &Path, options: &RenderOptions) -> Result<Vec<Source>, LoadError> {
-    let helm = options.helm_bin.clone().unwrap_or_else(|| PathBuf::from("helm"));
+    let helm = options
+        .helm_bin
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("helm"));
     let mut cmd = Command::new(&helm);
     cmd.arg("template").arg("release-name").arg(chart);
     for values in &options.helm_values {
@@ -73,7 +76,13 @@ fn on_path(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
-fn run(mut cmd: Command, name: &str, program: &Path, what: &str, hint: &str) -> Result<String, LoadError> {
+fn run(
+    mut cmd: Command,
+    name: &str,
+    program: &Path,
+    what: &str,
+    hint: &str,
+) -> Result<String, LoadError> {
     let output = cmd.output().map_err(|e| {
         let why = if e.kind() == std::io::ErrorKind::NotFound {
             format!("cannot run {what}: `{}` was not found", program.display())
@@ -84,7 +93,11 @@ fn run(mut cmd: Command, name: &str, program: &Path, what: &str, hint: &str) -> 
     })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let detail: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).take(5).collect();
+        let detail: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(5)
+            .collect();
         return Err(LoadError::file(
             name,
             format!("{what} failed ({}): {}", output.status, detail.join(" / ")),

@@ -73,7 +73,12 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> (Vec<Input>, Vec<Loa
     (inputs, errors)
 }
 
-fn walk_dir(root: &Path, options: WalkOptions, inputs: &mut Vec<Input>, errors: &mut Vec<LoadError>) {
+fn walk_dir(
+    root: &Path,
+    options: WalkOptions,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<LoadError>,
+) {
     if let Some(input) = classify_dir(root) {
         inputs.push(input);
         return;
@@ -88,7 +93,10 @@ fn walk_dir(root: &Path, options: WalkOptions, inputs: &mut Vec<Input>, errors: 
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if is_dir && entry.depth() > 0 {
                 if let Some(input) = classify_dir(entry.path()) {
-                    found.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(input);
+                    found
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(input);
                     return false;
                 }
             }
@@ -107,7 +115,11 @@ fn walk_dir(root: &Path, options: WalkOptions, inputs: &mut Vec<Input>, errors: 
             Err(e) => errors.extend(walk_error(root, &e)),
         }
     }
-    inputs.append(&mut rendered.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    inputs.append(
+        &mut rendered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
 }
 
 fn is_manifest_name(path: &Path) -> bool {
@@ -122,7 +134,9 @@ fn walk_error(root: &Path, err: &ignore::Error) -> Option<LoadError> {
     fn inner(err: &ignore::Error) -> (Option<PathBuf>, String) {
         match err {
             ignore::Error::WithPath { path, err } => (Some(path.clone()), inner(err).1),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => inner(err),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                inner(err)
+            }
             ignore::Error::Loop { ancestor, child } => (
                 Some(child.clone()),
                 format!(
@@ -144,7 +158,10 @@ fn walk_error(root: &Path, err: &ignore::Error) -> Option<LoadError> {
             if !is_manifest_name(&file) {
                 return None;
             }
-            message = format!("broken symlink: its target {} does not exist", target.display());
+            message = format!(
+                "broken symlink: its target {} does not exist",
+                target.display()
+            );
         }
     }
     Some(LoadError::file(file.display().to_string(), message))

@@ -32,7 +32,11 @@ fn assert_located(loaded: &LoadedFile, text: &[u8]) {
         assert!(inside(s.pos), "skipped document outside the text: {s:?}");
     }
     for o in &loaded.objects {
-        assert!(inside(o.root.span.start), "object outside the text: {:?}", o.root.span);
+        assert!(
+            inside(o.root.span.start),
+            "object outside the text: {:?}",
+            o.root.span
+        );
     }
 }
 
@@ -108,11 +112,50 @@ const NAMES: &[&str] = &["a", "b", "c"];
 fn scalar() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec![
-            "x", "yes", "No", "on", "~", "null", "", "0x1F", "0o17", "1e3", ".inf", "-.nan", "12:30", "1_000",
-            "'single ''quoted'''", "\"double \\\" \\u00e9 \\n\"", "\"\"", "''", "!!str 5", "!!int 7", "!!bool yes",
-            "!!null ''", "!custom v", "! bare", "!<tag:yaml.org,2002:str> s", "&a anchored", "&b 3", "*a", "*c",
-            "|\n  literal\n", ">-\n  folded\n  text\n", "|+\n", "- item", "key: v", "# c", "--- ", "...",
-            "? complex", "<<", "\"unterminated", "'bad", "%TAG", "@at", "`tick",
+            "x",
+            "yes",
+            "No",
+            "on",
+            "~",
+            "null",
+            "",
+            "0x1F",
+            "0o17",
+            "1e3",
+            ".inf",
+            "-.nan",
+            "12:30",
+            "1_000",
+            "'single ''quoted'''",
+            "\"double \\\" \\u00e9 \\n\"",
+            "\"\"",
+            "''",
+            "!!str 5",
+            "!!int 7",
+            "!!bool yes",
+            "!!null ''",
+            "!custom v",
+            "! bare",
+            "!<tag:yaml.org,2002:str> s",
+            "&a anchored",
+            "&b 3",
+            "*a",
+            "*c",
+            "|\n  literal\n",
+            ">-\n  folded\n  text\n",
+            "|+\n",
+            "- item",
+            "key: v",
+            "# c",
+            "--- ",
+            "...",
+            "? complex",
+            "<<",
+            "\"unterminated",
+            "'bad",
+            "%TAG",
+            "@at",
+            "`tick",
         ])
         .prop_map(str::to_owned),
         "[a-zA-Z0-9 ._/-]{0,12}",
@@ -131,7 +174,10 @@ fn key() -> impl Strategy<Value = String> {
 fn deco() -> impl Strategy<Value = Deco> {
     (
         prop::option::weighted(0.3, prop::sample::select(NAMES)),
-        prop::option::weighted(0.15, prop::sample::select(vec!["!!map", "!!seq", "!!set", "!!omap", "!x"])),
+        prop::option::weighted(
+            0.15,
+            prop::sample::select(vec!["!!map", "!!seq", "!!set", "!!omap", "!x"]),
+        ),
         any::<bool>(),
     )
         .prop_map(|(anchor, tag, flow)| Deco { anchor, tag, flow })
@@ -144,8 +190,10 @@ fn yaml_tree() -> impl Strategy<Value = Yaml> {
     ];
     leaf.prop_recursive(6, 64, 6, |inner| {
         prop_oneof![
-            (prop::collection::vec(inner.clone(), 0..6), deco()).prop_map(|(items, d)| Yaml::Seq(items, d)),
-            (prop::collection::vec((key(), inner), 0..6), deco()).prop_map(|(entries, d)| Yaml::Map(entries, d)),
+            (prop::collection::vec(inner.clone(), 0..6), deco())
+                .prop_map(|(items, d)| Yaml::Seq(items, d)),
+            (prop::collection::vec((key(), inner), 0..6), deco())
+                .prop_map(|(entries, d)| Yaml::Map(entries, d)),
         ]
     })
 }
@@ -393,7 +441,7 @@ proptest! {
         let text = if as_list {
             emit(&json!({ "apiVersion": "v1", "kind": "List", "items": values }))
         } else {
-            values.iter().map(|v| emit(v)).collect::<Vec<_>>().join("\n---\n")
+            values.iter().map(emit).collect::<Vec<_>>().join("\n---\n")
         };
         let loaded = load_source(Source::new("gen.json", text.as_str()));
         prop_assert!(loaded.errors.is_empty(), "{:?}\n{}", loaded.errors, text);

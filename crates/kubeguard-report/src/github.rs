@@ -6,7 +6,9 @@ use kubeguard_core::Severity;
 use std::io::{self, Write};
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -27,7 +29,10 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             f.pos.line,
             f.pos.col,
             escape_property(&format!("{} ({}, {})", f.rule, f.code, f.severity)),
-            escape_data(&format!("{}: {}. Fix: {}", f.object, f.message, f.remediation)),
+            escape_data(&format!(
+                "{}: {}. Fix: {}",
+                f.object, f.message, f.remediation
+            )),
         )?;
     }
     for e in report.errors {

@@ -9,7 +9,9 @@ use std::io::{self, Write};
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
     for f in report.findings {
-        let suite = suites.entry(&f.file).or_insert_with(|| TestSuite::new(&*f.file));
+        let suite = suites
+            .entry(&f.file)
+            .or_insert_with(|| TestSuite::new(&*f.file));
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         status.set_message(format!("{}: {}", f.object, f.message));
         status.set_type(f.severity.as_str());
@@ -17,12 +19,17 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             "{}:{}:{} {}\npath: {}\nfix: {}",
             f.file, f.pos.line, f.pos.col, f.rule, f.path, f.remediation
         ));
-        let mut case = TestCase::new(format!("{} {} ({}:{})", f.rule, f.object, f.pos.line, f.pos.col), status);
+        let mut case = TestCase::new(
+            format!("{} {} ({}:{})", f.rule, f.object, f.pos.line, f.pos.col),
+            status,
+        );
         case.set_classname(f.rule);
         suite.add_test_case(case);
     }
     for e in report.errors {
-        let suite = suites.entry(&e.file).or_insert_with(|| TestSuite::new(&e.file));
+        let suite = suites
+            .entry(&e.file)
+            .or_insert_with(|| TestSuite::new(&e.file));
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
         status.set_message(format!("{}:{}: {}", e.pos.line, e.pos.col, e.message));
         suite.add_test_case(TestCase::new("load", status));

@@ -8,6 +8,7 @@ mod sarif;
 mod text;
 
 use kubeguard_core::{Finding, Pos, RuleMeta, Severity};
+use serde::{Serialize, Serializer};
 use std::io::{self, Write};
 
 /// An input that could not be read, parsed or rendered.
@@ -96,7 +97,12 @@ pub const DOCS_URL: &str = "https://github.com/kubeguard/kubeguard/blob/main/doc
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Writes `report` in `format`. `color` applies to text only.
-pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write, color: bool) -> io::Result<()> {
+pub fn write(
+    format: Format,
+    report: &Report<'_>,
+    out: &mut dyn Write,
+    color: bool,
+) -> io::Result<()> {
     match format {
         Format::Text => text::write(report, out, color),
         Format::Json => json::write(report, out),
@@ -104,4 +110,19 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write, color: bo
         Format::Junit => junit::write(report, out),
         Format::Github => github::write(report, out),
     }
+}
+
+/// Serialises a sequence lazily, item by item, so large reports stream to
+/// the writer instead of being built in memory first.
+pub(crate) struct Seq<I>(std::cell::RefCell<Option<I>>);
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.borrow_mut().take().into_iter().flatten();
+        s.collect_seq(items)
+    }
+}
+
+pub(crate) fn seq<I: Iterator>(items: I) -> Seq<I> {
+    Seq(std::cell::RefCell::new(Some(items)))
 }

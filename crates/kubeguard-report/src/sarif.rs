@@ -1,8 +1,9 @@
 //! `--format sarif`: SARIF 2.1.0, one result per finding, with rule help.
 
-use crate::{Report, DOCS_URL, VERSION};
+use crate::{DOCS_URL, Report, VERSION, seq};
 use kubeguard_core::Severity;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::{Value, json};
 use std::io::{self, Write};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -54,29 +55,25 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             })
         })
         .collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let index = report.rules.iter().position(|r| r.code == f.code);
-            let mut result = json!({
-                "ruleId": f.code,
-                "level": level(f.severity),
-                "message": {"text": format!("{}: {}", f.object, f.message)},
-                "locations": [location(&f.file, f.pos.line, f.pos.col)],
-                "properties": {
-                    "rule": f.rule,
-                    "severity": f.severity,
-                    "path": f.path,
-                    "object": f.object,
-                }
-            });
-            if let Some(i) = index {
-                result["ruleIndex"] = json!(i);
+    let results = seq(report.findings.iter().map(|f| {
+        let index = report.rules.iter().position(|r| r.code == f.code);
+        let mut result = json!({
+            "ruleId": f.code,
+            "level": level(f.severity),
+            "message": {"text": format!("{}: {}", f.object, f.message)},
+            "locations": [location(&f.file, f.pos.line, f.pos.col)],
+            "properties": {
+                "rule": f.rule,
+                "severity": f.severity,
+                "path": f.path,
+                "object": f.object,
             }
-            result
-        })
-        .collect();
+        });
+        if let Some(i) = index {
+            result["ruleIndex"] = json!(i);
+        }
+        result
+    }));
     let notifications: Vec<Value> = report
         .errors
         .iter()
@@ -88,23 +85,36 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             })
         })
         .collect();
-    let sarif = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+    #[derive(Serialize)]
+    struct Run<R> {
+        tool: Value,
+        results: R,
+        invocations: Value,
+    }
+    #[derive(Serialize)]
+    struct Log<R> {
+        #[serde(rename = "$schema")]
+        schema: &'static str,
+        version: &'static str,
+        runs: [Run<R>; 1],
+    }
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({"driver": {
                 "name": "kubeguard",
                 "version": VERSION,
                 "informationUri": "https://github.com/kubeguard/kubeguard",
                 "rules": rules,
-            }},
-            "results": results,
-            "invocations": [{
+            }}),
+            results,
+            invocations: json!([{
                 "executionSuccessful": report.errors.is_empty(),
                 "toolExecutionNotifications": notifications,
-            }],
-        }]
-    });
-    serde_json::to_writer_pretty(&mut *out, &sarif)?;
+            }]),
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }

@@ -20,7 +20,9 @@ impl Palette {
 
     fn severity(&self, s: Severity) -> String {
         let style = match s {
-            Severity::Critical => Style::new().fg_color(Some(AnsiColor::Red.into())).effects(Effects::BOLD),
+            Severity::Critical => Style::new()
+                .fg_color(Some(AnsiColor::Red.into()))
+                .effects(Effects::BOLD),
             Severity::High => Style::new().fg_color(Some(AnsiColor::Red.into())),
             Severity::Medium => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
             Severity::Low => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
@@ -41,7 +43,9 @@ impl Palette {
 /// The length of the token at the start of `rest`: a key up to its colon,
 /// or a word up to white space.
 fn token_len(rest: &str) -> usize {
-    let key_end = rest.find(": ").or_else(|| rest.strip_suffix(':').map(str::len));
+    let key_end = rest
+        .find(": ")
+        .or_else(|| rest.strip_suffix(':').map(str::len));
     key_end
         .unwrap_or_else(|| rest.find(char::is_whitespace).unwrap_or(rest.len()))
         .clamp(1, 60)
@@ -66,7 +70,12 @@ fn write_finding(f: &Finding, out: &mut dyn Write, p: &Palette) -> io::Result<()
         let col = f.pos.col as usize;
         let rest: String = line.chars().skip(col.saturating_sub(1)).collect();
         writeln!(out, "{pad} {}", p.dim("|"))?;
-        writeln!(out, "{} {} {line}", p.dim(&f.pos.line.to_string()), p.dim("|"))?;
+        writeln!(
+            out,
+            "{} {} {line}",
+            p.dim(&f.pos.line.to_string()),
+            p.dim("|")
+        )?;
         writeln!(
             out,
             "{pad} {} {}{}",
@@ -89,7 +98,10 @@ impl Palette {
             Severity::Critical | Severity::High => {
                 self.paint(Style::new().fg_color(Some(AnsiColor::Red.into())), &marks)
             }
-            _ => self.paint(Style::new().fg_color(Some(AnsiColor::Yellow.into())), &marks),
+            _ => self.paint(
+                Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+                &marks,
+            ),
         }
     }
 }
@@ -100,8 +112,18 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write, color: bool) -> io
         write_finding(f, out, &p)?;
     }
     for w in report.warnings {
-        let label = p.paint(Style::new().fg_color(Some(AnsiColor::Yellow.into())), "warning:");
-        writeln!(out, "{}:{}:{}: {label} {}", p.bold(&w.file), w.pos.line, w.pos.col, w.message)?;
+        let label = p.paint(
+            Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+            "warning:",
+        );
+        writeln!(
+            out,
+            "{}:{}:{}: {label} {}",
+            p.bold(&w.file),
+            w.pos.line,
+            w.pos.col,
+            w.message
+        )?;
     }
     for e in report.errors {
         writeln!(
@@ -110,7 +132,12 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write, color: bool) -> io
             p.bold(&e.file),
             e.pos.line,
             e.pos.col,
-            p.paint(Style::new().fg_color(Some(AnsiColor::Red.into())).effects(Effects::BOLD), "error:"),
+            p.paint(
+                Style::new()
+                    .fg_color(Some(AnsiColor::Red.into()))
+                    .effects(Effects::BOLD),
+                "error:"
+            ),
             e.message
         )?;
     }
@@ -149,10 +176,18 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write, color: bool) -> io
         extras.push(format!("{} suppressed", s.suppressed));
     }
     if s.skipped > 0 {
-        extras.push(format!("{} non-Kubernetes document{} skipped (--verbose lists them)", s.skipped, if s.skipped == 1 { "" } else { "s" }));
+        extras.push(format!(
+            "{} non-Kubernetes document{} skipped (--verbose lists them)",
+            s.skipped,
+            if s.skipped == 1 { "" } else { "s" }
+        ));
     }
     if !report.errors.is_empty() {
-        extras.push(format!("{} error{}", report.errors.len(), if report.errors.len() == 1 { "" } else { "s" }));
+        extras.push(format!(
+            "{} error{}",
+            report.errors.len(),
+            if report.errors.len() == 1 { "" } else { "s" }
+        ));
     }
     writeln!(out, "{}: {}.", p.bold(&headline), extras.join(", "))
 }

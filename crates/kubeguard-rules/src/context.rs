@@ -12,7 +12,7 @@ use std::sync::Arc;
 pub(crate) struct ObjectInfo<'a> {
     pub obj: &'a Object,
     pub file: Arc<str>,
-    pub object_ref: ObjectRef,
+    pub object_ref: Arc<ObjectRef>,
 }
 
 /// The context of an object check.
@@ -44,7 +44,7 @@ impl Ctx<'_> {
             file: Arc::clone(&self.info.file),
             pos,
             path: at.path(),
-            object: self.info.object_ref.clone(),
+            object: Arc::clone(&self.info.object_ref),
             remediation: self.rule.meta.remediation,
             references: self.rule.meta.references,
             snippet: source.line_text(pos.line).map(Into::into),
@@ -87,7 +87,7 @@ impl ClusterCtx<'_> {
             file: Arc::clone(&at.file),
             pos: at.pos,
             path: at.path.clone(),
-            object: at.object.clone(),
+            object: Arc::clone(&at.object),
             remediation: self.rule.meta.remediation,
             references: self.rule.meta.references,
             snippet: at.snippet.clone(),

@@ -5,7 +5,7 @@ use crate::index::Index;
 use crate::registry;
 use crate::rule::{Check, ObjectCheck, Rule};
 use crate::settings::Settings;
-use crate::suppress::{InlineIgnore, IGNORE_ANNOTATION};
+use crate::suppress::{IGNORE_ANNOTATION, InlineIgnore};
 use kubeguard_core::{Finding, Object, Severity};
 use std::sync::Arc;
 
@@ -43,17 +43,23 @@ pub struct Engine {
 impl Engine {
     /// Builds an engine; every rule name in `selection` must exist.
     pub fn new(selection: &Selection, settings: Settings) -> Result<Self, UnknownRule> {
-        let resolve = |name: &String| registry::find(name).ok_or_else(|| UnknownRule {
-            name: name.clone(),
-            suggestion: registry::closest(name),
-        });
+        let resolve = |name: &String| {
+            registry::find(name).ok_or_else(|| UnknownRule {
+                name: name.clone(),
+                suggestion: registry::closest(name),
+            })
+        };
         let selected = selection
             .select
             .iter()
             .filter(|n| *n != "all")
             .map(resolve)
             .collect::<Result<Vec<_>, _>>()?;
-        let ignored = selection.ignore.iter().map(resolve).collect::<Result<Vec<_>, _>>()?;
+        let ignored = selection
+            .ignore
+            .iter()
+            .map(resolve)
+            .collect::<Result<Vec<_>, _>>()?;
         let overrides = selection
             .severity
             .iter()
@@ -101,7 +107,7 @@ impl Engine {
         let info = ObjectInfo {
             obj,
             file: Arc::from(obj.source.name.as_str()),
-            object_ref: obj.object_ref(),
+            object_ref: Arc::new(obj.object_ref()),
         };
         for (rule, severity, check) in &self.object_rules {
             if !rule.meta.kinds.is_empty() && !rule.meta.kinds.contains(&obj.kind.as_str()) {
@@ -166,7 +172,7 @@ fn inline_ignore(info: &ObjectInfo<'_>) -> Option<InlineIgnore> {
         .collect();
     Some(InlineIgnore {
         file: Arc::clone(&info.file),
-        object: info.object_ref.clone(),
+        object: Arc::clone(&info.object_ref),
         pos: info.obj.source.resolve(at.at),
         rules,
     })

@@ -24,7 +24,10 @@ impl ImageRef {
         };
         let last_slash = name.rfind('/').map_or(0, |i| i + 1);
         let (name, tag) = match name[last_slash..].rfind(':') {
-            Some(i) => (&name[..last_slash + i], Some(name[last_slash + i + 1..].to_owned())),
+            Some(i) => (
+                &name[..last_slash + i],
+                Some(name[last_slash + i + 1..].to_owned()),
+            ),
             None => (name, None),
         };
         let (registry, repository) = split_registry(name);
@@ -72,7 +75,11 @@ pub fn normalize_prefix(entry: &str) -> String {
     let first = entry.split('/').next().unwrap_or(entry);
     let is_host = first.contains(['.', ':']) || first == "localhost";
     if is_host && !entry.contains('/') {
-        return if entry == "index.docker.io" { "docker.io".into() } else { entry.to_owned() };
+        return if entry == "index.docker.io" {
+            "docker.io".into()
+        } else {
+            entry.to_owned()
+        };
     }
     let (registry, repository) = split_registry(entry);
     format!("{registry}/{repository}")
@@ -86,7 +93,10 @@ pub fn is_allowed(image: &ImageRef, allowed: &[String]) -> bool {
     let name = image.name();
     allowed.iter().any(|entry| {
         let prefix = normalize_prefix(entry);
-        name == prefix || name.strip_prefix(&prefix).is_some_and(|rest| rest.starts_with('/'))
+        name == prefix
+            || name
+                .strip_prefix(&prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
     })
 }
 
@@ -97,7 +107,10 @@ mod tests {
     #[test]
     fn parses_references() {
         let r = ImageRef::parse("nginx");
-        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.tag, r.digest), ("docker.io", "library/nginx", None, None));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str(), r.tag, r.digest),
+            ("docker.io", "library/nginx", None, None)
+        );
         let r = ImageRef::parse("localhost:5000/app:1.0@sha256:abc");
         assert_eq!(r.registry, "localhost:5000");
         assert_eq!(r.tag.as_deref(), Some("1.0"));
@@ -110,11 +123,24 @@ mod tests {
 
     #[test]
     fn allowlist_matches_whole_components() {
-        let allowed = vec!["ghcr.io/acme".to_owned(), "nginx".to_owned(), "registry.k8s.io".to_owned()];
+        let allowed = vec![
+            "ghcr.io/acme".to_owned(),
+            "nginx".to_owned(),
+            "registry.k8s.io".to_owned(),
+        ];
         assert!(is_allowed(&ImageRef::parse("ghcr.io/acme/api:1"), &allowed));
-        assert!(!is_allowed(&ImageRef::parse("ghcr.io/acmecorp/api:1"), &allowed));
-        assert!(is_allowed(&ImageRef::parse("docker.io/library/nginx:1.25"), &allowed));
-        assert!(is_allowed(&ImageRef::parse("registry.k8s.io/pause:3.9"), &allowed));
+        assert!(!is_allowed(
+            &ImageRef::parse("ghcr.io/acmecorp/api:1"),
+            &allowed
+        ));
+        assert!(is_allowed(
+            &ImageRef::parse("docker.io/library/nginx:1.25"),
+            &allowed
+        ));
+        assert!(is_allowed(
+            &ImageRef::parse("registry.k8s.io/pause:3.9"),
+            &allowed
+        ));
         assert!(!is_allowed(&ImageRef::parse("redis"), &allowed));
     }
 }

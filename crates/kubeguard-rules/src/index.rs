@@ -20,7 +20,7 @@ pub struct Anchor {
     /// Field path.
     pub path: String,
     /// The object.
-    pub object: ObjectRef,
+    pub object: Arc<ObjectRef>,
     /// The source line, for snippets.
     pub snippet: Option<Box<str>>,
 }
@@ -33,7 +33,7 @@ impl Anchor {
             file: Arc::clone(&info.file),
             pos,
             path: at.path(),
-            object: info.object_ref.clone(),
+            object: Arc::clone(&info.object_ref),
             snippet: source.line_text(pos.line).map(Into::into),
         }
     }
@@ -95,7 +95,9 @@ impl Index {
         let root = obj.located();
         if obj.kind == "Namespace" && obj.api_version == "v1" {
             let Some(name) = &obj.name else { return };
-            let Ok(meta) = root.lookup(&["metadata"]) else { return };
+            let Ok(meta) = root.lookup(&["metadata"]) else {
+                return;
+            };
             let at = meta.get("labels").unwrap_or(meta);
             let labels = at
                 .node
@@ -173,13 +175,20 @@ fn default_deny(policy: &Node) -> (bool, bool) {
     if !selects_all {
         return (false, false);
     }
-    let no_rules = |key| spec.get(key).is_none_or(|r| r.is_null() || r.as_seq().is_some_and(<[Node]>::is_empty));
+    let no_rules = |key| {
+        spec.get(key)
+            .is_none_or(|r| r.is_null() || r.as_seq().is_some_and(<[Node]>::is_empty))
+    };
     let (has_ingress_type, has_egress_type) = match spec.get("policyTypes") {
         Some(types) if types.as_seq().is_some_and(|t| !t.is_empty()) => (
             types.items().any(|t| t.as_str() == Some("Ingress")),
             types.items().any(|t| t.as_str() == Some("Egress")),
         ),
-        _ => (true, spec.get("egress").is_some_and(|e| !e.as_seq().unwrap_or_default().is_empty())),
+        _ => (
+            true,
+            spec.get("egress")
+                .is_some_and(|e| !e.as_seq().unwrap_or_default().is_empty()),
+        ),
     };
     (
         has_ingress_type && no_rules("ingress"),
@@ -201,13 +210,27 @@ mod tests {
     #[test]
     fn default_deny_shapes() {
         assert_eq!(policy("  podSelector: {}\n"), (true, false));
-        assert_eq!(policy("  podSelector: {}\n  policyTypes: [Ingress, Egress]\n"), (true, true));
-        assert_eq!(policy("  podSelector: {}\n  policyTypes: [Egress]\n"), (false, true));
-        assert_eq!(policy("  podSelector: {}\n  ingress: [{}]\n"), (false, false));
-        assert_eq!(policy("  podSelector: {}\n  egress: []\n"), (true, false));
-        assert_eq!(policy("  podSelector: {matchLabels: {app: a}}\n"), (false, false));
         assert_eq!(
-            policy("  podSelector: {}\n  policyTypes: [Ingress, Egress]\n  egress:\n  - to: [{podSelector: {}}]\n"),
+            policy("  podSelector: {}\n  policyTypes: [Ingress, Egress]\n"),
+            (true, true)
+        );
+        assert_eq!(
+            policy("  podSelector: {}\n  policyTypes: [Egress]\n"),
+            (false, true)
+        );
+        assert_eq!(
+            policy("  podSelector: {}\n  ingress: [{}]\n"),
+            (false, false)
+        );
+        assert_eq!(policy("  podSelector: {}\n  egress: []\n"), (true, false));
+        assert_eq!(
+            policy("  podSelector: {matchLabels: {app: a}}\n"),
+            (false, false)
+        );
+        assert_eq!(
+            policy(
+                "  podSelector: {}\n  policyTypes: [Ingress, Egress]\n  egress:\n  - to: [{podSelector: {}}]\n"
+            ),
             (true, false)
         );
     }

@@ -50,12 +50,31 @@ mod tests {
             let m = &r.meta;
             assert!(codes.insert(m.code), "duplicate code {}", m.code);
             assert!(names.insert(m.name), "duplicate name {}", m.name);
-            assert!(m.code.starts_with("KG") && m.code[2..].bytes().all(|b| b.is_ascii_digit()), "{}", m.code);
-            assert!(m.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{}", m.name);
-            for section in ["## What it does", "## Why it matters", "## Example", "## How to fix"] {
+            assert!(
+                m.code.starts_with("KG") && m.code[2..].bytes().all(|b| b.is_ascii_digit()),
+                "{}",
+                m.code
+            );
+            assert!(
+                m.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{}",
+                m.name
+            );
+            for section in [
+                "## What it does",
+                "## Why it matters",
+                "## Example",
+                "## How to fix",
+            ] {
                 assert!(m.docs.contains(section), "{} docs lack {section:?}", m.name);
             }
-            assert!(!m.remediation.is_empty() && !m.summary.is_empty(), "{}", m.name);
+            assert!(
+                !m.remediation.is_empty() && !m.summary.is_empty(),
+                "{}",
+                m.name
+            );
         }
     }
 }

@@ -37,7 +37,9 @@ pub struct Rule {
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rule").field("meta", &self.meta).finish_non_exhaustive()
+        f.debug_struct("Rule")
+            .field("meta", &self.meta)
+            .finish_non_exhaustive()
     }
 }
 

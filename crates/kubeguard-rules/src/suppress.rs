@@ -15,7 +15,7 @@ pub struct InlineIgnore {
     /// The file of the object.
     pub file: Arc<str>,
     /// The object.
-    pub object: ObjectRef,
+    pub object: Arc<ObjectRef>,
     /// Where the annotation is.
     pub pos: Pos,
     /// Rule names or codes (`all` for every rule).
@@ -109,7 +109,8 @@ pub fn apply(
         .iter()
         .filter(|c| c.expires.is_none_or(|d| d >= today))
         .collect();
-    let mut inline_used: Vec<Vec<bool>> = inline.iter().map(|i| vec![false; i.rules.len()]).collect();
+    let mut inline_used: Vec<Vec<bool>> =
+        inline.iter().map(|i| vec![false; i.rules.len()]).collect();
     let mut config_used = vec![false; active.len()];
     let mut out = Suppressed::default();
     for f in findings {
@@ -136,7 +137,10 @@ pub fn apply(
             out.findings.push(f);
         }
     }
-    for c in config.iter().filter(|c| c.expires.is_some_and(|d| d < today)) {
+    for c in config
+        .iter()
+        .filter(|c| c.expires.is_some_and(|d| d < today))
+    {
         out.notices.push(Notice {
             file: c.origin.file.clone(),
             pos: c.origin.pos,

@@ -36,7 +36,11 @@ fn rule_pages_are_fresh() {
         }
     }
     for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().trim_end_matches(".md").to_owned();
+        let name = entry
+            .file_name()
+            .to_string_lossy()
+            .trim_end_matches(".md")
+            .to_owned();
         if !rules.iter().any(|r| r.meta.name == name) {
             if updating() {
                 std::fs::remove_file(entry.path()).unwrap();
@@ -56,7 +60,10 @@ fn rule_pages_are_fresh() {
 fn readme_rule_table_is_fresh() {
     let path = repo_root().join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let start = readme.find(START).expect("README has the rules:start marker") + START.len();
+    let start = readme
+        .find(START)
+        .expect("README has the rules:start marker")
+        + START.len();
     let end = readme.find(END).expect("README has the rules:end marker");
     let table = docs::rules_table(&registry::all());
     if readme[start..end] == table {
@@ -66,6 +73,8 @@ fn readme_rule_table_is_fresh() {
         let updated = format!("{}{table}{}", &readme[..start], &readme[end..]);
         std::fs::write(&path, updated).unwrap();
     } else {
-        panic!("README rule table is stale; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard-rules --test docs");
+        panic!(
+            "README rule table is stale; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard-rules --test docs"
+        );
     }
 }

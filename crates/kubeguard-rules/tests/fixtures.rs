@@ -7,9 +7,9 @@
 //! rules, which must itself produce no finding.
 
 use kubeguard_core::Finding;
-use kubeguard_load::load_source;
-use kubeguard_rules::{registry, Engine, Selection, Settings};
 use kubeguard_core::Source;
+use kubeguard_load::load_source;
+use kubeguard_rules::{Engine, Selection, Settings, registry};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -60,7 +60,12 @@ fn scan(name: &str, text: &str) -> (Vec<Finding>, Vec<String>) {
     let context = std::fs::read_to_string(fixtures_dir().join(CONTEXT)).unwrap();
     let ctx = load_source(Source::new(CONTEXT, context));
     let fixture = load_source(Source::new(name, text));
-    let errors = ctx.errors.iter().chain(&fixture.errors).map(ToString::to_string).collect();
+    let errors = ctx
+        .errors
+        .iter()
+        .chain(&fixture.errors)
+        .map(ToString::to_string)
+        .collect();
     let engine = Engine::new(&Selection::default(), settings()).unwrap();
     let (findings, ignores) = engine.check_all(ctx.objects.iter().chain(&fixture.objects));
     let today = time::OffsetDateTime::now_utc().date();
@@ -75,7 +80,11 @@ fn every_fixture_matches_its_markers() {
     assert!(!files.is_empty(), "no fixtures found");
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
-        let name = path.strip_prefix(fixtures_dir()).unwrap().display().to_string();
+        let name = path
+            .strip_prefix(fixtures_dir())
+            .unwrap()
+            .display()
+            .to_string();
         let (findings, errors) = scan(&name, &text);
         for e in errors {
             failures.push(format!("{name}: load error {e}"));
@@ -83,21 +92,35 @@ fn every_fixture_matches_its_markers() {
         let mut found = BTreeSet::new();
         for f in &findings {
             if &*f.file == CONTEXT {
-                failures.push(format!("{CONTEXT}:{}: unexpected {} ({}) while checking {name}", f.pos.line, f.rule, f.message));
+                failures.push(format!(
+                    "{CONTEXT}:{}: unexpected {} ({}) while checking {name}",
+                    f.pos.line, f.rule, f.message
+                ));
             } else {
                 found.insert((f.pos.line, f.rule.to_owned()));
             }
         }
         let expected = markers(&text);
         for (line, rule) in found.difference(&expected) {
-            let msg = findings.iter().find(|f| f.pos.line == *line && f.rule == rule).map(|f| f.message.as_str()).unwrap_or("");
-            failures.push(format!("{name}:{line}: finding {rule} has no marker: {msg}"));
+            let msg = findings
+                .iter()
+                .find(|f| f.pos.line == *line && f.rule == rule)
+                .map(|f| f.message.as_str())
+                .unwrap_or("");
+            failures.push(format!(
+                "{name}:{line}: finding {rule} has no marker: {msg}"
+            ));
         }
         for (line, rule) in expected.difference(&found) {
             failures.push(format!("{name}:{line}: marker {rule} has no finding"));
         }
     }
-    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -112,5 +135,8 @@ fn every_rule_has_a_fixture_marker() {
         .map(|r| r.meta.name)
         .filter(|n| !marked.contains(*n))
         .collect();
-    assert!(missing.is_empty(), "rules without a fixture marker: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "rules without a fixture marker: {missing:?}"
+    );
 }

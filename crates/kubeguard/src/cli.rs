@@ -11,7 +11,9 @@ use std::path::PathBuf;
 /// flags against the CIS Benchmark.
 #[derive(Debug, Parser)]
 #[command(name = "kubeguard", version, about, long_about = None)]
-#[command(after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule")]
+#[command(
+    after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -21,7 +23,7 @@ pub struct Cli {
 pub enum Command {
     /// Scan manifests (files, directories, Helm charts, Kustomize dirs, or - for stdin).
     #[command(after_help = SCAN_HELP)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rules, or explain one.
     Rules(RulesArgs),
 }
@@ -203,15 +205,22 @@ fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (digits, unit) = s.split_at(split);
-    let n: u64 = digits.parse().map_err(|_| format!("{s:?} is not a size like 64MiB"))?;
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size like 64MiB"))?;
     let factor = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
-        other => return Err(format!("unknown size unit {other:?}; use B, KiB, MiB or GiB")),
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?}; use B, KiB, MiB or GiB"
+            ));
+        }
     };
-    n.checked_mul(factor).ok_or_else(|| format!("{s:?} is too large"))
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 #[cfg(test)]

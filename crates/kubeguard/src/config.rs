@@ -3,16 +3,31 @@
 
 use globset::{Glob, GlobMatcher};
 use kubeguard_core::{Located, Pos, Severity};
-use kubeguard_rules::suppress::{ConfigIgnore, ConfigPos};
 use kubeguard_rules::registry;
+use kubeguard_rules::suppress::{ConfigIgnore, ConfigPos};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Names the config file may have, in lookup order.
 pub const CONFIG_NAMES: &[&str] = &[".kubeguard.yaml", ".kubeguard.yml"];
 
-const TOP_KEYS: &[&str] = &["select", "disable", "severity", "allowed-registries", "fail-on", "ignores"];
-const IGNORE_KEYS: &[&str] = &["rule", "kind", "namespace", "name", "path", "reason", "expires"];
+const TOP_KEYS: &[&str] = &[
+    "select",
+    "disable",
+    "severity",
+    "allowed-registries",
+    "fail-on",
+    "ignores",
+];
+const IGNORE_KEYS: &[&str] = &[
+    "rule",
+    "kind",
+    "namespace",
+    "name",
+    "path",
+    "reason",
+    "expires",
+];
 
 /// The parsed configuration.
 #[derive(Debug, Default)]
@@ -46,7 +61,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.pos.line, self.pos.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.pos.line, self.pos.col, self.message
+        )
     }
 }
 
@@ -101,11 +120,16 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
                 p.expect_map(&value, "severity")?;
                 for (rule, level) in value.entries() {
                     p.check_rule(rule, &level)?;
-                    let sev = p.string(&level, "a severity")?.parse::<Severity>().map_err(|m| err(level.at, m))?;
+                    let sev = p
+                        .string(&level, "a severity")?
+                        .parse::<Severity>()
+                        .map_err(|m| err(level.at, m))?;
                     config.severity.push((rule.to_owned(), sev));
                 }
             }
-            "allowed-registries" => config.allowed_registries = p.string_list(&value, "registry prefixes")?,
+            "allowed-registries" => {
+                config.allowed_registries = p.string_list(&value, "registry prefixes")?
+            }
             "fail-on" => {
                 let level = p.string(&value, "a severity")?;
                 if level != "none" {
@@ -148,7 +172,10 @@ impl Parser<'_> {
     }
 
     fn unknown_key(&self, at: &Located<'_>, key: &str, known: &[&str]) -> ConfigError {
-        self.err(at.at, format!("unknown key {key:?}; expected one of: {}", known.join(", ")))
+        self.err(
+            at.at,
+            format!("unknown key {key:?}; expected one of: {}", known.join(", ")),
+        )
     }
 
     fn string(&self, at: &Located<'_>, what: &str) -> Result<String, ConfigError> {
@@ -162,15 +189,22 @@ impl Parser<'_> {
         if at.node.as_seq().is_none() {
             return Err(self.err(at.node.span.start, format!("expected a list of {what}")));
         }
-        at.items().map(|item| self.string(&item, "a string")).collect()
+        at.items()
+            .map(|item| self.string(&item, "a string"))
+            .collect()
     }
 
     fn check_rule(&self, rule: &str, at: &Located<'_>) -> Result<(), ConfigError> {
         if rule == "all" || registry::find(rule).is_some() {
             return Ok(());
         }
-        let hint = registry::closest(rule).map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default();
-        Err(self.err(at.at, format!("unknown rule {rule:?}{hint}; `kubeguard rules` lists them")))
+        let hint = registry::closest(rule)
+            .map(|s| format!(" (did you mean {s:?}?)"))
+            .unwrap_or_default();
+        Err(self.err(
+            at.at,
+            format!("unknown rule {rule:?}{hint}; `kubeguard rules` lists them"),
+        ))
     }
 
     fn rule_list(&self, at: &Located<'_>) -> Result<Vec<String>, ConfigError> {
@@ -220,16 +254,27 @@ impl Parser<'_> {
                     let text = self.string(&value, "a date (YYYY-MM-DD)")?;
                     let format = time::macros::format_description!("[year]-[month]-[day]");
                     let date = time::Date::parse(&text, format).map_err(|_| {
-                        self.err(value.node.span.start, format!("expires must be a date like 2027-01-31, not {text:?}"))
+                        self.err(
+                            value.node.span.start,
+                            format!("expires must be a date like 2027-01-31, not {text:?}"),
+                        )
                     })?;
                     ignore.expires = Some(date);
                 }
                 other => return Err(self.unknown_key(&value, other, IGNORE_KEYS)),
             }
         }
-        ignore.rule = rule.ok_or_else(|| self.err(item.at, "an ignore entry needs a rule (a name, a code or all)"))?;
+        ignore.rule = rule.ok_or_else(|| {
+            self.err(
+                item.at,
+                "an ignore entry needs a rule (a name, a code or all)",
+            )
+        })?;
         if ignore.reason.trim().is_empty() {
-            return Err(self.err(item.at, "an ignore entry needs a reason: say why the finding is accepted"));
+            return Err(self.err(
+                item.at,
+                "an ignore entry needs a reason: say why the finding is accepted",
+            ));
         }
         Ok(ignore)
     }
@@ -247,9 +292,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.disable, vec!["image-without-digest"]);
-        assert_eq!(c.severity, vec![("runs-as-root".to_owned(), Severity::High)]);
+        assert_eq!(
+            c.severity,
+            vec![("runs-as-root".to_owned(), Severity::High)]
+        );
         assert_eq!(c.ignores.len(), 1);
-        assert!(c.ignores[0].name.as_ref().unwrap().is_match("node-exporter"));
+        assert!(
+            c.ignores[0]
+                .name
+                .as_ref()
+                .unwrap()
+                .is_match("node-exporter")
+        );
     }
 
     #[test]
@@ -259,10 +313,18 @@ mod tests {
         assert!(e.message.contains("unknown key \"fail-onn\""));
         let e = parse("c.yaml", "disable:\n  - privileged-containr\n").unwrap_err();
         assert_eq!(e.pos.line, 2);
-        assert!(e.message.contains("did you mean \"privileged-container\""), "{}", e.message);
+        assert!(
+            e.message.contains("did you mean \"privileged-container\""),
+            "{}",
+            e.message
+        );
         let e = parse("c.yaml", "ignores:\n- rule: runs-as-root\n").unwrap_err();
         assert!(e.message.contains("reason"));
-        let e = parse("c.yaml", "ignores:\n- rule: runs-as-root\n  reason: x\n  expires: soon\n").unwrap_err();
+        let e = parse(
+            "c.yaml",
+            "ignores:\n- rule: runs-as-root\n  reason: x\n  expires: soon\n",
+        )
+        .unwrap_err();
         assert_eq!(e.pos.line, 4);
     }
 }

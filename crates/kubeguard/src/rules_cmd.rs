@@ -1,7 +1,7 @@
 //! `kubeguard rules`: the rule list, or one rule's docs.
 
 use crate::cli::{RulesArgs, RulesFormat};
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use kubeguard_rules::{docs, registry};
 use serde_json::json;
 use std::io::Write;
@@ -12,7 +12,9 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> Result<u8> {
         Some(name) => match registry::find(name) {
             Some(rule) => vec![rule],
             None => {
-                let hint = registry::closest(name).map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default();
+                let hint = registry::closest(name)
+                    .map(|s| format!(" (did you mean {s:?}?)"))
+                    .unwrap_or_default();
                 bail!("unknown rule {name:?}{hint}; `kubeguard rules` lists them");
             }
         },
@@ -46,9 +48,20 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> Result<u8> {
             let width = rules.iter().map(|r| r.meta.name.len()).max().unwrap_or(0);
             for r in &rules {
                 let m = &r.meta;
-                writeln!(out, "{}  {:<width$}  {:<8}  {}", m.code, m.name, m.severity.as_str(), m.summary)?;
+                writeln!(
+                    out,
+                    "{}  {:<width$}  {:<8}  {}",
+                    m.code,
+                    m.name,
+                    m.severity.as_str(),
+                    m.summary
+                )?;
             }
-            writeln!(out, "\n{} rules. `kubeguard rules NAME` explains one.", rules.len())?;
+            writeln!(
+                out,
+                "\n{} rules. `kubeguard rules NAME` explains one.",
+                rules.len()
+            )?;
         }
     }
     Ok(0)

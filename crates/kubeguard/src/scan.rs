@@ -6,10 +6,10 @@ use crate::cli::{ColorChoice, FailOn, OutputFormat, ScanArgs};
 use crate::config::{self, Config};
 use anyhow::{Context, Result};
 use kubeguard_core::{Finding, Severity};
-use kubeguard_load::{discover, load_input, Input, LoadOptions, RenderOptions, WalkOptions};
+use kubeguard_load::{Input, LoadOptions, RenderOptions, WalkOptions, discover, load_input};
 use kubeguard_report::{ErrorItem, Format, Report, Summary, Warning};
 use kubeguard_rules::suppress::{self, InlineIgnore};
-use kubeguard_rules::{registry, Engine, Index, Selection, Settings};
+use kubeguard_rules::{Engine, Index, Selection, Settings, registry};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 
@@ -27,7 +27,11 @@ struct InputResult {
 pub fn run(args: &ScanArgs) -> Result<u8> {
     let config = load_config(args)?;
     let selection = Selection {
-        select: if args.select.is_empty() { config.select.clone() } else { args.select.clone() },
+        select: if args.select.is_empty() {
+            config.select.clone()
+        } else {
+            args.select.clone()
+        },
         ignore: config.disable.iter().chain(&args.ignore).cloned().collect(),
         severity: config.severity.clone(),
     };
@@ -48,7 +52,9 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     };
 
     let options = LoadOptions {
-        walk: WalkOptions { no_ignore: args.no_ignore },
+        walk: WalkOptions {
+            no_ignore: args.no_ignore,
+        },
         render: RenderOptions {
             helm_bin: args.helm_bin.clone(),
             helm_values: args.helm_values.clone(),
@@ -80,7 +86,13 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     engine.check_index(&index, &mut findings);
 
     let today = time::OffsetDateTime::now_utc().date();
-    let kept = suppress::apply(findings, &ignores, &config.ignores, today, args.report_unused_ignores);
+    let kept = suppress::apply(
+        findings,
+        &ignores,
+        &config.ignores,
+        today,
+        args.report_unused_ignores,
+    );
     let mut findings = kept.findings;
     findings.sort_by(|a, b| {
         (&a.file, a.pos, a.rule, &a.message).cmp(&(&b.file, b.pos, b.rule, &b.message))
@@ -88,11 +100,18 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     let warnings: Vec<Warning> = kept
         .notices
         .into_iter()
-        .map(|n| Warning { file: n.file, pos: n.pos, message: n.message })
+        .map(|n| Warning {
+            file: n.file,
+            pos: n.pos,
+            message: n.message,
+        })
         .collect();
     if args.verbose {
         for s in &skipped {
-            eprintln!("note: {}:{}:{}: {}", s.file, s.pos.line, s.pos.col, s.message);
+            eprintln!(
+                "note: {}:{}:{}: {}",
+                s.file, s.pos.line, s.pos.col, s.message
+            );
         }
     }
     let rules: Vec<_> = registry::all().into_iter().map(|r| &r.meta).collect();
@@ -111,7 +130,10 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     write_report(args, &report)?;
     if args.format != OutputFormat::Text || args.output.is_some() {
         for e in &errors {
-            eprintln!("error: {}:{}:{}: {}", e.file, e.pos.line, e.pos.col, e.message);
+            eprintln!(
+                "error: {}:{}:{}: {}",
+                e.file, e.pos.line, e.pos.col, e.message
+            );
         }
     }
     Ok(exit_code(&findings, &errors, fail_on))
@@ -133,7 +155,9 @@ fn load_config(args: &ScanArgs) -> Result<Config> {
     }
     let path = match &args.config {
         Some(p) => Some(p.clone()),
-        None => config::discover(&std::env::current_dir().context("cannot read the current directory")?),
+        None => {
+            config::discover(&std::env::current_dir().context("cannot read the current directory")?)
+        }
     };
     match path {
         Some(p) => Ok(config::load(&p)?),
@@ -168,7 +192,11 @@ fn scan_input(input: &Input, options: &LoadOptions, engine: &Engine) -> InputRes
 }
 
 fn error_item(e: kubeguard_load::LoadError) -> ErrorItem {
-    ErrorItem { file: e.file, pos: e.pos, message: e.message }
+    ErrorItem {
+        file: e.file,
+        pos: e.pos,
+        message: e.message,
+    }
 }
 
 fn write_report(args: &ScanArgs, report: &Report<'_>) -> Result<()> {

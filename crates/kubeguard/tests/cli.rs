@@ -52,7 +52,10 @@ const POD_HOST_PID: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  n
 
 #[test]
 fn hardened_example_has_no_finding() {
-    let out = kubeguard().args(["scan", "examples/hardened-app"]).assert().code(0);
+    let out = kubeguard()
+        .args(["scan", "examples/hardened-app"])
+        .assert()
+        .code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(text.starts_with("No findings"), "{text}");
 }
@@ -68,24 +71,62 @@ fn insecure_example_fails_with_located_findings() {
     let findings = report["findings"].as_array().unwrap();
     assert!(findings.len() > 20, "{} findings", findings.len());
     for f in findings {
-        for key in ["rule", "code", "severity", "message", "file", "line", "column", "path", "object", "remediation", "references"] {
-            assert!(!f[key].is_null() || key == "path", "finding lacks {key}: {f}");
+        for key in [
+            "rule",
+            "code",
+            "severity",
+            "message",
+            "file",
+            "line",
+            "column",
+            "path",
+            "object",
+            "remediation",
+            "references",
+        ] {
+            assert!(
+                !f[key].is_null() || key == "path",
+                "finding lacks {key}: {f}"
+            );
         }
         assert!(f["line"].as_u64().unwrap() >= 1 && f["column"].as_u64().unwrap() >= 1);
         assert!(f["object"]["kind"].is_string() && f["object"]["apiVersion"].is_string());
     }
-    let rules: Vec<&str> = findings.iter().map(|f| f["rule"].as_str().unwrap()).collect();
-    for expected in ["privileged-container", "host-pid", "host-network", "runs-as-root"] {
+    let rules: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "privileged-container",
+        "host-pid",
+        "host-network",
+        "runs-as-root",
+    ] {
         assert!(rules.contains(&expected), "missing {expected}");
     }
-    assert_eq!(report["summary"]["findings"].as_u64().unwrap() as usize, findings.len());
+    assert_eq!(
+        report["summary"]["findings"].as_u64().unwrap() as usize,
+        findings.len()
+    );
 }
 
 #[test]
 fn fail_on_threshold_and_none() {
-    kubeguard().args(["scan", "-", "--fail-on", "none"]).write_stdin(POD_HOST_PID).assert().code(0);
-    kubeguard().args(["scan", "-", "--select", "host-pid", "--fail-on", "critical"]).write_stdin(POD_HOST_PID).assert().code(0);
-    kubeguard().args(["scan", "-", "--select", "host-pid", "--fail-on", "high"]).write_stdin(POD_HOST_PID).assert().code(1);
+    kubeguard()
+        .args(["scan", "-", "--fail-on", "none"])
+        .write_stdin(POD_HOST_PID)
+        .assert()
+        .code(0);
+    kubeguard()
+        .args(["scan", "-", "--select", "host-pid", "--fail-on", "critical"])
+        .write_stdin(POD_HOST_PID)
+        .assert()
+        .code(0);
+    kubeguard()
+        .args(["scan", "-", "--select", "host-pid", "--fail-on", "high"])
+        .write_stdin(POD_HOST_PID)
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -98,7 +139,10 @@ fn stdin_findings_name_stdin() {
     let report = json_of(&out.get_output().stdout);
     let f = &report["findings"][0];
     assert_eq!(f["file"], "<stdin>");
-    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(7), Some(3)));
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(7), Some(3))
+    );
     assert_eq!(f["path"], "spec.hostPID");
     assert_eq!(f["object"]["namespace"], "team");
 }
@@ -106,7 +150,14 @@ fn stdin_findings_name_stdin() {
 #[test]
 fn select_and_ignore_rules() {
     let out = kubeguard()
-        .args(["scan", "examples/insecure-app", "--format", "json", "--select", "host-pid,KG020"])
+        .args([
+            "scan",
+            "examples/insecure-app",
+            "--format",
+            "json",
+            "--select",
+            "host-pid,KG020",
+        ])
         .assert()
         .code(1);
     let report = json_of(&out.get_output().stdout);
@@ -114,30 +165,65 @@ fn select_and_ignore_rules() {
         assert!(["host-pid", "host-network"].contains(&f["rule"].as_str().unwrap()));
     }
     let out = kubeguard()
-        .args(["scan", "examples/insecure-app", "--format", "json", "--ignore", "host-pid"])
+        .args([
+            "scan",
+            "examples/insecure-app",
+            "--format",
+            "json",
+            "--ignore",
+            "host-pid",
+        ])
         .assert()
         .code(1);
     let report = json_of(&out.get_output().stdout);
-    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["rule"] != "host-pid"));
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule"] != "host-pid")
+    );
 }
 
 #[test]
 fn unknown_rule_is_a_usage_error_with_a_suggestion() {
-    let out = kubeguard().args(["scan", "examples/", "--select", "host-pids"]).assert().code(2);
+    let out = kubeguard()
+        .args(["scan", "examples/", "--select", "host-pids"])
+        .assert()
+        .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(err.contains("unknown rule \"host-pids\"") && err.contains("did you mean \"host-pid\""), "{err}");
-    kubeguard().args(["scan", "--format", "yaml"]).assert().code(2);
+    assert!(
+        err.contains("unknown rule \"host-pids\"") && err.contains("did you mean \"host-pid\""),
+        "{err}"
+    );
+    kubeguard()
+        .args(["scan", "--format", "yaml"])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn sarif_output_is_valid_sarif_2_1_0() {
-    let Some(schema_path) = shared("schemas/sarif-schema-2.1.0.json") else { return };
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let Some(schema_path) = shared("schemas/sarif-schema-2.1.0.json") else {
+        return;
+    };
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let out = kubeguard().args(["scan", "examples/insecure-app", "--format", "sarif"]).assert().code(1);
+    let out = kubeguard()
+        .args(["scan", "examples/insecure-app", "--format", "sarif"])
+        .assert()
+        .code(1);
     let sarif = json_of(&out.get_output().stdout);
-    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "SARIF schema violations:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema violations:\n{}",
+        errors.join("\n")
+    );
     let run = &sarif["runs"][0];
     let results = run["results"].as_array().unwrap();
     assert!(!results.is_empty());
@@ -147,27 +233,51 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         assert_eq!(rules[idx]["id"], r["ruleId"]);
         assert!(rules[idx]["helpUri"].as_str().unwrap().ends_with(".md"));
         let region = &r["locations"][0]["physicalLocation"]["region"];
-        assert!(region["startLine"].as_u64().unwrap() >= 1 && region["startColumn"].as_u64().unwrap() >= 1);
+        assert!(
+            region["startLine"].as_u64().unwrap() >= 1
+                && region["startColumn"].as_u64().unwrap() >= 1
+        );
     }
 }
 
 #[test]
 fn junit_and_github_formats() {
-    let out = kubeguard().args(["scan", "-", "--select", "host-pid", "--format", "junit"]).write_stdin(POD_HOST_PID).assert().code(1);
+    let out = kubeguard()
+        .args(["scan", "-", "--select", "host-pid", "--format", "junit"])
+        .write_stdin(POD_HOST_PID)
+        .assert()
+        .code(1);
     let xml = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(xml.contains("<testsuites") && xml.contains("<failure") && xml.contains("host-pid"), "{xml}");
-    let out = kubeguard().args(["scan", "-", "--select", "host-pid", "--format", "github"]).write_stdin(POD_HOST_PID).assert().code(1);
+    assert!(
+        xml.contains("<testsuites") && xml.contains("<failure") && xml.contains("host-pid"),
+        "{xml}"
+    );
+    let out = kubeguard()
+        .args(["scan", "-", "--select", "host-pid", "--format", "github"])
+        .write_stdin(POD_HOST_PID)
+        .assert()
+        .code(1);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(text.starts_with("::error file=<stdin>,line=7,col=3,title=host-pid (KG021%2C high)::"), "{text}");
+    assert!(
+        text.starts_with("::error file=<stdin>,line=7,col=3,title=host-pid (KG021%2C high)::"),
+        "{text}"
+    );
 }
 
 #[test]
 fn text_output_shows_snippet_and_fix() {
-    let out = kubeguard().args(["scan", "-", "--select", "host-pid", "--color", "never"]).write_stdin(POD_HOST_PID).assert().code(1);
+    let out = kubeguard()
+        .args(["scan", "-", "--select", "host-pid", "--color", "never"])
+        .write_stdin(POD_HOST_PID)
+        .assert()
+        .code(1);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     let expected = "<stdin>:7:3: high [host-pid] Pod team/p: pod sees every process on the node (hostPID: true)\n  |\n7 |   hostPID: true\n  |   ^^^^^^^\n  = path: spec.hostPID\n  = fix: ";
     assert!(text.starts_with(expected), "{text}");
-    assert!(text.contains("1 finding (1 high): 1 object in 1 file checked"), "{text}");
+    assert!(
+        text.contains("1 finding (1 high): 1 object in 1 file checked"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -206,18 +316,41 @@ fn config_file_is_discovered_and_applied() {
     assert_eq!(findings[0]["rule"], "host-pid");
     assert_eq!(findings[0]["severity"], "low");
     assert_eq!(report["summary"]["suppressed"], 1);
-    let warnings: Vec<&str> = report["warnings"].as_array().unwrap().iter().map(|w| w["message"].as_str().unwrap()).collect();
-    assert!(warnings.iter().any(|w| w.contains("expired on 2020-01-01")), "{warnings:?}");
-    assert!(warnings.iter().any(|w| w.contains("matched no finding")), "{warnings:?}");
+    let warnings: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("expired on 2020-01-01")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("matched no finding")),
+        "{warnings:?}"
+    );
 }
 
 #[test]
 fn bad_config_is_a_located_error() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(".kubeguard.yaml"), "select: [all]\nignores:\n- rule: host-pid\n").unwrap();
-    let out = Command::cargo_bin("kubeguard").unwrap().current_dir(dir.path()).args(["scan", "."]).assert().code(2);
+    std::fs::write(
+        dir.path().join(".kubeguard.yaml"),
+        "select: [all]\nignores:\n- rule: host-pid\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("kubeguard")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["scan", "."])
+        .assert()
+        .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(err.contains(".kubeguard.yaml:3:3: an ignore entry needs a reason"), "{err}");
+    assert!(
+        err.contains(".kubeguard.yaml:3:3: an ignore entry needs a reason"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -227,7 +360,15 @@ fn inline_ignore_annotation() {
         "  namespace: team\n  annotations:\n    kubeguard.io/ignore: \"host-pid, host-ipc\"\n",
     );
     let out = kubeguard()
-        .args(["scan", "-", "--select", "host-pid", "--format", "json", "--report-unused-ignores"])
+        .args([
+            "scan",
+            "-",
+            "--select",
+            "host-pid",
+            "--format",
+            "json",
+            "--report-unused-ignores",
+        ])
         .write_stdin(pod)
         .assert()
         .code(0);
@@ -236,17 +377,31 @@ fn inline_ignore_annotation() {
     assert_eq!(report["summary"]["suppressed"], 1);
     let warnings = report["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1);
-    assert!(warnings[0]["message"].as_str().unwrap().contains("host-ipc"));
+    assert!(
+        warnings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("host-ipc")
+    );
 }
 
 #[test]
 fn helm_chart_is_rendered_and_findings_point_into_templates() {
     let helper = repo().join("scripts/helm-template");
-    if !tool_available(std::process::Command::new(&helper).arg("version"), "the helm-python-sdk renderer") {
+    if !tool_available(
+        std::process::Command::new(&helper).arg("version"),
+        "the helm-python-sdk renderer",
+    ) {
         return;
     }
     let out = kubeguard()
-        .args(["scan", "examples/helm/webapp", "--format", "json", "--helm-bin"])
+        .args([
+            "scan",
+            "examples/helm/webapp",
+            "--format",
+            "json",
+            "--helm-bin",
+        ])
         .arg(&helper)
         .assert()
         .code(1);
@@ -256,16 +411,36 @@ fn helm_chart_is_rendered_and_findings_point_into_templates() {
     let template = "examples/helm/webapp/templates/deployment.yaml";
     let text = std::fs::read_to_string(repo().join(template)).unwrap();
     for f in findings.iter().filter(|f| f["file"] == template) {
-        let line = text.lines().nth(f["line"].as_u64().unwrap() as usize - 1).unwrap();
+        let line = text
+            .lines()
+            .nth(f["line"].as_u64().unwrap() as usize - 1)
+            .unwrap();
         // The line shows the offending key, or (for a line the template
         // computes, such as `namespace: {{ .Release.Namespace }}`) one of its parents.
         let path = f["path"].as_str().unwrap();
-        let keys: Vec<&str> = path.split(['.', '[']).filter(|k| !k.is_empty() && !k.ends_with(']')).collect();
-        assert!(keys.iter().any(|k| line.contains(k)), "finding {} at line {line:?} shows no key of {path}", f["rule"]);
+        let keys: Vec<&str> = path
+            .split(['.', '['])
+            .filter(|k| !k.is_empty() && !k.ends_with(']'))
+            .collect();
+        assert!(
+            keys.iter().any(|k| line.contains(k)),
+            "finding {} at line {line:?} shows no key of {path}",
+            f["rule"]
+        );
     }
     // --set is passed through to the renderer.
     let out = kubeguard()
-        .args(["scan", "examples/helm/webapp", "--format", "json", "--select", "host-network", "--set", "hostNetwork=true", "--helm-bin"])
+        .args([
+            "scan",
+            "examples/helm/webapp",
+            "--format",
+            "json",
+            "--select",
+            "host-network",
+            "--set",
+            "hostNetwork=true",
+            "--helm-bin",
+        ])
         .arg(&helper)
         .assert();
     let report = json_of(&out.get_output().stdout);
@@ -275,20 +450,39 @@ fn helm_chart_is_rendered_and_findings_point_into_templates() {
 #[test]
 fn helm_missing_is_a_clear_error() {
     let out = kubeguard()
-        .args(["scan", "examples/helm/webapp", "--helm-bin", "/nonexistent/helm"])
+        .args([
+            "scan",
+            "examples/helm/webapp",
+            "--helm-bin",
+            "/nonexistent/helm",
+        ])
         .assert()
         .code(2);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(text.contains("examples/helm/webapp:1:1: error: cannot run helm template") && text.contains("--helm-bin"), "{text}");
+    assert!(
+        text.contains("examples/helm/webapp:1:1: error: cannot run helm template")
+            && text.contains("--helm-bin"),
+        "{text}"
+    );
 }
 
 #[test]
 fn kustomize_overlay_is_rendered() {
-    if !tool_available(std::process::Command::new("kubectl").args(["version", "--client"]), "kubectl") {
+    if !tool_available(
+        std::process::Command::new("kubectl").args(["version", "--client"]),
+        "kubectl",
+    ) {
         return;
     }
     let out = kubeguard()
-        .args(["scan", "examples/kustomize/overlays/prod", "--format", "json", "--select", "host-network"])
+        .args([
+            "scan",
+            "examples/kustomize/overlays/prod",
+            "--format",
+            "json",
+            "--select",
+            "host-network",
+        ])
         .assert()
         .code(1);
     let report = json_of(&out.get_output().stdout);
@@ -308,6 +502,9 @@ fn rules_command_lists_and_explains() {
     kubeguard().args(["rules", "KG021"]).assert().code(0);
     let out = kubeguard().args(["rules", "nope"]).assert().code(2);
     assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("unknown rule"));
-    let out = kubeguard().args(["rules", "--format", "json"]).assert().code(0);
+    let out = kubeguard()
+        .args(["rules", "--format", "json"])
+        .assert()
+        .code(0);
     assert!(json_of(&out.get_output().stdout).as_array().unwrap().len() >= 5);
 }

@@ -1,4 +1,4 @@
-use crate::{declare_rule, Check, ClusterCtx, Index};
+use crate::{Check, ClusterCtx, Index, declare_rule};
 
 declare_rule! {
     /// ## What it does

@@ -1,6 +1,6 @@
 use super::pod_flag_set;
-use crate::{declare_rule, Check, Ctx};
-use kubeguard_core::{workload::WORKLOAD_KINDS, Object};
+use crate::{Check, Ctx, declare_rule};
+use kubeguard_core::{Object, workload::WORKLOAD_KINDS};
 
 declare_rule! {
     /// ## What it does
@@ -30,5 +30,10 @@ declare_rule! {
 }
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
-    pod_flag_set(obj, cx, "hostPID", "pod sees every process on the node (hostPID: true)");
+    pod_flag_set(
+        obj,
+        cx,
+        "hostPID",
+        "pod sees every process on the node (hostPID: true)",
+    );
 }

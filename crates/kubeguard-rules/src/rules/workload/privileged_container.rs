@@ -1,6 +1,6 @@
 use super::{describe, each_container};
-use crate::{declare_rule, Check, Ctx};
-use kubeguard_core::{workload::WORKLOAD_KINDS, Object};
+use crate::{Check, Ctx, declare_rule};
+use kubeguard_core::{Object, workload::WORKLOAD_KINDS};
 
 declare_rule! {
     /// ## What it does
@@ -36,7 +36,13 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
     each_container(obj, |_, c| {
         if let Ok(at) = c.at.lookup(&["securityContext", "privileged"]) {
             if at.node.is_true() {
-                cx.report(&at, format!("{} runs privileged: it has full access to the host", describe(c)));
+                cx.report(
+                    &at,
+                    format!(
+                        "{} runs privileged: it has full access to the host",
+                        describe(c)
+                    ),
+                );
             }
         }
     });

@@ -1,7 +1,7 @@
 use super::{describe, each_container};
-use crate::{declare_rule, Check, Ctx};
-use kubeguard_core::workload::{PodSpec, WORKLOAD_KINDS};
+use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_core::workload::{PodSpec, WORKLOAD_KINDS};
 
 declare_rule! {
     /// ## What it does
