@@ -208,6 +208,16 @@ impl Object {
             .and_then(Node::scalar_text)
     }
 
+    /// Whether this is a control-plane static pod as kubeadm writes them
+    /// (a Pod in `kube-system` labelled `tier: control-plane`). Static pods
+    /// cannot use service accounts, so rules about those skip them.
+    #[must_use]
+    pub fn is_control_plane_static_pod(&self) -> bool {
+        self.kind == "Pod"
+            && self.namespace.as_deref() == Some("kube-system")
+            && self.label("tier") == Some("control-plane")
+    }
+
     /// An annotation value from `metadata.annotations`.
     #[must_use]
     pub fn annotation(&self, key: &str) -> Option<&str> {

@@ -26,3 +26,16 @@ pub struct RuleMeta {
     /// References: PSS control, CIS Benchmark id, NSA/CISA guide, MITRE technique.
     pub references: &'static [&'static str],
 }
+
+impl RuleMeta {
+    /// The docs as markdown: the doc comment without the leading space
+    /// every line carries.
+    #[must_use]
+    pub fn docs_markdown(&self) -> String {
+        self.docs
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

@@ -44,7 +44,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 "name": r.name,
                 "shortDescription": {"text": r.summary},
                 "fullDescription": {"text": r.remediation},
-                "help": {"text": r.remediation, "markdown": r.docs},
+                "help": {"text": r.remediation, "markdown": r.docs_markdown()},
                 "helpUri": format!("{DOCS_URL}/{}.md", r.name),
                 "defaultConfiguration": {"level": level(r.severity)},
                 "properties": {

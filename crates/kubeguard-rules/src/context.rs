@@ -2,6 +2,7 @@
 //! context adds the rule's metadata, the object and the resolved position.
 
 use crate::index::Anchor;
+use crate::redact::SecretLines;
 use crate::rule::Rule;
 use crate::settings::Settings;
 use kubeguard_core::{Finding, Located, Object, ObjectRef, Severity};
@@ -11,8 +12,20 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub(crate) struct ObjectInfo<'a> {
     pub obj: &'a Object,
+    pub secret_lines: SecretLines,
     pub file: Arc<str>,
     pub object_ref: Arc<ObjectRef>,
+}
+
+impl ObjectInfo<'_> {
+    /// The source line shown for a finding at `at` (reported at `pos`),
+    /// unless that line holds a secret value.
+    pub(crate) fn snippet(&self, at: &Located<'_>, pos: kubeguard_core::Pos) -> Option<Box<str>> {
+        if self.secret_lines.contains(at.at.line) {
+            return None;
+        }
+        self.obj.source.line_text(pos.line).map(Into::into)
+    }
 }
 
 /// The context of an object check.
@@ -47,7 +60,7 @@ impl Ctx<'_> {
             object: Arc::clone(&self.info.object_ref),
             remediation: self.rule.meta.remediation,
             references: self.rule.meta.references,
-            snippet: source.line_text(pos.line).map(Into::into),
+            snippet: self.info.snippet(at, pos),
         });
     }
 

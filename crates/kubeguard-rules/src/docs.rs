@@ -4,16 +4,6 @@
 use kubeguard_core::RuleMeta;
 use std::fmt::Write as _;
 
-/// The doc comment text with the one leading space of each line removed.
-#[must_use]
-pub fn body(meta: &RuleMeta) -> String {
-    meta.docs
-        .lines()
-        .map(|l| l.strip_prefix(' ').unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// The page `docs/rules/<name>.md` of one rule.
 #[must_use]
 pub fn rule_page(meta: &RuleMeta) -> String {
@@ -30,7 +20,7 @@ pub fn rule_page(meta: &RuleMeta) -> String {
             meta.kinds.join(", ")
         },
     );
-    page.push_str(body(meta).trim_end());
+    page.push_str(meta.docs_markdown().trim_end());
     let _ = write!(page, "\n\n## Remediation\n\n{}\n", meta.remediation);
     if !meta.references.is_empty() {
         page.push_str("\n## References\n\n");

@@ -2,6 +2,7 @@
 
 use crate::context::{ClusterCtx, Ctx, ObjectInfo};
 use crate::index::Index;
+use crate::redact::SecretLines;
 use crate::registry;
 use crate::rule::{Check, ObjectCheck, Rule};
 use crate::settings::Settings;
@@ -106,6 +107,7 @@ impl Engine {
     ) -> Option<InlineIgnore> {
         let info = ObjectInfo {
             obj,
+            secret_lines: SecretLines::of(obj),
             file: Arc::from(obj.source.name.as_str()),
             object_ref: Arc::new(obj.object_ref()),
         };

@@ -34,7 +34,7 @@ impl Anchor {
             pos,
             path: at.path(),
             object: Arc::clone(&info.object_ref),
-            snippet: source.line_text(pos.line).map(Into::into),
+            snippet: info.snippet(at, pos),
         }
     }
 }

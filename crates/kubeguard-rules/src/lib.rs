@@ -7,6 +7,7 @@ pub mod docs;
 mod engine;
 pub mod image;
 mod index;
+mod redact;
 pub mod registry;
 mod rule;
 mod rules;

@@ -45,7 +45,7 @@ impl std::fmt::Debug for Rule {
 
 /// Declares a rule as a `static RULE`, taking its docs from the doc comment.
 ///
-/// ```ignore
+/// ```text
 /// declare_rule! {
 ///     /// ## What it does
 ///     /// ...

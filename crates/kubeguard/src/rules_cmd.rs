@@ -29,7 +29,7 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> Result<u8> {
                     json!({
                         "code": m.code, "name": m.name, "group": m.group, "severity": m.severity,
                         "summary": m.summary, "remediation": m.remediation, "kinds": m.kinds,
-                        "references": m.references, "docs": docs::body(m),
+                        "references": m.references, "docs": m.docs_markdown(),
                     })
                 })
                 .collect();

@@ -508,3 +508,28 @@ fn rules_command_lists_and_explains() {
         .code(0);
     assert!(json_of(&out.get_output().stdout).as_array().unwrap().len() >= 5);
 }
+
+#[test]
+fn secret_values_never_appear_in_any_format() {
+    let input = "apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: default}\nstringData: {password: xyzzy-stringdata}\ndata:\n  token: aHVudGVyMi1kYXRh\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  containers:\n  - name: c\n    image: nginx:latest\n    env:\n    - {name: DB_PASSWORD, value: xyzzy-env}\n    - name: API_TOKEN\n      value: xyzzy-block\n";
+    for format in ["text", "json", "sarif", "junit", "github"] {
+        let out = kubeguard()
+            .args(["scan", "-", "--format", format, "--color", "never"])
+            .write_stdin(input)
+            .assert()
+            .code(1);
+        let output = out.get_output();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(all.contains("hardcoded-secret-in-env"), "{format}: {all}");
+        for secret in ["xyzzy", "aHVudGVyMi1kYXRh"] {
+            assert!(
+                !all.contains(secret),
+                "{format} output shows a secret value:\n{all}"
+            );
+        }
+    }
+}

@@ -9,6 +9,10 @@ declare_rule! {
     /// deprecated `serviceAccount` (which the API server uses when
     /// `serviceAccountName` is empty), or the latter is `default`.
     ///
+    /// Control-plane static pods (a Pod in `kube-system` labelled
+    /// `tier: control-plane`, as kubeadm writes them) are skipped: a static
+    /// pod cannot use a service account.
+    ///
     /// ## Why it matters
     /// Every pod of the namespace that names no service account shares the
     /// `default` one. A permission granted to it for one workload is granted
@@ -35,6 +39,9 @@ declare_rule! {
 }
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
+    if obj.is_control_plane_static_pod() {
+        return;
+    }
     let Some(pod) = PodSpec::of(obj) else { return };
     let named = ["serviceAccountName", "serviceAccount"]
         .into_iter()

@@ -175,7 +175,7 @@ fn words(name: &str) -> Vec<String> {
 }
 
 /// Whether an environment variable name says it holds a credential.
-fn is_credential_name(name: &str) -> bool {
+pub(crate) fn is_credential_name(name: &str) -> bool {
     let words = words(name);
     let Some(last) = words.last() else {
         return false;

@@ -14,7 +14,7 @@ const GROUP: &str = "best-practice";
 mod default_namespace;
 mod default_service_account_used;
 mod git_sync_code_injection;
-mod hardcoded_secret_in_env;
+pub(crate) mod hardcoded_secret_in_env;
 mod image_pull_policy_not_always;
 mod image_tag_not_pinned;
 mod image_without_digest;

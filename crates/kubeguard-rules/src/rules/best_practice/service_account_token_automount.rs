@@ -10,6 +10,10 @@ declare_rule! {
     /// it, which a manifest check of the pod cannot rely on. A quoted
     /// `"false"` is a string, not the boolean the field needs.
     ///
+    /// Control-plane static pods (a Pod in `kube-system` labelled
+    /// `tier: control-plane`, as kubeadm writes them) are skipped: a static
+    /// pod cannot use a service account.
+    ///
     /// ## Why it matters
     /// The token is mounted into every container at
     /// `/var/run/secrets/kubernetes.io/serviceaccount`. Anyone who gets code
@@ -39,6 +43,9 @@ declare_rule! {
 }
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
+    if obj.is_control_plane_static_pod() {
+        return;
+    }
     let Some(pod) = PodSpec::of(obj) else { return };
     match pod.get("automountServiceAccountToken") {
         Some(at) if at.node.as_bool() == Some(false) => {}

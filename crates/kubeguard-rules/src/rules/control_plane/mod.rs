@@ -18,7 +18,7 @@ const GROUP: &str = "control-plane";
 /// its fields (each line starting with a space, as doc comment lines do),
 /// and `RULES`, the list of them.
 ///
-/// ```ignore
+/// ```text
 /// flag_rules! {
 ///     component: KUBE_APISERVER = "kube-apiserver";
 ///     note: "...";               // how it reads flags; ends every "What it does"

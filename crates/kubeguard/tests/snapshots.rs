@@ -1,0 +1,45 @@
+//! Snapshots of every output format for the insecure example, so any
+//! change to a message, position, field path or format shows up in review.
+//! Update with `INSTA_UPDATE=always cargo test -p kubeguard --test snapshots`
+//! (or `cargo insta review`).
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn scan(format: &str) -> String {
+    let out = Command::cargo_bin("kubeguard")
+        .unwrap()
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .args([
+            "scan",
+            "examples/insecure-app",
+            "--no-config",
+            "--color",
+            "never",
+            "--format",
+            format,
+        ])
+        .assert()
+        .code(1);
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+#[test]
+fn text() {
+    insta::assert_snapshot!(scan("text"));
+}
+
+#[test]
+fn json() {
+    insta::assert_snapshot!(scan("json"));
+}
+
+#[test]
+fn github() {
+    insta::assert_snapshot!(scan("github"));
+}
+
+#[test]
+fn junit() {
+    insta::assert_snapshot!(scan("junit"));
+}
