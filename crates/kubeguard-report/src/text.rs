@@ -108,7 +108,21 @@ impl Palette {
 
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write, color: bool) -> io::Result<()> {
     let p = Palette { color };
-    for f in report.findings {
+    for (i, f) in report.findings.iter().enumerate() {
+        if i == 0 || report.findings[i - 1].file != f.file {
+            let count = report.findings[i..]
+                .iter()
+                .take_while(|g| g.file == f.file)
+                .count();
+            let noun = if count == 1 { "finding" } else { "findings" };
+            writeln!(
+                out,
+                "{} {}",
+                p.bold(&format!("── {}", f.file)),
+                p.dim(&format!("({count} {noun})"))
+            )?;
+            writeln!(out)?;
+        }
         write_finding(f, out, &p)?;
     }
     for w in report.warnings {
