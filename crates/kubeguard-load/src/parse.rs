@@ -270,7 +270,10 @@ impl Builder {
                 *total += size;
                 match key.take() {
                     None => *key = Some((map_key(&node)?, node.span, merge_key)),
-                    Some((_, _, true)) => merges.push(node),
+                    Some((_, _, true)) => {
+                        check_merge_value(&node)?;
+                        merges.push(node);
+                    }
                     Some((k, key_span, false)) => {
                         if let Some((_, first, _)) = map.entry(&k) {
                             return Err(SyntaxError {
@@ -319,6 +322,23 @@ fn scalar_kind(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> ScalarKind 
         resolve_plain(text)
     } else {
         ScalarKind::Str
+    }
+}
+
+/// A `<<` merge key takes a mapping or a list of mappings; Kubernetes'
+/// YAML reader rejects anything else, and so does kubeguard.
+fn check_merge_value(node: &Node) -> Result<(), SyntaxError> {
+    let bad = match &node.value {
+        Value::Map(_) => None,
+        Value::Seq(items) => items.iter().find(|i| i.as_map().is_none()),
+        Value::Scalar(_) => Some(node),
+    };
+    match bad {
+        None => Ok(()),
+        Some(n) => Err(SyntaxError {
+            pos: n.span.start,
+            message: "a merge key (<<) takes a mapping or a list of mappings".into(),
+        }),
     }
 }
 
@@ -379,6 +399,16 @@ mod tests {
         let c = n.get("c").unwrap();
         assert_eq!(c.get("k").unwrap().as_i64(), Some(1));
         assert_eq!(c.get("j").unwrap().as_i64(), Some(5));
+    }
+
+    #[test]
+    fn merge_of_a_scalar_is_an_error() {
+        let (_, err) = parse_documents("a:\n  <<: hello\n");
+        let err = err.unwrap();
+        assert_eq!(err.pos, Pos { line: 2, col: 7 });
+        assert!(err.message.contains("merge key"));
+        let (_, err) = parse_documents("x: &x {k: 1}\na:\n  <<: [*x, 3]\n");
+        assert!(err.is_some());
     }
 
     #[test]
