@@ -3,17 +3,20 @@
 use crate::finding::ObjectRef;
 use crate::located::Located;
 use crate::node::{Node, Pos};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Where a document came from: the file name to report and its text.
 #[derive(Debug)]
 pub struct Source {
-    /// The file name as reported (`-` for stdin, a path otherwise).
+    /// The file name as reported (`<stdin>` for stdin, a path otherwise).
     pub name: String,
-    /// The full text, kept for code snippets in reports.
+    /// The full text.
     pub text: String,
     /// For rendered input (Helm), maps lines of `text` back to template files.
     pub origin: Option<RenderedOrigin>,
+    /// Byte offsets of the starts of the lines snippets are taken from,
+    /// computed on first use.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 /// Rendered text (Helm output) remembers the template it came from.
@@ -34,6 +37,16 @@ impl Source {
             name: name.into(),
             text: text.into(),
             origin: None,
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// Creates a source for rendered text that maps back to a template.
+    #[must_use]
+    pub fn rendered(name: impl Into<String>, text: impl Into<String>, origin: RenderedOrigin) -> Self {
+        Source {
+            origin: Some(origin),
+            ..Source::new(name, text)
         }
     }
 
@@ -72,11 +85,18 @@ impl Source {
     #[must_use]
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;
-        let text = self
-            .origin
-            .as_ref()
-            .map_or(&self.text, |o| &o.template_text);
-        text.lines().nth(idx)
+        let text = self.origin.as_ref().map_or(&self.text, |o| &o.template_text);
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let start = *starts.get(idx)?;
+        let end = starts.get(idx + 1).map_or(text.len(), |next| next - 1);
+        if start >= text.len() {
+            return None;
+        }
+        Some(text[start..end].trim_end_matches('\r'))
     }
 }
 
@@ -234,6 +254,23 @@ impl Object {
             kind: self.kind.clone(),
             namespace: self.effective_namespace().map(str::to_owned),
             name: self.name.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Source;
+
+    #[test]
+    fn line_text_matches_lines() {
+        for text in ["a\nb\r\n\nd", "a\nb\n", "", "single"] {
+            let source = Source::new("x", text);
+            for (i, expected) in text.lines().enumerate() {
+                assert_eq!(source.line_text(u32::try_from(i + 1).unwrap()), Some(expected), "{text:?} line {}", i + 1);
+            }
+            assert_eq!(source.line_text(u32::try_from(text.lines().count() + 1).unwrap()), None, "{text:?}");
+            assert_eq!(source.line_text(0), None);
         }
     }
 }

@@ -131,10 +131,9 @@ fn split_helm_output(chart: &Path, text: &str) -> Vec<Source> {
         .map(|(file, body)| {
             let template = std::fs::read_to_string(&file).ok();
             let origin = template.map(|t| match_lines(&body, t));
-            Source {
-                name: file,
-                text: body,
-                origin,
+            match origin {
+                Some(origin) => Source::rendered(file, body, origin),
+                None => Source::new(file, body),
             }
         })
         .collect()
