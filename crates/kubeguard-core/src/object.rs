@@ -43,7 +43,11 @@ impl Source {
 
     /// Creates a source for rendered text that maps back to a template.
     #[must_use]
-    pub fn rendered(name: impl Into<String>, text: impl Into<String>, origin: RenderedOrigin) -> Self {
+    pub fn rendered(
+        name: impl Into<String>,
+        text: impl Into<String>,
+        origin: RenderedOrigin,
+    ) -> Self {
         Source {
             origin: Some(origin),
             ..Source::new(name, text)
@@ -85,7 +89,10 @@ impl Source {
     #[must_use]
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;
-        let text = self.origin.as_ref().map_or(&self.text, |o| &o.template_text);
+        let text = self
+            .origin
+            .as_ref()
+            .map_or(&self.text, |o| &o.template_text);
         let starts = self.line_starts.get_or_init(|| {
             std::iter::once(0)
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
@@ -267,9 +274,18 @@ mod tests {
         for text in ["a\nb\r\n\nd", "a\nb\n", "", "single"] {
             let source = Source::new("x", text);
             for (i, expected) in text.lines().enumerate() {
-                assert_eq!(source.line_text(u32::try_from(i + 1).unwrap()), Some(expected), "{text:?} line {}", i + 1);
+                assert_eq!(
+                    source.line_text(u32::try_from(i + 1).unwrap()),
+                    Some(expected),
+                    "{text:?} line {}",
+                    i + 1
+                );
             }
-            assert_eq!(source.line_text(u32::try_from(text.lines().count() + 1).unwrap()), None, "{text:?}");
+            assert_eq!(
+                source.line_text(u32::try_from(text.lines().count() + 1).unwrap()),
+                None,
+                "{text:?}"
+            );
             assert_eq!(source.line_text(0), None);
         }
     }

@@ -64,6 +64,16 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         max_file_size: args.max_file_size,
     };
     let (inputs, walk_errors) = discover(&args.paths, options.walk);
+    if inputs.is_empty() && walk_errors.is_empty() {
+        eprintln!(
+            "warning: no *.yaml, *.yml or *.json files, Helm charts or kustomizations found{}",
+            if args.no_ignore {
+                ""
+            } else {
+                " (files excluded by .gitignore are skipped; --no-ignore reads them)"
+            }
+        );
+    }
     let results: Vec<InputResult> = inputs
         .par_iter()
         .map(|input| scan_input(input, &options, &engine))

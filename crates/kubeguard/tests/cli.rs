@@ -533,3 +533,14 @@ fn secret_values_never_appear_in_any_format() {
         }
     }
 }
+
+#[test]
+fn empty_directory_warns_and_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kubeguard().args(["scan"]).arg(dir.path()).assert().code(0);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("warning: no *.yaml, *.yml or *.json files"),
+        "{err}"
+    );
+}
