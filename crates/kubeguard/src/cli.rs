@@ -26,6 +26,8 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// List the rules, or explain one.
     Rules(RulesArgs),
+    /// Pod Security Standards: verdicts per object, namespace labels and modes, migration plan.
+    Pss(crate::pss_cmd::PssArgs),
 }
 
 const SCAN_HELP: &str = "\
@@ -138,6 +140,11 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
 
+    /// Also evaluate Pod Security Standards at LEVEL[:VERSION] (e.g. restricted, baseline:v1.30);
+    /// a namespace's enforce label in the input takes precedence for its objects.
+    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_pss)]
+    pub pss: Option<kubeguard_pss::LevelVersion>,
+
     /// Allow images only from this registry or repository prefix (repeatable; enables untrusted-registry).
     #[arg(long = "allowed-registry", value_name = "PREFIX")]
     pub allowed_registries: Vec<String>,
@@ -198,6 +205,10 @@ pub enum RulesFormat {
     Json,
     /// Markdown (the docs pages).
     Markdown,
+}
+
+fn parse_pss(s: &str) -> Result<kubeguard_pss::LevelVersion, String> {
+    kubeguard_pss::LevelVersion::parse(s).map_err(|e| e.to_string())
 }
 
 /// Parses sizes such as `64MiB`, `500k`, `1G` or a plain number of bytes.

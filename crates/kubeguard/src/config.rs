@@ -195,7 +195,10 @@ impl Parser<'_> {
     }
 
     fn check_rule(&self, rule: &str, at: &Located<'_>) -> Result<(), ConfigError> {
-        if rule == "all" || registry::find(rule).is_some() {
+        if rule == "all"
+            || rule == kubeguard_pss::POD_SECURITY_STANDARD.name
+            || registry::find(rule).is_some()
+        {
             return Ok(());
         }
         let hint = registry::closest(rule)

@@ -3,8 +3,10 @@
 
 mod cli;
 mod config;
+mod pss_cmd;
 mod rules_cmd;
 mod scan;
+mod scan_pss;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -14,6 +16,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Scan(args) => scan::run(args),
         cli::Command::Rules(args) => rules_cmd::run(args, &mut std::io::stdout().lock()),
+        cli::Command::Pss(args) => pss_cmd::run(args, &mut std::io::stdout().lock()),
     };
     match result {
         Ok(code) => ExitCode::from(code),

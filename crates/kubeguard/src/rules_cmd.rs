@@ -2,15 +2,18 @@
 
 use crate::cli::{RulesArgs, RulesFormat};
 use anyhow::{Result, bail};
+use kubeguard_core::RuleMeta;
 use kubeguard_rules::{docs, registry};
 use serde_json::json;
 use std::io::Write;
 
 /// Prints the rules or one rule; returns the exit code.
 pub fn run(args: &RulesArgs, out: &mut dyn Write) -> Result<u8> {
-    let rules = match &args.name {
+    let pss = &kubeguard_pss::POD_SECURITY_STANDARD;
+    let rules: Vec<&RuleMeta> = match &args.name {
+        Some(name) if name == pss.name || name.eq_ignore_ascii_case(pss.code) => vec![pss],
         Some(name) => match registry::find(name) {
-            Some(rule) => vec![rule],
+            Some(rule) => vec![&rule.meta],
             None => {
                 let hint = registry::closest(name)
                     .map(|s| format!(" (did you mean {s:?}?)"))
@@ -18,14 +21,18 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> Result<u8> {
                 bail!("unknown rule {name:?}{hint}; `kubeguard rules` lists them");
             }
         },
-        None => registry::all(),
+        None => registry::all()
+            .into_iter()
+            .map(|r| &r.meta)
+            .chain(std::iter::once(pss))
+            .collect(),
     };
     match args.format {
         RulesFormat::Json => {
             let list: Vec<_> = rules
                 .iter()
                 .map(|r| {
-                    let m = &r.meta;
+                    let m = r;
                     json!({
                         "code": m.code, "name": m.name, "group": m.group, "severity": m.severity,
                         "summary": m.summary, "remediation": m.remediation, "kinds": m.kinds,
@@ -38,16 +45,16 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> Result<u8> {
         }
         RulesFormat::Markdown => {
             for r in &rules {
-                writeln!(out, "{}", docs::rule_page(&r.meta))?;
+                writeln!(out, "{}", docs::rule_page(r))?;
             }
         }
         RulesFormat::Text if args.name.is_some() => {
-            writeln!(out, "{}", docs::rule_page(&rules[0].meta))?;
+            writeln!(out, "{}", docs::rule_page(rules[0]))?;
         }
         RulesFormat::Text => {
-            let width = rules.iter().map(|r| r.meta.name.len()).max().unwrap_or(0);
+            let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
             for r in &rules {
-                let m = &r.meta;
+                let m = r;
                 writeln!(
                     out,
                     "{}  {:<width$}  {:<8}  {}",

@@ -4,6 +4,7 @@
 
 use crate::cli::{ColorChoice, FailOn, OutputFormat, ScanArgs};
 use crate::config::{self, Config};
+use crate::scan_pss::PssScan;
 use anyhow::{Context, Result};
 use kubeguard_core::{Finding, Severity};
 use kubeguard_load::{Input, LoadOptions, RenderOptions, WalkOptions, discover, load_input};
@@ -74,9 +75,12 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
             }
         );
     }
+    let pss = args
+        .pss
+        .map(|policy| PssScan::prepare(policy, &inputs, &options));
     let results: Vec<InputResult> = inputs
         .par_iter()
-        .map(|input| scan_input(input, &options, &engine))
+        .map(|input| scan_input(input, &options, &engine, pss.as_ref()))
         .collect();
 
     let mut index = Index::default();
@@ -124,7 +128,10 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
             );
         }
     }
-    let rules: Vec<_> = registry::all().into_iter().map(|r| &r.meta).collect();
+    let mut rules: Vec<_> = registry::all().into_iter().map(|r| &r.meta).collect();
+    if pss.is_some() {
+        rules.push(&kubeguard_pss::POD_SECURITY_STANDARD);
+    }
     let report = Report {
         findings: &findings,
         errors: &errors,
@@ -175,19 +182,28 @@ fn load_config(args: &ScanArgs) -> Result<Config> {
     }
 }
 
-fn scan_input(input: &Input, options: &LoadOptions, engine: &Engine) -> InputResult {
+fn scan_input(
+    input: &Input,
+    options: &LoadOptions,
+    engine: &Engine,
+    pss: Option<&PssScan>,
+) -> InputResult {
     let loaded = load_input(input, options);
     let mut findings = Vec::new();
     let mut index = Index::default();
     let mut ignores = Vec::new();
+    let mut errors: Vec<ErrorItem> = loaded.errors.into_iter().map(error_item).collect();
     for obj in &loaded.objects {
         ignores.extend(engine.check_object(obj, &mut index, &mut findings));
+        if let Some(pss) = pss {
+            pss.check(obj, &mut findings, &mut errors);
+        }
     }
     InputResult {
         findings,
         index,
         ignores,
-        errors: loaded.errors.into_iter().map(error_item).collect(),
+        errors,
         skipped: loaded
             .skipped
             .into_iter()

@@ -544,3 +544,78 @@ fn empty_directory_warns_and_passes() {
         "{err}"
     );
 }
+
+#[test]
+fn scan_pss_reports_violations_and_honours_namespace_enforce_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    // "strict" enforces baseline, which the pod meets; "open" has no label,
+    // so --pss restricted applies there.
+    std::fs::write(
+        dir.path().join("namespaces.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: strict\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: open\n",
+    )
+    .unwrap();
+    let pod = |ns: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: {ns}\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      runAsUser: 0\n"
+        )
+    };
+    std::fs::write(dir.path().join("strict.yaml"), pod("strict")).unwrap();
+    std::fs::write(dir.path().join("open.yaml"), pod("open")).unwrap();
+    let out = kubeguard()
+        .args([
+            "scan",
+            "--no-config",
+            "--select",
+            "host-pid",
+            "--format",
+            "json",
+            "--pss",
+            "restricted:v1.30",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let report = json_of(&out.get_output().stdout);
+    let pss: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "pod-security-standard")
+        .collect();
+    assert!(!pss.is_empty());
+    assert!(
+        pss.iter()
+            .all(|f| f["file"].as_str().unwrap().ends_with("open.yaml")),
+        "{pss:?}"
+    );
+    let run_as_user = pss
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("runAsUser=0"))
+        .expect("a runAsUser finding");
+    assert_eq!(
+        run_as_user["path"],
+        "spec.containers[0].securityContext.runAsUser"
+    );
+    assert_eq!(
+        (run_as_user["line"].as_u64(), run_as_user["column"].as_u64()),
+        (Some(11), Some(7))
+    );
+    assert!(
+        run_as_user["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("violates PodSecurity \"restricted:v1.30\"")
+    );
+
+    kubeguard()
+        .args(["scan", "-", "--pss", "strictest"])
+        .write_stdin(POD_HOST_PID)
+        .assert()
+        .code(2);
+    let out = kubeguard()
+        .args(["rules", "pod-security-standard"])
+        .assert()
+        .code(0);
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("## What it does"));
+}

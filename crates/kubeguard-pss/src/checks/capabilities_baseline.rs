@@ -1,0 +1,60 @@
+//! `capabilities_baseline`: only the container runtime's default
+//! capabilities may be added.
+
+use super::{
+    At, Check, Failure, VersionedCheck, bad_containers, containers_phrase, join_quote,
+    sorted_unique,
+};
+use crate::level::Level;
+use crate::pod::Pod;
+
+/// Capabilities a container runtime grants by default; adding them changes nothing.
+const ALLOWED: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/// The check.
+pub(crate) const CHECK: Check = Check {
+    id: "capabilities_baseline",
+    level: Level::Baseline,
+    summary: "containers must not add capabilities beyond the runtime defaults",
+    versions: &[VersionedCheck {
+        min_minor: 0,
+        overrides: &[],
+        eval: capabilities_baseline_1_0,
+    }],
+};
+
+fn capabilities_baseline_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
+    let mut forbidden = Vec::new();
+    let (names, first) = bad_containers(pod, |c| {
+        let Some(caps) = &c.sc().capabilities else {
+            return false;
+        };
+        let before = forbidden.len();
+        forbidden.extend(caps.add.iter().filter(|cap| !ALLOWED.contains(cap)));
+        forbidden.len() > before
+    });
+    let first = first?;
+    Some(Failure {
+        reason: "non-default capabilities".into(),
+        detail: format!(
+            "{} must not include {} in securityContext.capabilities.add",
+            containers_phrase(&names),
+            join_quote(&sorted_unique(forbidden))
+        ),
+        at: At::container(first, &["securityContext", "capabilities", "add"]),
+    })
+}

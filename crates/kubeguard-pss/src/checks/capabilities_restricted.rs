@@ -1,0 +1,87 @@
+//! `capabilities_restricted` (v1.22): every container drops ALL and adds at
+//! most NET_BIND_SERVICE; from v1.25 Windows pods are exempt.
+
+use super::{At, Check, Failure, VersionedCheck, containers_phrase, join_quote, sorted_unique};
+use crate::level::Level;
+use crate::pod::Pod;
+
+/// The check.
+pub(crate) const CHECK: Check = Check {
+    id: "capabilities_restricted",
+    level: Level::Restricted,
+    summary: "containers must drop ALL capabilities and may add only NET_BIND_SERVICE",
+    versions: &[
+        VersionedCheck {
+            min_minor: 22,
+            overrides: &["capabilities_baseline"],
+            eval: capabilities_restricted_1_22,
+        },
+        VersionedCheck {
+            min_minor: 25,
+            overrides: &["capabilities_baseline"],
+            eval: capabilities_restricted_1_25,
+        },
+    ],
+};
+
+fn capabilities_restricted_1_22<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
+    let mut missing_drop = Vec::new();
+    let mut adding = Vec::new();
+    let mut forbidden = Vec::new();
+    let mut at = None;
+    for c in &pod.containers {
+        let Some(caps) = &c.sc().capabilities else {
+            missing_drop.push(c.name);
+            let keys: &'static [&'static str] = if c.security_context.is_some() {
+                &["securityContext", "capabilities"]
+            } else {
+                &["securityContext"]
+            };
+            at.get_or_insert(At::container(c, keys));
+            continue;
+        };
+        if !caps.drop.contains(&"ALL") {
+            missing_drop.push(c.name);
+            at.get_or_insert(At::container(
+                c,
+                &["securityContext", "capabilities", "drop"],
+            ));
+        }
+        let before = forbidden.len();
+        forbidden.extend(caps.add.iter().filter(|cap| **cap != "NET_BIND_SERVICE"));
+        if forbidden.len() > before {
+            adding.push(c.name);
+            at.get_or_insert(At::container(
+                c,
+                &["securityContext", "capabilities", "add"],
+            ));
+        }
+    }
+    let at = at?;
+    let mut details = Vec::new();
+    if !missing_drop.is_empty() {
+        details.push(format!(
+            "{} must set securityContext.capabilities.drop=[\"ALL\"]",
+            containers_phrase(&missing_drop)
+        ));
+    }
+    if !adding.is_empty() {
+        details.push(format!(
+            "{} must not include {} in securityContext.capabilities.add",
+            containers_phrase(&adding),
+            join_quote(&sorted_unique(forbidden))
+        ));
+    }
+    Some(Failure {
+        reason: "unrestricted capabilities".into(),
+        detail: details.join("; "),
+        at,
+    })
+}
+
+fn capabilities_restricted_1_25<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
+    if pod.is_windows() {
+        return None;
+    }
+    capabilities_restricted_1_22(pod)
+}
