@@ -20,8 +20,11 @@ pub fn rule_page(meta: &RuleMeta) -> String {
             meta.kinds.join(", ")
         },
     );
-    page.push_str(meta.docs_markdown().trim_end());
-    let _ = write!(page, "\n\n## Remediation\n\n{}\n", meta.remediation);
+    if meta.docs.trim() != meta.summary {
+        page.push_str(meta.docs_markdown().trim_end());
+        page.push_str("\n\n");
+    }
+    let _ = write!(page, "## Remediation\n\n{}\n", meta.remediation);
     if !meta.references.is_empty() {
         page.push_str("\n## References\n\n");
         for r in meta.references {
@@ -37,10 +40,9 @@ pub fn rule_page(meta: &RuleMeta) -> String {
 
 /// The markdown table of all rules, for the README.
 #[must_use]
-pub fn rules_table(rules: &[&'static crate::Rule]) -> String {
+pub fn rules_table(rules: &[&RuleMeta]) -> String {
     let mut out = String::from("| Code | Rule | Severity | Summary |\n|---|---|---|---|\n");
-    for r in rules {
-        let m = &r.meta;
+    for m in rules {
         let _ = writeln!(
             out,
             "| {} | [`{}`](docs/rules/{}.md) | {} | {} |",

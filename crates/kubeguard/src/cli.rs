@@ -28,6 +28,10 @@ pub enum Command {
     Rules(RulesArgs),
     /// Pod Security Standards: verdicts per object, namespace labels and modes, migration plan.
     Pss(crate::pss_cmd::PssArgs),
+    /// RBAC analysis: can-i, who-can, risky subjects, unused roles and bindings.
+    Rbac(crate::rbac_cmd::RbacArgs),
+    /// NetworkPolicy analysis: reachability matrix, explain, coverage, diff.
+    Netpol(crate::netpol_cmd::NetpolArgs),
 }
 
 const SCAN_HELP: &str = "\

@@ -1,9 +1,12 @@
 //! The `kubeguard` command: parses the command line, runs the subcommand,
 //! and maps the outcome to an exit code (0 clean, 1 findings, 2 error).
 
+mod catalog;
 mod cli;
 mod config;
+mod netpol_cmd;
 mod pss_cmd;
+mod rbac_cmd;
 mod rules_cmd;
 mod scan;
 mod scan_pss;
@@ -17,6 +20,8 @@ fn main() -> ExitCode {
         cli::Command::Scan(args) => scan::run(args),
         cli::Command::Rules(args) => rules_cmd::run(args, &mut std::io::stdout().lock()),
         cli::Command::Pss(args) => pss_cmd::run(args, &mut std::io::stdout().lock()),
+        cli::Command::Rbac(args) => rbac_cmd::run(args, &mut std::io::stdout().lock()),
+        cli::Command::Netpol(args) => netpol_cmd::run(args, &mut std::io::stdout().lock()),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,5 +1,6 @@
 //! `kubeguard rules`: the rule list, or one rule's docs.
 
+use crate::catalog;
 use crate::cli::{RulesArgs, RulesFormat};
 use anyhow::{Result, bail};
 use kubeguard_core::RuleMeta;
@@ -9,11 +10,9 @@ use std::io::Write;
 
 /// Prints the rules or one rule; returns the exit code.
 pub fn run(args: &RulesArgs, out: &mut dyn Write) -> Result<u8> {
-    let pss = &kubeguard_pss::POD_SECURITY_STANDARD;
     let rules: Vec<&RuleMeta> = match &args.name {
-        Some(name) if name == pss.name || name.eq_ignore_ascii_case(pss.code) => vec![pss],
-        Some(name) => match registry::find(name) {
-            Some(rule) => vec![&rule.meta],
+        Some(name) => match catalog::find(name) {
+            Some(rule) => vec![rule],
             None => {
                 let hint = registry::closest(name)
                     .map(|s| format!(" (did you mean {s:?}?)"))
@@ -21,18 +20,13 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> Result<u8> {
                 bail!("unknown rule {name:?}{hint}; `kubeguard rules` lists them");
             }
         },
-        None => registry::all()
-            .into_iter()
-            .map(|r| &r.meta)
-            .chain(std::iter::once(pss))
-            .collect(),
+        None => catalog::all(),
     };
     match args.format {
         RulesFormat::Json => {
             let list: Vec<_> = rules
                 .iter()
-                .map(|r| {
-                    let m = r;
+                .map(|m| {
                     json!({
                         "code": m.code, "name": m.name, "group": m.group, "severity": m.severity,
                         "summary": m.summary, "remediation": m.remediation, "kinds": m.kinds,
@@ -53,8 +47,7 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> Result<u8> {
         }
         RulesFormat::Text => {
             let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
-            for r in &rules {
-                let m = r;
+            for m in &rules {
                 writeln!(
                     out,
                     "{}  {:<width$}  {:<8}  {}",

@@ -1,8 +1,15 @@
 //! The rule pages under `docs/rules/` and the rule table in the README are
-//! generated from the rules; this test fails when they are stale.
-//! Regenerate with `KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard-rules --test docs`.
+//! generated from every engine's rules (the catalog of `kubeguard rules`);
+//! this test fails when they are stale.
+//! Regenerate with `KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard --test docs`.
 
-use kubeguard_rules::{docs, registry};
+// The binary's catalog module, compiled into this test; the test uses
+// `all` only.
+#[allow(dead_code)]
+#[path = "../src/catalog.rs"]
+mod catalog;
+
+use kubeguard_rules::docs;
 use std::path::{Path, PathBuf};
 
 const START: &str = "<!-- rules:start -->\n";
@@ -19,14 +26,14 @@ fn updating() -> bool {
 #[test]
 fn rule_pages_are_fresh() {
     let dir = repo_root().join("docs/rules");
-    let rules = registry::all();
+    let rules = catalog::all();
     let mut stale = Vec::new();
     if updating() {
         std::fs::create_dir_all(&dir).unwrap();
     }
     for rule in &rules {
-        let path = dir.join(format!("{}.md", rule.meta.name));
-        let page = docs::rule_page(&rule.meta);
+        let path = dir.join(format!("{}.md", rule.name));
+        let page = docs::rule_page(rule);
         if std::fs::read_to_string(&path).ok().as_deref() != Some(page.as_str()) {
             if updating() {
                 std::fs::write(&path, page).unwrap();
@@ -41,7 +48,7 @@ fn rule_pages_are_fresh() {
             .to_string_lossy()
             .trim_end_matches(".md")
             .to_owned();
-        if !rules.iter().any(|r| r.meta.name == name) {
+        if !rules.iter().any(|r| r.name == name) {
             if updating() {
                 std::fs::remove_file(entry.path()).unwrap();
             } else {
@@ -51,7 +58,7 @@ fn rule_pages_are_fresh() {
     }
     assert!(
         stale.is_empty(),
-        "stale rule docs; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard-rules --test docs:\n{}",
+        "stale rule docs; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard --test docs:\n{}",
         stale.join("\n")
     );
 }
@@ -65,7 +72,7 @@ fn readme_rule_table_is_fresh() {
         .expect("README has the rules:start marker")
         + START.len();
     let end = readme.find(END).expect("README has the rules:end marker");
-    let table = docs::rules_table(&registry::all());
+    let table = docs::rules_table(&catalog::all());
     if readme[start..end] == table {
         return;
     }
@@ -74,7 +81,17 @@ fn readme_rule_table_is_fresh() {
         std::fs::write(&path, updated).unwrap();
     } else {
         panic!(
-            "README rule table is stale; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard-rules --test docs"
+            "README rule table is stale; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard --test docs"
         );
+    }
+}
+
+#[test]
+fn codes_and_names_are_unique_across_engines() {
+    let mut codes = std::collections::HashSet::new();
+    let mut names = std::collections::HashSet::new();
+    for rule in catalog::all() {
+        assert!(codes.insert(rule.code), "code {} is used twice", rule.code);
+        assert!(names.insert(rule.name), "name {} is used twice", rule.name);
     }
 }

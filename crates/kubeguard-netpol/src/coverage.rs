@@ -1,0 +1,204 @@
+//! Gaps in a set of policies: namespaces without default deny, pods no
+//! policy selects, policies that select nothing, rules that can never
+//! match, and overly broad rules.
+
+use crate::Direction;
+use crate::evaluate::Analysis;
+use crate::model::Origin;
+use crate::peer::Peer;
+use serde_json::{Value, json};
+use std::io::{self, Write};
+
+/// A rule of a policy, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleIssue {
+    /// `namespace/name` of the policy.
+    pub policy: String,
+    /// `ingress[0]`, `egress[1]`, ...
+    pub rule: String,
+    /// Where the rule was written.
+    pub origin: Origin,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// The coverage report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Namespaces holding pods where not every pod is isolated for ingress
+    /// by a policy selecting all pods (`podSelector: {}`).
+    pub no_default_deny_ingress: Vec<String>,
+    /// The same for egress.
+    pub no_default_deny_egress: Vec<String>,
+    /// Pods and workloads no policy selects.
+    pub unselected_pods: Vec<String>,
+    /// `hostNetwork` pods, which no policy controls.
+    pub host_network_pods: Vec<String>,
+    /// Policies whose podSelector selects no pod of the input.
+    pub empty_policies: Vec<String>,
+    /// Rules that can never match: every peer has a namespaceSelector
+    /// matching no namespace of the input.
+    pub dead_rules: Vec<RuleIssue>,
+    /// Rules open to everyone, every namespace or every address.
+    pub broad_rules: Vec<RuleIssue>,
+}
+
+impl Coverage {
+    /// Whether nothing was found.
+    #[must_use]
+    pub fn is_clean(&self) -> bool {
+        *self == Coverage::default()
+    }
+}
+
+/// Computes the coverage report.
+#[must_use]
+pub fn coverage(a: &Analysis<'_>) -> Coverage {
+    let model = a.model;
+    let mut c = Coverage::default();
+    for ns in &model.namespaces {
+        if !model.pods.iter().any(|p| p.namespace == ns.name) {
+            continue;
+        }
+        let all_pods = |dir| {
+            model
+                .policies
+                .iter()
+                .any(|p| p.namespace == ns.name && p.selector.is_empty() && p.isolates(dir))
+        };
+        if !all_pods(Direction::Ingress) {
+            c.no_default_deny_ingress.push(ns.name.clone());
+        }
+        if !all_pods(Direction::Egress) {
+            c.no_default_deny_egress.push(ns.name.clone());
+        }
+    }
+    for pod in &model.pods {
+        if pod.host_network {
+            c.host_network_pods.push(pod.id());
+        } else if !model
+            .policies
+            .iter()
+            .any(|p| p.namespace == pod.namespace && p.selector.matches(&pod.labels))
+        {
+            c.unselected_pods.push(pod.id());
+        }
+    }
+    for policy in &model.policies {
+        let selects = model.pods.iter().any(|p| {
+            !p.host_network && p.namespace == policy.namespace && policy.selector.matches(&p.labels)
+        });
+        if !selects {
+            c.empty_policies.push(policy.id());
+        }
+        for dir in [Direction::Ingress, Direction::Egress] {
+            for (k, rule) in policy.rules(dir).iter().enumerate() {
+                let issue = |reason: String| RuleIssue {
+                    policy: policy.id(),
+                    rule: format!("{}[{k}]", dir.field()),
+                    origin: rule.origin.clone(),
+                    reason,
+                };
+                let dead_ns = |peer: &Peer| match peer {
+                    Peer::Pods {
+                        namespaces: Some(sel),
+                        ..
+                    } => !model.namespaces.iter().any(|n| sel.matches(&n.labels)),
+                    _ => false,
+                };
+                if !rule.peers.is_empty() && rule.peers.iter().all(dead_ns) {
+                    c.dead_rules.push(issue(
+                        "its namespaceSelector matches no namespace in the input".into(),
+                    ));
+                }
+                if rule.peers.is_empty() {
+                    let whom = if dir == Direction::Ingress {
+                        "from"
+                    } else {
+                        "to"
+                    };
+                    c.broad_rules.push(issue(format!(
+                        "no `{whom}`: open to every pod, namespace and address"
+                    )));
+                } else if let Some(peer) = rule.peers.iter().find(|p| p.is_broad()) {
+                    let reason = match peer {
+                        Peer::IpBlock { cidr, .. } => format!("ipBlock {cidr}: every address"),
+                        Peer::Pods { .. } => {
+                            "namespaceSelector {}: every pod of every namespace".into()
+                        }
+                    };
+                    c.broad_rules.push(issue(reason));
+                }
+            }
+        }
+    }
+    c
+}
+
+fn issue_json(i: &RuleIssue) -> Value {
+    json!({"policy": i.policy, "rule": i.rule, "file": i.origin.file,
+           "line": i.origin.pos.line, "column": i.origin.pos.col, "reason": i.reason})
+}
+
+/// The report as JSON.
+#[must_use]
+pub fn to_json(c: &Coverage) -> Value {
+    json!({
+        "namespacesWithoutDefaultDenyIngress": c.no_default_deny_ingress,
+        "namespacesWithoutDefaultDenyEgress": c.no_default_deny_egress,
+        "unselectedPods": c.unselected_pods,
+        "hostNetworkPods": c.host_network_pods,
+        "policiesSelectingNoPod": c.empty_policies,
+        "rulesThatNeverMatch": c.dead_rules.iter().map(issue_json).collect::<Vec<_>>(),
+        "broadRules": c.broad_rules.iter().map(issue_json).collect::<Vec<_>>(),
+    })
+}
+
+/// Writes the report as text.
+///
+/// # Errors
+/// Errors of `out`.
+pub fn write_text(c: &Coverage, out: &mut dyn Write) -> io::Result<()> {
+    let mut list = |title: &str, items: &[String]| -> io::Result<()> {
+        if !items.is_empty() {
+            writeln!(out, "{title} ({}):", items.len())?;
+            for i in items {
+                writeln!(out, "  {i}")?;
+            }
+        }
+        Ok(())
+    };
+    list(
+        "Namespaces without default-deny ingress",
+        &c.no_default_deny_ingress,
+    )?;
+    list(
+        "Namespaces without default-deny egress",
+        &c.no_default_deny_egress,
+    )?;
+    list("Pods selected by no policy", &c.unselected_pods)?;
+    list(
+        "hostNetwork pods (outside policy control)",
+        &c.host_network_pods,
+    )?;
+    list("Policies that select no pod", &c.empty_policies)?;
+    for (title, items) in [
+        ("Rules that can never match", &c.dead_rules),
+        ("Overly broad rules", &c.broad_rules),
+    ] {
+        if !items.is_empty() {
+            writeln!(out, "{title} ({}):", items.len())?;
+            for i in items {
+                writeln!(
+                    out,
+                    "  {}:{}:{}: {} {}: {}",
+                    i.origin.file, i.origin.pos.line, i.origin.pos.col, i.policy, i.rule, i.reason
+                )?;
+            }
+        }
+    }
+    if c.is_clean() {
+        writeln!(out, "No coverage gaps.")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,985 @@
+//! Subjects with dangerous effective permissions, each with the grant
+//! chain that gives them, and privilege-escalation paths through service
+//! accounts: a subject that can create pods or workloads in a namespace,
+//! create tokens for a service account, or impersonate it, can act as that
+//! service account and so inherits its risks.
+//!
+//! A probe asks for a permission without an object name, so rules
+//! restricted by `resourceNames` do not count as granting it (they grant
+//! it only for the named objects).
+
+use crate::matcher::{self, Request};
+use crate::model::{BindingKind, PolicyRule, Subject, SubjectKind};
+use crate::query::Authorizer;
+use kubeguard_core::{Finding, ObjectRef, RuleMeta, Severity};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+/// One permission a risk looks for: `verb` on `resource` (`pods/exec`) in `group`.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    /// The verb.
+    pub verb: &'static str,
+    /// The API group.
+    pub group: &'static str,
+    /// The resource, with a subresource as `pods/exec`.
+    pub resource: &'static str,
+}
+
+const fn p(verb: &'static str, group: &'static str, resource: &'static str) -> Probe {
+    Probe {
+        verb,
+        group,
+        resource,
+    }
+}
+
+/// How a risk is recognised in a rule.
+#[derive(Debug, Clone, Copy)]
+pub enum Test {
+    /// `*` verbs on `*` resources in `*` groups.
+    FullWildcard,
+    /// A `*` in verbs, apiGroups or resources, without being a full wildcard.
+    SomeWildcard,
+    /// Any of these permissions.
+    Any(&'static [Probe]),
+}
+
+/// What a subject can become through a risk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Become {
+    /// Nothing.
+    No,
+    /// Every service account of the namespace (by running a pod as it).
+    AnyServiceAccount,
+}
+
+/// A dangerous permission.
+#[derive(Debug)]
+pub struct Risk {
+    /// Code, name, docs and remediation (used in SARIF and JUnit).
+    pub meta: RuleMeta,
+    /// How the risk is recognised.
+    pub test: Test,
+    /// Severity when granted cluster-wide (ClusterRoleBinding).
+    pub cluster: Severity,
+    /// Severity when granted in one namespace (RoleBinding); `None` when
+    /// the permission is on cluster-scoped resources, which a RoleBinding
+    /// can never grant.
+    pub namespaced: Option<Severity>,
+    /// What the holder can become.
+    pub becomes: Become,
+}
+
+// Every field is part of the table row; a builder would only hide that.
+#[allow(clippy::too_many_arguments)]
+const fn risk(
+    code: &'static str,
+    name: &'static str,
+    summary: &'static str,
+    remediation: &'static str,
+    test: Test,
+    cluster: Severity,
+    namespaced: Option<Severity>,
+    becomes: Become,
+) -> Risk {
+    Risk {
+        meta: RuleMeta {
+            code,
+            name,
+            group: "rbac-analysis",
+            severity: cluster,
+            summary,
+            docs: summary,
+            remediation,
+            kinds: &["RoleBinding", "ClusterRoleBinding"],
+            references: &[],
+        },
+        test,
+        cluster,
+        namespaced,
+        becomes,
+    }
+}
+
+const WORKLOADS: &[Probe] = &[
+    p("create", "", "pods"),
+    p("create", "", "replicationcontrollers"),
+    p("create", "apps", "deployments"),
+    p("create", "apps", "daemonsets"),
+    p("create", "apps", "statefulsets"),
+    p("create", "apps", "replicasets"),
+    p("create", "batch", "jobs"),
+    p("create", "batch", "cronjobs"),
+];
+
+const WEBHOOKS: &[Probe] = &[
+    p(
+        "create",
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+    ),
+    p(
+        "update",
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+    ),
+    p(
+        "patch",
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+    ),
+    p(
+        "delete",
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+    ),
+    p(
+        "create",
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+    ),
+    p(
+        "update",
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+    ),
+    p(
+        "patch",
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+    ),
+    p(
+        "delete",
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+    ),
+];
+
+use Severity::{Critical, High, Low, Medium};
+
+/// Every risk, most severe first.
+pub static RISKS: &[Risk] = &[
+    risk(
+        "KG701",
+        "subject-cluster-admin-equivalent",
+        "Can do anything to every resource (`*` verbs on `*` resources in `*` API groups)",
+        "Bind a role that lists the verbs and resources the subject needs instead of `*`.",
+        Test::FullWildcard,
+        Critical,
+        Some(High),
+        Become::AnyServiceAccount,
+    ),
+    risk(
+        "KG702",
+        "subject-impersonate",
+        "Can impersonate users, groups or service accounts (and so act as system:masters)",
+        "Remove the impersonate verb, or restrict it with resourceNames to the identities needed.",
+        Test::Any(&[
+            p("impersonate", "", "users"),
+            p("impersonate", "", "groups"),
+            p("impersonate", "", "serviceaccounts"),
+            p("impersonate", "authentication.k8s.io", "uids"),
+            p("impersonate", "authentication.k8s.io", "userextras/scopes"),
+        ]),
+        Critical,
+        Some(High),
+        Become::AnyServiceAccount,
+    ),
+    risk(
+        "KG703",
+        "subject-bind",
+        "Can bind any role, including ones with permissions it does not have",
+        "Remove the bind verb on roles and clusterroles, or restrict it with resourceNames.",
+        Test::Any(&[
+            p("bind", "rbac.authorization.k8s.io", "clusterroles"),
+            p("bind", "rbac.authorization.k8s.io", "roles"),
+        ]),
+        Critical,
+        Some(High),
+        Become::No,
+    ),
+    risk(
+        "KG704",
+        "subject-escalate",
+        "Can edit roles to grant permissions it does not have",
+        "Remove the escalate verb on roles and clusterroles.",
+        Test::Any(&[
+            p("escalate", "rbac.authorization.k8s.io", "clusterroles"),
+            p("escalate", "rbac.authorization.k8s.io", "roles"),
+        ]),
+        Critical,
+        Some(High),
+        Become::No,
+    ),
+    risk(
+        "KG705",
+        "subject-nodes-proxy",
+        "Can reach the kubelet API of every node through nodes/proxy (runs commands in any pod)",
+        "Remove nodes/proxy; grant only the monitoring endpoints needed as nonResourceURLs or via the metrics API.",
+        Test::Any(&[p("get", "", "nodes/proxy"), p("create", "", "nodes/proxy")]),
+        Critical,
+        None,
+        Become::No,
+    ),
+    risk(
+        "KG706",
+        "subject-approve-csr",
+        "Can approve certificate signing requests (issue client certificates, e.g. for system:masters)",
+        "Remove update on certificatesigningrequests/approval and approve on signers.",
+        Test::Any(&[
+            p(
+                "update",
+                "certificates.k8s.io",
+                "certificatesigningrequests/approval",
+            ),
+            p("approve", "certificates.k8s.io", "signers"),
+        ]),
+        Critical,
+        None,
+        Become::No,
+    ),
+    risk(
+        "KG707",
+        "subject-webhook-control",
+        "Can create, change or delete admission webhooks (intercept or disable admission of every object)",
+        "Grant write access to webhook configurations only to the component that manages them.",
+        Test::Any(WEBHOOKS),
+        Critical,
+        None,
+        Become::No,
+    ),
+    risk(
+        "KG708",
+        "subject-read-secrets",
+        "Can read Secrets (service account tokens and credentials)",
+        "Grant get/list/watch on secrets only in the namespaces needed, restricted with resourceNames.",
+        Test::Any(&[
+            p("get", "", "secrets"),
+            p("list", "", "secrets"),
+            p("watch", "", "secrets"),
+        ]),
+        Critical,
+        Some(Medium),
+        Become::No,
+    ),
+    risk(
+        "KG709",
+        "subject-create-workloads",
+        "Can create pods or workloads, and so run a pod as any service account of the namespace",
+        "Let a CI service account create workloads only in namespaces whose service accounts hold no more rights.",
+        Test::Any(WORKLOADS),
+        High,
+        Some(Medium),
+        Become::AnyServiceAccount,
+    ),
+    risk(
+        "KG710",
+        "subject-create-token",
+        "Can create tokens for service accounts (serviceaccounts/token) and so act as them",
+        "Remove create on serviceaccounts/token or restrict it with resourceNames.",
+        Test::Any(&[p("create", "", "serviceaccounts/token")]),
+        High,
+        Some(Medium),
+        Become::AnyServiceAccount,
+    ),
+    risk(
+        "KG711",
+        "subject-pod-exec",
+        "Can exec into or attach to running pods (pods/exec, pods/attach)",
+        "Remove create on pods/exec and pods/attach outside break-glass roles.",
+        Test::Any(&[
+            p("create", "", "pods/exec"),
+            p("get", "", "pods/exec"),
+            p("create", "", "pods/attach"),
+            p("get", "", "pods/attach"),
+        ]),
+        High,
+        Some(Medium),
+        Become::No,
+    ),
+    risk(
+        "KG712",
+        "subject-patch-namespaces",
+        "Can change namespaces, and so lift their Pod Security Standards labels",
+        "Remove update and patch on namespaces.",
+        Test::Any(&[p("patch", "", "namespaces"), p("update", "", "namespaces")]),
+        Medium,
+        None,
+        Become::No,
+    ),
+    risk(
+        "KG713",
+        "subject-service-status",
+        "Can write services/status and so set load balancer IPs to intercept traffic (CVE-2020-8554)",
+        "Remove update and patch on services/status.",
+        Test::Any(&[
+            p("patch", "", "services/status"),
+            p("update", "", "services/status"),
+        ]),
+        Medium,
+        Some(Low),
+        Become::No,
+    ),
+    risk(
+        "KG714",
+        "subject-wildcard",
+        "Uses `*` in verbs, apiGroups or resources, which also grants what is added later",
+        "List the verbs, API groups and resources explicitly.",
+        Test::SomeWildcard,
+        Medium,
+        Some(Low),
+        Become::No,
+    ),
+];
+
+/// The risk named `name` (`rbac-bind`) or with code `code`.
+#[must_use]
+pub fn find_risk(name: &str) -> Option<&'static Risk> {
+    RISKS
+        .iter()
+        .find(|r| r.meta.name == name || r.meta.code == name)
+}
+
+fn test_rule(test: Test, rule: &PolicyRule, probe_ns: Option<&str>) -> bool {
+    let star = |v: &[String]| v.iter().any(|s| s == matcher::ALL);
+    let full = star(&rule.verbs)
+        && star(&rule.api_groups)
+        && star(&rule.resources)
+        && rule.resource_names.is_empty();
+    match test {
+        Test::FullWildcard => full,
+        Test::SomeWildcard => {
+            !full
+                && rule.non_resource_urls.is_empty()
+                && (star(&rule.verbs) || star(&rule.api_groups) || star(&rule.resources))
+        }
+        Test::Any(probes) => probes.iter().any(|pr| {
+            let (res, sub) = pr.resource.split_once('/').unwrap_or((pr.resource, ""));
+            matcher::rule_allows(
+                rule,
+                &Request::resource(pr.verb, pr.group, res, sub, "", probe_ns),
+            )
+        }),
+    }
+}
+
+/// One step of a grant chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Who acts.
+    pub subject: Subject,
+    /// The binding that grants it (index in the model).
+    pub binding: usize,
+    /// The role (index in the model).
+    pub role: usize,
+    /// The rule of the role.
+    pub rule: usize,
+    /// What the grant is (`subject-create-workloads in namespace ci`).
+    pub grants: String,
+}
+
+/// A dangerous permission held by a subject.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// The risk.
+    pub risk: &'static Risk,
+    /// Its severity here (cluster-wide or namespaced).
+    pub severity: Severity,
+    /// The subject that holds it.
+    pub subject: Subject,
+    /// The namespace it is limited to; `None` for cluster-wide.
+    pub namespace: Option<String>,
+    /// The chain of grants: one step for a direct grant; for an escalation,
+    /// the steps through which the subject becomes a service account, then
+    /// that account's grant.
+    pub chain: Vec<Step>,
+}
+
+impl Hit {
+    /// Whether the subject reaches the risk through a service account.
+    #[must_use]
+    pub fn is_escalation(&self) -> bool {
+        self.chain.len() > 1
+    }
+}
+
+/// Every risk of every subject: direct grants first, then escalation paths.
+#[must_use]
+pub fn analyze(auth: &Authorizer) -> Vec<Hit> {
+    let model = &auth.model;
+    // Which rule of each role triggers each risk, computed once per role.
+    let per_role: Vec<Vec<(usize, usize)>> = model
+        .roles
+        .par_iter()
+        .map(|role| {
+            let mut found: Vec<(usize, usize)> = RISKS
+                .iter()
+                .enumerate()
+                .filter_map(|(ri, r)| {
+                    role.rules
+                        .iter()
+                        .position(|rule| test_rule(r.test, rule, Some("probe")))
+                        .map(|rule| (ri, rule))
+                })
+                .collect();
+            // A full wildcard implies every other risk; report it alone.
+            if found
+                .iter()
+                .any(|(ri, _)| matches!(RISKS[*ri].test, Test::FullWildcard))
+            {
+                found.retain(|(ri, _)| matches!(RISKS[*ri].test, Test::FullWildcard));
+            }
+            found
+        })
+        .collect();
+    let hits: Vec<Vec<(&Subject, Hit)>> = model
+        .bindings
+        .par_iter()
+        .enumerate()
+        .map(|(b, binding)| {
+            let mut hits = Vec::new();
+            let Some(role) = auth.role_index(b) else {
+                return hits;
+            };
+            for &(ri, rule) in &per_role[role] {
+                let risk = &RISKS[ri];
+                let (severity, namespace) = match binding.kind {
+                    BindingKind::ClusterRoleBinding => (risk.cluster, None),
+                    BindingKind::RoleBinding => match risk.namespaced {
+                        Some(s) => (s, binding.namespace.clone()),
+                        None => continue,
+                    },
+                };
+                let grants = match &namespace {
+                    Some(ns) => format!("{} in namespace {ns}", risk.meta.name),
+                    None => format!("{} cluster-wide", risk.meta.name),
+                };
+                for subject in &binding.subjects {
+                    hits.push((
+                        subject,
+                        Hit {
+                            risk,
+                            severity,
+                            subject: subject.clone(),
+                            namespace: namespace.clone(),
+                            chain: vec![Step {
+                                subject: subject.clone(),
+                                binding: b,
+                                role,
+                                rule,
+                                grants: grants.clone(),
+                            }],
+                        },
+                    ));
+                }
+            }
+            hits
+        })
+        .collect();
+    let mut direct: BTreeMap<&Subject, Vec<Hit>> = BTreeMap::new();
+    for (subject, hit) in hits.into_iter().flatten() {
+        direct.entry(subject).or_default().push(hit);
+    }
+    let escalated = escalations(&direct);
+    let mut out: Vec<Hit> = direct.into_values().flatten().collect();
+    out.extend(escalated);
+    out
+}
+
+/// The best escalation target for one risk from one namespace.
+#[derive(Clone, Copy)]
+struct Best<'h> {
+    /// The target's hit.
+    hit: &'h Hit,
+    /// Index of the namespace the target is in.
+    ns: usize,
+    /// Namespaces crossed to reach it.
+    depth: usize,
+}
+
+impl Best<'_> {
+    /// Higher severity first, then cluster-wide, then shorter.
+    fn better_than(&self, other: &Best<'_>) -> bool {
+        (
+            self.hit.severity,
+            self.hit.namespace.is_none(),
+            std::cmp::Reverse(self.depth),
+        ) > (
+            other.hit.severity,
+            other.hit.namespace.is_none(),
+            std::cmp::Reverse(other.depth),
+        )
+    }
+}
+
+/// An edge of the namespace graph: into a namespace through service
+/// account `via` (in the previous namespace) and its hit.
+type Parent<'h> = Option<(usize, &'h Subject, &'h Hit)>;
+
+/// Escalation paths. Acting as a service account is a matter of
+/// namespaces (creating pods or tokens there), so reachability is computed
+/// once per namespace over a graph of namespaces; each subject then gets,
+/// for each risk, the best target it reaches (highest severity, then
+/// cluster-wide, then shortest), with the chain of service accounts.
+fn escalations<'h>(direct: &'h BTreeMap<&'h Subject, Vec<Hit>>) -> Vec<Hit> {
+    // Service accounts with direct risks, by namespace.
+    let mut ns_names: Vec<&str> = Vec::new();
+    let mut ns_of: HashMap<&str, usize> = HashMap::new();
+    let mut targets: Vec<Vec<&Subject>> = Vec::new();
+    for s in direct.keys() {
+        if let (SubjectKind::ServiceAccount, Some(ns)) = (s.kind, &s.namespace) {
+            let i = *ns_of.entry(ns.as_str()).or_insert_with(|| {
+                ns_names.push(ns.as_str());
+                targets.push(Vec::new());
+                ns_names.len() - 1
+            });
+            targets[i].push(s);
+        }
+    }
+    let n = ns_names.len();
+    let becomes = |s: &Subject| {
+        direct
+            .get(s)
+            .into_iter()
+            .flatten()
+            .filter(|h| h.risk.becomes == Become::AnyServiceAccount)
+    };
+    // The best hit per risk among the service accounts of each namespace,
+    // and the namespaces each namespace's accounts can act in (`None`: all).
+    let mut local: Vec<Vec<Option<&Hit>>> = vec![vec![None; RISKS.len()]; n];
+    let mut edges: Vec<Vec<(usize, &Subject, &Hit)>> = vec![Vec::new(); n];
+    let mut to_all: Vec<Option<(&Subject, &Hit)>> = vec![None; n];
+    for m in 0..n {
+        for &sa in &targets[m] {
+            for hit in direct.get(sa).into_iter().flatten() {
+                let ri = risk_index(hit.risk);
+                let cand = Best {
+                    hit,
+                    ns: m,
+                    depth: 0,
+                };
+                if local[m][ri].is_none_or(|cur| {
+                    cand.better_than(&Best {
+                        hit: cur,
+                        ns: m,
+                        depth: 0,
+                    })
+                }) {
+                    local[m][ri] = Some(hit);
+                }
+            }
+            for hit in becomes(sa) {
+                match &hit.namespace {
+                    None => {
+                        if to_all[m].is_none() {
+                            to_all[m] = Some((sa, hit));
+                        }
+                    }
+                    Some(ns) => {
+                        if let Some(&y) = ns_of.get(ns.as_str()) {
+                            if !edges[m].iter().any(|(e, _, _)| *e == y) {
+                                edges[m].push((y, sa, hit));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Breadth-first over namespaces from each namespace.
+    let mut parents: Vec<Vec<Parent<'_>>> = Vec::with_capacity(n);
+    let mut best: Vec<Vec<Option<Best<'_>>>> = Vec::with_capacity(n);
+    for root in 0..n {
+        let mut parent: Vec<Parent<'_>> = vec![None; n];
+        let mut depth = vec![usize::MAX; n];
+        depth[root] = 0;
+        let mut all_reached = false;
+        let mut queue = VecDeque::from([root]);
+        let mut row: Vec<Option<Best<'_>>> = vec![None; RISKS.len()];
+        while let Some(m) = queue.pop_front() {
+            for (ri, hit) in local[m].iter().enumerate() {
+                if let Some(hit) = hit {
+                    let cand = Best {
+                        hit,
+                        ns: m,
+                        depth: depth[m],
+                    };
+                    if row[ri].is_none_or(|b| cand.better_than(&b)) {
+                        row[ri] = Some(cand);
+                    }
+                }
+            }
+            let mut visit = |y: usize, via: &'h Subject, hit: &'h Hit| {
+                if depth[y] == usize::MAX {
+                    depth[y] = depth[m] + 1;
+                    parent[y] = Some((m, via, hit));
+                    queue.push_back(y);
+                }
+            };
+            if let (Some((via, hit)), false) = (to_all[m], all_reached) {
+                all_reached = true;
+                for y in 0..n {
+                    visit(y, via, hit);
+                }
+            }
+            for &(y, via, hit) in &edges[m] {
+                visit(y, via, hit);
+            }
+        }
+        parents.push(parent);
+        best.push(row);
+    }
+    // Best over every namespace, for subjects that act cluster-wide.
+    let mut best_all: Vec<Option<(usize, Best<'_>)>> = vec![None; RISKS.len()];
+    for (root, row) in best.iter().enumerate() {
+        for (ri, b) in row.iter().enumerate() {
+            if let Some(b) = b {
+                if best_all[ri].is_none_or(|(_, cur)| b.better_than(&cur)) {
+                    best_all[ri] = Some((root, *b));
+                }
+            }
+        }
+    }
+    // A risk the subject holds directly (or through a full wildcard
+    // cluster-wide) makes an escalation to it redundant.
+    let covered = |start: &Subject, hit: &Hit| {
+        direct.get(start).into_iter().flatten().any(|d| {
+            d.namespace.is_none() && matches!(d.risk.test, Test::FullWildcard)
+                || (std::ptr::eq(d.risk, hit.risk)
+                    && (d.namespace.is_none() || d.namespace == hit.namespace))
+        })
+    };
+    let starts: Vec<&Subject> = direct.keys().copied().collect();
+    starts
+        .par_iter()
+        .flat_map_iter(|&start| {
+            let mut out = Vec::new();
+            // For each risk: (the start's own hit that opens the path, root namespace, best).
+            let mut chosen: Vec<Option<(&Hit, usize, Best<'_>)>> = vec![None; RISKS.len()];
+            for own in becomes(start) {
+                for ri in 0..RISKS.len() {
+                    let cand = match &own.namespace {
+                        None => best_all[ri],
+                        Some(ns) => ns_of
+                            .get(ns.as_str())
+                            .and_then(|&root| best[root][ri].map(|b| (root, b))),
+                    };
+                    let Some((root, b)) = cand else { continue };
+                    if covered(start, b.hit) {
+                        continue;
+                    }
+                    if chosen[ri].is_none_or(|(_, _, cur)| b.better_than(&cur)) {
+                        chosen[ri] = Some((own, root, b));
+                    }
+                }
+            }
+            for (own, root, b) in chosen.into_iter().flatten() {
+                // Service accounts crossed, from the root namespace to the target's.
+                let mut hops: Vec<(&Subject, &Hit)> = Vec::new();
+                let mut at = b.ns;
+                while let Some((prev, via, hit)) = parents[root][at] {
+                    hops.push((via, hit));
+                    at = prev;
+                }
+                hops.reverse();
+                let mut chain = Vec::new();
+                let mut actor: (&Subject, &Hit) = (start, own);
+                for &(via, hit) in &hops {
+                    if actor.0 != via {
+                        chain.push(act_as(actor.1, via));
+                    }
+                    actor = (via, hit);
+                }
+                if actor.0 != &b.hit.subject {
+                    chain.push(act_as(actor.1, &b.hit.subject));
+                }
+                chain.extend(b.hit.chain.iter().cloned());
+                out.push(Hit {
+                    risk: b.hit.risk,
+                    severity: b.hit.severity,
+                    subject: start.clone(),
+                    namespace: b.hit.namespace.clone(),
+                    chain,
+                });
+            }
+            out
+        })
+        .collect()
+}
+
+/// The index of `risk` in [`RISKS`].
+fn risk_index(risk: &Risk) -> usize {
+    RISKS
+        .iter()
+        .position(|r| std::ptr::eq(r, risk))
+        .unwrap_or(0)
+}
+
+/// The step of `hit` that lets its subject act as service account `target`.
+fn act_as(hit: &Hit, target: &Subject) -> Step {
+    let mut step = hit.chain[0].clone();
+    step.grants = format!("{}, so can act as {target}", step.grants);
+    step
+}
+
+/// The hits as findings (for the SARIF, JUnit and GitHub writers), each at
+/// the binding that starts its chain.
+#[must_use]
+pub fn to_findings(auth: &Authorizer, hits: &[Hit]) -> Vec<Finding> {
+    let model = &auth.model;
+    hits.iter()
+        .map(|h| {
+            let first = &h.chain[0];
+            let binding = &model.bindings[first.binding];
+            Finding {
+                rule: h.risk.meta.name,
+                code: h.risk.meta.code,
+                severity: h.severity,
+                message: describe(auth, h),
+                file: binding.origin.file.clone(),
+                pos: binding.origin.pos,
+                path: "subjects".to_owned(),
+                object: Arc::new(ObjectRef {
+                    api_version: format!("{}/v1", crate::model::RBAC_GROUP),
+                    kind: binding.kind.as_str().to_owned(),
+                    namespace: binding.namespace.clone(),
+                    name: Some(binding.name.clone()),
+                }),
+                remediation: h.risk.meta.remediation,
+                references: h.risk.meta.references,
+                snippet: None,
+            }
+        })
+        .collect()
+}
+
+/// A one-line description of a hit: subject, risk and chain.
+#[must_use]
+pub fn describe(auth: &Authorizer, hit: &Hit) -> String {
+    let scope = match &hit.namespace {
+        Some(ns) => format!("in namespace {ns}"),
+        None => "cluster-wide".to_owned(),
+    };
+    format!(
+        "{}: {} {scope}; chain: {}",
+        hit.subject,
+        hit.risk.meta.summary,
+        hit.chain
+            .iter()
+            .map(|s| step_text(auth, s))
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    )
+}
+
+/// A step as text: `binding -> role [rule] grants ...`.
+#[must_use]
+pub fn step_text(auth: &Authorizer, step: &Step) -> String {
+    let b = &auth.model.bindings[step.binding];
+    let r = &auth.model.roles[step.role];
+    format!(
+        "{} via {b} to {} {} (rule {}: {}) grants {}",
+        step.subject,
+        r.kind.as_str(),
+        r.name,
+        step.rule,
+        r.rules[step.rule],
+        step.grants
+    )
+}
+
+/// The rule metadata of every risk (SARIF rule descriptors).
+#[must_use]
+pub fn metas() -> Vec<&'static RuleMeta> {
+    RISKS.iter().map(|r| &r.meta).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::tests::model;
+
+    fn names(hits: &[Hit], subject: &str) -> Vec<(String, Severity, usize)> {
+        let mut v: Vec<_> = hits
+            .iter()
+            .filter(|h| h.subject.to_string() == subject)
+            .map(|h| (h.risk.meta.name.to_owned(), h.severity, h.chain.len()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    const YAML: &str = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: god}
+rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ops-god}
+roleRef: {kind: ClusterRole, name: god}
+subjects: [{kind: ServiceAccount, name: ops, namespace: infra}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deployer, namespace: infra}
+rules: [{apiGroups: [apps], resources: [deployments], verbs: [create]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ci-deploys, namespace: infra}
+roleRef: {kind: Role, name: deployer}
+subjects: [{kind: User, name: ci-bot}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: secret-names}
+rules:
+- {apiGroups: [""], resources: [secrets], verbs: [get], resourceNames: [tls]}
+- {apiGroups: [""], resources: [nodes/proxy, namespaces], verbs: [get, patch]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ns-scoped, namespace: web}
+roleRef: {kind: ClusterRole, name: secret-names}
+subjects: [{kind: User, name: alice}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: cluster-scoped}
+roleRef: {kind: ClusterRole, name: secret-names}
+subjects: [{kind: User, name: bob}]
+"#;
+
+    #[test]
+    fn direct_and_escalated_risks() {
+        let auth = Authorizer::new(model(YAML));
+        let hits = analyze(&auth);
+        assert_eq!(
+            names(&hits, "ServiceAccount infra/ops"),
+            [("subject-cluster-admin-equivalent".into(), Critical, 1)]
+        );
+        // ci-bot creates deployments in infra, so can run a pod as infra/ops.
+        assert_eq!(
+            names(&hits, "User ci-bot"),
+            [
+                ("subject-cluster-admin-equivalent".into(), Critical, 2),
+                ("subject-create-workloads".into(), Medium, 1),
+            ]
+        );
+        let esc = hits
+            .iter()
+            .find(|h| h.subject.name == "ci-bot" && h.is_escalation())
+            .expect("escalation");
+        let text = describe(&auth, esc);
+        assert!(text.contains("RoleBinding infra/ci-deploys"), "{text}");
+        assert!(
+            text.contains("so can act as ServiceAccount infra/ops"),
+            "{text}"
+        );
+        assert!(text.contains("ClusterRoleBinding ops-god"), "{text}");
+        // Cluster-scoped resources through a RoleBinding grant nothing;
+        // secrets restricted by resourceNames are not "read secrets".
+        assert_eq!(
+            names(&hits, "User alice"),
+            Vec::<(String, Severity, usize)>::new()
+        );
+        assert_eq!(
+            names(&hits, "User bob"),
+            [
+                ("subject-nodes-proxy".into(), Critical, 1),
+                ("subject-patch-namespaces".into(), Medium, 1)
+            ]
+        );
+        let findings = to_findings(&auth, &hits);
+        assert_eq!(findings.len(), hits.len());
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.file.as_ref() == "rbac.yaml" && f.pos.line > 1)
+        );
+    }
+
+    #[test]
+    fn two_hop_escalation_chain() {
+        let yaml = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: make-pods}
+rules: [{apiGroups: [""], resources: [pods], verbs: [create]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: read-secrets}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [list]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: u-pods, namespace: one}
+roleRef: {kind: ClusterRole, name: make-pods}
+subjects: [{kind: User, name: u}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: a-pods, namespace: two}
+roleRef: {kind: ClusterRole, name: make-pods}
+subjects: [{kind: ServiceAccount, name: a, namespace: one}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: b-secrets}
+roleRef: {kind: ClusterRole, name: read-secrets}
+subjects: [{kind: ServiceAccount, name: b, namespace: two}]
+"#;
+        let auth = Authorizer::new(model(yaml));
+        let hits = analyze(&auth);
+        let esc: Vec<&Hit> = hits
+            .iter()
+            .filter(|h| h.subject.name == "u" && h.is_escalation())
+            .collect();
+        assert_eq!(
+            esc.len(),
+            2,
+            "{:?}",
+            esc.iter().map(|h| describe(&auth, h)).collect::<Vec<_>>()
+        );
+        let secrets = esc
+            .iter()
+            .find(|h| h.risk.meta.name == "subject-read-secrets")
+            .expect("secrets");
+        assert_eq!(secrets.severity, Critical);
+        let steps: Vec<String> = secrets
+            .chain
+            .iter()
+            .map(|s| s.subject.to_string())
+            .collect();
+        assert_eq!(
+            steps,
+            ["User u", "ServiceAccount one/a", "ServiceAccount two/b"]
+        );
+        assert!(
+            step_text(&auth, &secrets.chain[0]).ends_with("so can act as ServiceAccount one/a")
+        );
+        assert!(
+            step_text(&auth, &secrets.chain[1]).ends_with("so can act as ServiceAccount two/b")
+        );
+        // u also reaches a's create-pods in namespace two (not held directly).
+        let pods = esc
+            .iter()
+            .find(|h| h.risk.meta.name == "subject-create-workloads")
+            .expect("pods");
+        assert_eq!(pods.namespace.as_deref(), Some("two"));
+    }
+
+    #[test]
+    fn risk_codes_are_unique() {
+        let mut codes: Vec<&str> = RISKS.iter().map(|r| r.meta.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), RISKS.len());
+        assert!(find_risk("subject-bind").is_some() && find_risk("KG701").is_some());
+    }
+}

@@ -1,0 +1,206 @@
+//! End-to-end tests of `kubeguard netpol`: exit codes and every output format.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/netpol")
+}
+
+fn netpol(args: &[&str]) -> (i32, String) {
+    let out = Command::cargo_bin("kubeguard")
+        .unwrap()
+        .current_dir(dir())
+        .arg("netpol")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).expect("valid JSON")
+}
+
+#[test]
+fn explain_allowed_exits_0_and_names_the_rule() {
+    let (code, out) = netpol(&[
+        "explain",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/api:9000/TCP",
+        "shop.yaml",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("ALLOWED: shop/web -> shop/api on 9000/TCP"),
+        "{out}"
+    );
+    assert!(
+        out.contains("allowed by shop/web-to-api ingress[0] (shop.yaml:70:5) on 9000/TCP"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_denied_exits_1_and_names_the_isolation() {
+    let (code, out) = netpol(&[
+        "explain",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/db:5432",
+        "shop.yaml",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("ingress of shop/db: isolated by shop/default-deny"),
+        "{out}"
+    );
+    assert!(
+        out.contains("denied: no ingress rule of these policies matches on 5432/TCP"),
+        "{out}"
+    );
+    let (code, out) = netpol(&[
+        "explain",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/db:5432/TCP",
+        "shop.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let v = json(&out);
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["egress"]["allowed"], true);
+    assert_eq!(v["ingress"]["allowed"], false);
+    assert_eq!(v["ingress"]["isolatedBy"][0], "shop/default-deny");
+}
+
+#[test]
+fn explain_to_an_address_and_errors() {
+    let (code, out) = netpol(&[
+        "explain",
+        "--from",
+        "shop/api",
+        "--to",
+        "10.96.0.10:53/UDP",
+        "shop.yaml",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(json(&out)["ingress"]["outsidePolicyControl"], true);
+    let (code, _) = netpol(&[
+        "explain",
+        "--from",
+        "shop/nope",
+        "--to",
+        "shop/api",
+        "shop.yaml",
+    ]);
+    assert_eq!(code, 2);
+    let (code, _) = netpol(&[
+        "explain",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/api:80/ICMP",
+        "shop.yaml",
+    ]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn matrix_formats() {
+    let (code, text) = netpol(&["matrix", "shop.yaml"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("4 shop/web              .p.-"), "{text}");
+    assert!(text.contains("shop/web -> shop/api: 9000/TCP"), "{text}");
+
+    let (_, out) = netpol(&[
+        "matrix",
+        "shop.yaml",
+        "--format",
+        "json",
+        "--port",
+        "9000/TCP",
+    ]);
+    let v = json(&out);
+    assert_eq!(v["port"], "9000/TCP");
+    assert_eq!(v["workloads"].as_array().unwrap().len(), 4);
+    let allowed = v["allowed"].as_array().unwrap();
+    assert_eq!(allowed.len(), 1);
+    assert_eq!(allowed[0]["ports"], "9000/TCP");
+
+    let (_, csv) = netpol(&["matrix", "shop.yaml", "--format", "csv"]);
+    assert_eq!(csv.lines().count(), 1 + 4 * 3);
+    assert!(csv.contains("shop/api,shop/db,some,\"5432/TCP\""), "{csv}");
+
+    let (_, dot) = netpol(&["matrix", "shop.yaml", "--format", "dot"]);
+    assert!(dot.starts_with("digraph reachability {"), "{dot}");
+    assert!(
+        dot.contains("-> c") && dot.contains("label=\"5432/TCP\""),
+        "{dot}"
+    );
+
+    let (_, mermaid) = netpol(&["matrix", "shop.yaml", "--format", "mermaid"]);
+    assert!(mermaid.starts_with("flowchart LR"), "{mermaid}");
+    assert!(mermaid.contains("-->|\"9000/TCP\"|"), "{mermaid}");
+}
+
+#[test]
+fn coverage_reports_gaps_and_exits_1() {
+    let (code, out) = netpol(&["coverage", "shop.yaml", "--format", "json"]);
+    assert_eq!(code, 1);
+    let v = json(&out);
+    assert_eq!(
+        v["namespacesWithoutDefaultDenyIngress"],
+        serde_json::json!(["monitoring"])
+    );
+    assert_eq!(
+        v["unselectedPods"],
+        serde_json::json!(["monitoring/prometheus"])
+    );
+    let dead = v["rulesThatNeverMatch"].as_array().unwrap();
+    assert_eq!(dead.len(), 2);
+    assert_eq!(dead[1]["policy"], "shop/api-to-db");
+    assert_eq!(dead[1]["line"], 91);
+}
+
+#[test]
+fn diff_reports_opened_connections() {
+    let (code, out) = netpol(&["diff", "shop.yaml", "shop-new.yaml"]);
+    assert_eq!(code, 1);
+    assert_eq!(out, "+ shop/web -> shop/db: opened 5432/TCP\n");
+    let (code, out) = netpol(&["diff", "shop.yaml", "shop.yaml", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(json(&out)["changes"], serde_json::json!([]));
+}
+
+#[test]
+fn invalid_policy_is_located_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad, namespace: a}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: not-a-cidr}\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("kubeguard")
+        .unwrap()
+        .args(["netpol", "coverage"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("bad.yaml:8:17: not a CIDR"), "{err}");
+}

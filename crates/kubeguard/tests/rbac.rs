@@ -1,0 +1,277 @@
+//! End-to-end tests of `kubeguard rbac`: can-i, who-can, risks and unused
+//! over `examples/rbac/cluster.yaml`, with exit codes and formats.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const EXAMPLE: &str = "examples/rbac/cluster.yaml";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn kubeguard(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("kubeguard")
+        .unwrap()
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .arg("rbac")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("valid JSON")
+}
+
+#[test]
+fn can_i_exit_codes_follow_kubectl() {
+    let (code, out, _) = kubeguard(&[
+        "can-i",
+        "--as",
+        "jane",
+        "create",
+        "deployments",
+        "-n",
+        "infra",
+        EXAMPLE,
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("yes\n"), "{out}");
+    assert!(out.contains("RoleBinding infra/deployer (examples/rbac/cluster.yaml:46:1) binds User jane to Role deploy rule 0"), "{out}");
+    // RoleBinding scope: not in another namespace.
+    let (code, out, _) = kubeguard(&[
+        "can-i",
+        "--as",
+        "jane",
+        "create",
+        "deployments",
+        "-n",
+        "web",
+        EXAMPLE,
+    ]);
+    assert_eq!((code, out.as_str()), (1, "no\n"));
+    // A ServiceAccount user, subresource and group-qualified resource.
+    let (code, _, _) = kubeguard(&[
+        "can-i",
+        "--as",
+        "system:serviceaccount:infra:deployer",
+        "update",
+        "deployments.apps/scale",
+        "-n",
+        "infra",
+        EXAMPLE,
+    ]);
+    assert_eq!(code, 0);
+    let (code, _, _) = kubeguard(&[
+        "can-i",
+        "--as",
+        "system:serviceaccount:infra:deployer",
+        "update",
+        "deployments/status",
+        "-n",
+        "infra",
+        EXAMPLE,
+    ]);
+    assert_eq!(code, 1);
+    // system:masters bypasses RBAC.
+    let (code, out, _) = kubeguard(&[
+        "can-i",
+        "--as",
+        "x",
+        "--as-group",
+        "system:masters",
+        "delete",
+        "nodes",
+        EXAMPLE,
+    ]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn can_i_json_names_binding_role_and_rule() {
+    let args = [
+        "can-i",
+        "--as",
+        "jane",
+        "--as-group",
+        "web-devs",
+        "get",
+        "secrets",
+        "app-tls",
+        "-n",
+        "web",
+        EXAMPLE,
+        "--format",
+        "json",
+    ];
+    let (code, out, _) = kubeguard(&args);
+    assert_eq!(code, 0);
+    let v = json(&out);
+    assert_eq!(v["allowed"], true);
+    let g = &v["grants"][0];
+    assert_eq!(g["binding"]["name"], "read-pods");
+    assert_eq!(g["role"]["name"], "pod-reader");
+    assert_eq!(g["rule"]["index"], 1);
+    assert_eq!(g["rule"]["line"], 69);
+    assert_eq!(g["subject"]["name"], "web-devs");
+    // resourceNames: another secret is denied.
+    let (code, out, _) = kubeguard(&[
+        "can-i",
+        "--as",
+        "jane",
+        "--as-group",
+        "web-devs",
+        "get",
+        "secrets",
+        "other",
+        "-n",
+        "web",
+        EXAMPLE,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        json(&out),
+        serde_json::json!({"allowed": false, "grants": []})
+    );
+}
+
+#[test]
+fn who_can_lists_subjects() {
+    let (code, out, _) = kubeguard(&[
+        "who-can", "get", "pods", "-n", "web", EXAMPLE, "--format", "json",
+    ]);
+    assert_eq!(code, 0);
+    let v = json(&out);
+    let subjects: Vec<String> = v["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {} {}",
+                s["kind"].as_str().unwrap(),
+                s["namespace"].as_str().unwrap_or("-"),
+                s["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "Group - system:masters",
+            "Group - web-devs",
+            "ServiceAccount web monitor",
+            "ServiceAccount infra ops"
+        ]
+    );
+    assert_eq!(
+        v["subjects"][3]["via"][0]["binding"]["kind"],
+        "ClusterRoleBinding"
+    );
+}
+
+#[test]
+fn risks_report_escalation_chains() {
+    let (code, out, _) = kubeguard(&["risks", EXAMPLE, "--format", "json"]);
+    assert_eq!(code, 1);
+    let v = json(&out);
+    let jane = v["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subject"]["name"] == "jane" && r["escalation"] == true)
+        .expect("jane escalates through infra/ops");
+    assert_eq!(jane["severity"], "critical");
+    assert_eq!(jane["risk"], "subject-cluster-admin-equivalent");
+    assert_eq!(jane["chain"][0]["binding"]["name"], "deployer");
+    assert_eq!(jane["chain"][1]["subject"]["name"], "ops");
+    let (_, text, _) = kubeguard(&["risks", EXAMPLE]);
+    assert!(text.ends_with("5 risk(s) for 3 subject(s)\n"), "{text}");
+    let (code, _, _) = kubeguard(&["risks", EXAMPLE, "--fail-on", "none"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn risks_sarif_and_junit() {
+    let (code, out, _) = kubeguard(&["risks", EXAMPLE, "--format", "sarif"]);
+    assert_eq!(code, 1);
+    let v = json(&out);
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    assert!(results.iter().any(|r| r["ruleId"] == "KG701"), "{out}");
+    let (_, out, _) = kubeguard(&["unused", EXAMPLE, "--format", "junit"]);
+    assert!(
+        out.contains("rbac-unbound-role") && out.contains("rbac-dangling-service-account"),
+        "{out}"
+    );
+}
+
+#[test]
+fn unused_roles_and_dangling_accounts() {
+    let (code, out, _) = kubeguard(&["unused", EXAMPLE, "--format", "json"]);
+    assert_eq!(code, 1);
+    let v = json(&out);
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["rbac-dangling-service-account", "rbac-unbound-role"]
+    );
+}
+
+#[test]
+fn with_defaults_answers_like_a_cluster() {
+    let (code, _, _) = kubeguard(&["can-i", "--as", "jane", "get", "/version", EXAMPLE]);
+    assert_eq!(code, 1);
+    let (code, out, _) = kubeguard(&[
+        "can-i",
+        "--as",
+        "jane",
+        "get",
+        "/version",
+        EXAMPLE,
+        "--with-defaults",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("ClusterRoleBinding system:discovery"), "{out}");
+}
+
+#[test]
+fn malformed_rbac_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {kind: Role, name: r}\n",
+    )
+    .unwrap();
+    let (code, _, err) = kubeguard(&["who-can", "get", "pods", file.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.yaml:4:1: ClusterRoleBinding b: a ClusterRoleBinding can only refer to a ClusterRole"), "{err}");
+    let (code, _, err) = kubeguard(&[
+        "can-i",
+        "--as",
+        "jane",
+        "get",
+        "pods",
+        file.to_str().unwrap(),
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("use --format text or --format json"), "{err}");
+}
