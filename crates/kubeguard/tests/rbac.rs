@@ -251,6 +251,71 @@ fn with_defaults_answers_like_a_cluster() {
 }
 
 #[test]
+fn with_defaults_answers_for_control_plane_components() {
+    let can = |args: &[&str]| {
+        let mut all = vec!["can-i"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&[EXAMPLE, "--with-defaults"]);
+        kubeguard(&all)
+    };
+    let (code, out, _) = can(&[
+        "--as",
+        "system:kube-scheduler",
+        "create",
+        "pods/binding",
+        "-n",
+        "web",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ClusterRoleBinding system:kube-scheduler"),
+        "{out}"
+    );
+    let (code, out, _) = can(&[
+        "--as",
+        "system:serviceaccount:kube-system:clusterrole-aggregation-controller",
+        "escalate",
+        "clusterroles",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ClusterRoleBinding system:controller:clusterrole-aggregation-controller"),
+        "{out}"
+    );
+    let (code, _, _) = can(&[
+        "--as",
+        "system:serviceaccount:kube-system:namespace-controller",
+        "deletecollection",
+        "widgets.example.com",
+        "-n",
+        "web",
+    ]);
+    assert_eq!(code, 0);
+    let (code, out, _) = can(&[
+        "--as",
+        "system:kube-proxy",
+        "list",
+        "endpointslices",
+        "-n",
+        "web",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ClusterRoleBinding system:node-proxier"),
+        "{out}"
+    );
+    let (code, _, _) = can(&[
+        "--as",
+        "system:kube-proxy",
+        "delete",
+        "endpointslices",
+        "-n",
+        "web",
+    ]);
+    assert_eq!(code, 1);
+}
+
+#[test]
 fn malformed_rbac_is_a_located_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.yaml");
