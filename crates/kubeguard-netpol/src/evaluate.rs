@@ -4,6 +4,7 @@
 
 use crate::Direction;
 use crate::admin::{Action, AdminPeer, AdminPolicy};
+use crate::calico::{self, CalicoAction, Entity};
 use crate::model::{ContainerPort, Model, Origin};
 use crate::peer::Peer;
 use crate::port::{PortSet, resolve_all};
@@ -29,12 +30,13 @@ pub struct RuleRef {
     pub rule: usize,
 }
 
-/// An admin rule that decided some ports of a connection.
+/// An admin or Calico rule that decided some ports of a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminStep {
-    /// `AdminNetworkPolicy/NAME` or `BaselineAdminNetworkPolicy/NAME`.
+    /// `AdminNetworkPolicy/NAME`, `BaselineAdminNetworkPolicy/NAME`,
+    /// `NS/calico:NAME` or `GlobalNetworkPolicy/NAME`.
     pub policy: String,
-    /// The rule's name.
+    /// The rule's name (`ingress[0]`, ... for a Calico rule).
     pub rule: String,
     /// Its action.
     pub action: Action,
@@ -53,6 +55,10 @@ pub struct DirectionResult {
     pub outside_control: bool,
     /// The policies that isolate the pod in this direction (empty: not isolated).
     pub isolated_by: Vec<usize>,
+    /// The Calico policies that select the pod for this direction (indices
+    /// into [`Model::calico`]); when any does, the default tier decides and
+    /// denies what no rule decided.
+    pub calico: Vec<usize>,
     /// The NetworkPolicy rules that match the peer, each with the ports it allows.
     pub allowed_by: Vec<(RuleRef, PortSet)>,
     /// Admin rules that decided ports, in evaluation order.
@@ -96,7 +102,11 @@ pub struct Analysis<'m> {
     /// Per admin policy: the id of its subject and, per direction and rule,
     /// the id of its first peer (ids index `admin_bits`).
     admin_ids: Vec<(usize, [Vec<usize>; 2])>,
-    /// Per pod: which admin subjects and peers match it.
+    /// Per Calico policy: the id of its subject and, per direction and
+    /// rule, the id of its source (the destination is the next id).
+    calico_ids: Vec<(usize, [Vec<usize>; 2])>,
+    /// Per pod: which admin subjects and peers, and which Calico subjects,
+    /// sources and destinations match it.
     pub(crate) admin_bits: Vec<Vec<bool>>,
 }
 
@@ -183,12 +193,41 @@ impl<'m> Analysis<'m> {
             }
             admin_ids.push((subject, bases));
         }
+        let mut calico_ids = Vec::new();
+        for c in &model.calico {
+            let subject = next;
+            next += 1;
+            let mut bases = [Vec::new(), Vec::new()];
+            for (i, rules) in [&c.ingress, &c.egress].into_iter().enumerate() {
+                for _ in rules {
+                    bases[i].push(next);
+                    next += 2;
+                }
+            }
+            calico_ids.push((subject, bases));
+        }
         let admin_bits = model
             .pods
             .iter()
             .map(|pod| {
                 let mut bits = vec![false; next];
-                let Some(ns) = model.namespace(&pod.namespace).filter(|_| !pod.host_network) else {
+                let ns = model.namespace(&pod.namespace).filter(|_| !pod.host_network);
+                for (c, (subject, bases)) in model.calico.iter().zip(&calico_ids) {
+                    bits[*subject] = ns.is_some_and(|ns| c.selects(pod, ns));
+                    let own = c.namespace.as_deref();
+                    // A pod outside policy control is seen by its address only.
+                    let sees = |e: &Entity| match ns {
+                        Some(ns) => e.matches_pod(own, pod, ns),
+                        None => e.matches_address(own, pod.ip),
+                    };
+                    for (i, rules) in [&c.ingress, &c.egress].into_iter().enumerate() {
+                        for (r, rule) in rules.iter().enumerate() {
+                            bits[bases[i][r]] = sees(&rule.source);
+                            bits[bases[i][r] + 1] = sees(&rule.destination);
+                        }
+                    }
+                }
+                let Some(ns) = ns else {
                     return bits;
                 };
                 for (a, (subject, bases)) in admins.iter().zip(&admin_ids) {
@@ -210,6 +249,7 @@ impl<'m> Analysis<'m> {
             peer_bits,
             admins,
             admin_ids,
+            calico_ids,
             admin_bits,
         }
     }
@@ -297,6 +337,159 @@ impl<'m> Analysis<'m> {
         }
     }
 
+    /// Whether Calico policy `k` (index into [`Model::calico`]) selects
+    /// `pod`, whatever its `types`.
+    #[must_use]
+    pub fn calico_selects(&self, k: usize, pod: usize) -> bool {
+        self.admin_bits[pod][self.calico_ids[k].0]
+    }
+
+    /// Whether `ep` matches entity `id` of a Calico policy in `policy_ns`.
+    fn entity_matches(
+        &self,
+        id: usize,
+        entity: &Entity,
+        policy_ns: Option<&str>,
+        ep: &Endpoint,
+    ) -> bool {
+        match ep {
+            Endpoint::Pod(i) => self.admin_bits[*i][id],
+            Endpoint::Ip(ip) => entity.matches_address(policy_ns, Some(*ip)),
+        }
+    }
+
+    /// The default tier for `rest` (the ports the admin tier left): the
+    /// Calico policies selecting the subject and the NetworkPolicies
+    /// isolating it, by order; first decision wins, `Pass` leaves the tier
+    /// for the baseline, and what no rule decided is denied. Returns the
+    /// ports allowed.
+    fn default_tier(
+        &self,
+        calico: &[usize],
+        isolating: &[u32],
+        flow: &Flow<'_>,
+        rest: PortSet,
+        out: &mut DirectionResult,
+        explain: bool,
+    ) -> PortSet {
+        enum Item {
+            Calico(usize),
+            Kube(u32),
+        }
+        let model = self.model;
+        let Flow {
+            subject,
+            other,
+            dir,
+            dst_ports,
+        } = *flow;
+        let me = Endpoint::Pod(subject);
+        let (src, dst) = match dir {
+            Direction::Ingress => (other, &me),
+            Direction::Egress => (&me, other),
+        };
+        let mut items: Vec<(f64, String, Item)> = calico
+            .iter()
+            .map(|&k| {
+                let c = &model.calico[k];
+                (c.order_key(), c.name.clone(), Item::Calico(k))
+            })
+            .chain(isolating.iter().map(|&p| {
+                let name = format!("knp.default.{}", model.policies[p as usize].name);
+                (calico::KUBERNETES_ORDER, name, Item::Kube(p))
+            }))
+            .collect();
+        items.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let mut undecided = rest;
+        let mut allowed = PortSet::empty();
+        let mut passed = PortSet::empty();
+        for (_, _, item) in &items {
+            if undecided.is_empty() {
+                break;
+            }
+            match *item {
+                Item::Calico(k) => {
+                    let policy = &model.calico[k];
+                    let own = policy.namespace.as_deref();
+                    for (r, rule) in policy.rules(dir).iter().enumerate() {
+                        if undecided.is_empty() {
+                            break;
+                        }
+                        let base = self.calico_ids[k].1[dir_idx(dir)][r];
+                        if !self.entity_matches(base, &rule.source, own, src)
+                            || !self.entity_matches(base + 1, &rule.destination, own, dst)
+                        {
+                            continue;
+                        }
+                        let rs = rule.ports(dst_ports).intersect(&undecided);
+                        if rs.is_empty() {
+                            continue;
+                        }
+                        let action = match rule.action {
+                            CalicoAction::Log => continue,
+                            CalicoAction::Allow => {
+                                allowed = allowed.union(&rs);
+                                Action::Allow
+                            }
+                            CalicoAction::Deny => Action::Deny,
+                            CalicoAction::Pass => {
+                                passed = passed.union(&rs);
+                                Action::Pass
+                            }
+                        };
+                        undecided = undecided.subtract(&rs);
+                        if explain {
+                            out.admin.push(AdminStep {
+                                policy: policy.id(),
+                                rule: format!("{}[{r}]", dir.field()),
+                                action,
+                                ports: rs,
+                                origin: rule.origin.clone(),
+                            });
+                        }
+                    }
+                }
+                Item::Kube(pid) => {
+                    let policy = &model.policies[pid as usize];
+                    for (k, rule) in policy.rules(dir).iter().enumerate() {
+                        let matched = rule.peers.is_empty()
+                            || rule.peers.iter().enumerate().any(|(j, peer)| {
+                                self.peer_matches(rule.peer_base + j, peer, other)
+                            });
+                        if !matched {
+                            continue;
+                        }
+                        let ports = resolve_all(&rule.ports, dst_ports).intersect(&undecided);
+                        if ports.is_empty() {
+                            continue;
+                        }
+                        allowed = allowed.union(&ports);
+                        undecided = undecided.subtract(&ports);
+                        if explain {
+                            out.allowed_by.push((
+                                RuleRef {
+                                    policy: pid as usize,
+                                    direction: dir,
+                                    rule: k,
+                                },
+                                ports,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if !passed.is_empty() {
+            if self.model.baseline.is_some() {
+                let steps = explain.then_some(&mut out.admin);
+                let (a, _) = self.admin_tier(self.admins.len() - 1, flow, &mut passed, steps);
+                allowed = allowed.union(&a);
+            }
+            allowed = allowed.union(&passed);
+        }
+        allowed
+    }
+
     /// What `subject`'s policies allow in `dir` for traffic with `other`
     /// (the source for ingress, the destination for egress).
     #[must_use]
@@ -313,11 +506,20 @@ impl<'m> Analysis<'m> {
             direction: dir,
             outside_control: model.pods[subject].host_network,
             isolated_by: Vec::new(),
+            calico: Vec::new(),
             allowed_by: Vec::new(),
             admin: Vec::new(),
             allowed: PortSet::all(),
         };
-        if out.outside_control || (isolating.is_empty() && self.admins.is_empty()) {
+        if out.outside_control {
+            return out;
+        }
+        let calico: Vec<usize> = (0..model.calico.len())
+            .filter(|&k| {
+                model.calico[k].applies(dir) && self.admin_bits[subject][self.calico_ids[k].0]
+            })
+            .collect();
+        if isolating.is_empty() && self.admins.is_empty() && calico.is_empty() {
             return out;
         }
         let dst_ports = match dir {
@@ -343,6 +545,13 @@ impl<'m> Analysis<'m> {
             passed = passed.union(&p);
         }
         let mut rest = undecided.union(&passed);
+        if !calico.is_empty() {
+            let tier = self.default_tier(&calico, isolating, &flow, rest, &mut out, explain);
+            out.calico = calico;
+            out.isolated_by = isolating.iter().map(|&p| p as usize).collect();
+            out.allowed = admin_allowed.union(&tier);
+            return out;
+        }
         if isolating.is_empty() {
             // Not isolated: the baseline decides what is left, else allowed.
             if has_baseline {
@@ -399,6 +608,7 @@ impl<'m> Analysis<'m> {
             direction,
             outside_control: true,
             isolated_by: Vec::new(),
+            calico: Vec::new(),
             allowed_by: Vec::new(),
             admin: Vec::new(),
             allowed: PortSet::all(),

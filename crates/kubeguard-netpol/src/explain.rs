@@ -84,7 +84,10 @@ fn direction_lines(a: &Analysis<'_>, e: &Explanation, d: &DirectionResult) -> Ve
                 match s.action {
                     Action::Allow => "allowed",
                     Action::Deny => "denied",
-                    Action::Pass => "passed to NetworkPolicy",
+                    Action::Pass if s.policy.starts_with("AdminNetworkPolicy/") => {
+                        "passed to NetworkPolicy"
+                    }
+                    Action::Pass => "passed out of the default tier",
                 },
                 s.policy,
                 s.rule,
@@ -95,6 +98,45 @@ fn direction_lines(a: &Analysis<'_>, e: &Explanation, d: &DirectionResult) -> Ve
             )
         })
         .collect();
+    if !d.calico.is_empty() {
+        let selectors: Vec<String> = d
+            .calico
+            .iter()
+            .map(|&k| {
+                let pol = &model.calico[k];
+                format!("{} ({}:{})", pol.id(), pol.origin.file, pol.origin.pos.line)
+            })
+            .chain(d.isolated_by.iter().map(|&p| {
+                let pol = &model.policies[p];
+                format!("{} ({}:{})", pol.id(), pol.origin.file, pol.origin.pos.line)
+            }))
+            .collect();
+        let mut lines = vec![format!(
+            "{who}: default tier (Calico order) of {}",
+            selectors.join(", ")
+        )];
+        lines.extend(admin);
+        for (r, ports) in &d.allowed_by {
+            let pol = &model.policies[r.policy];
+            let rule = &pol.rules(r.direction)[r.rule];
+            lines.push(format!(
+                "  allowed by {} {}[{}] ({}:{}:{}) on {ports}",
+                pol.id(),
+                r.direction.field(),
+                r.rule,
+                rule.origin.file,
+                rule.origin.pos.line,
+                rule.origin.pos.col
+            ));
+        }
+        if !dir_allows(d, e.port) {
+            lines.push(format!(
+                "  denied on {}: no earlier rule allowed it (end of the default tier denies)",
+                port_str(e.port)
+            ));
+        }
+        return lines;
+    }
     if d.isolated_by.is_empty() {
         let mut lines = vec![format!(
             "{who}: not isolated (no NetworkPolicy selects it for {}){}",
@@ -200,6 +242,7 @@ fn direction_json(a: &Analysis<'_>, e: &Explanation, d: &DirectionResult) -> Val
         "adminRules": admin,
         "outsidePolicyControl": d.outside_control,
         "isolatedBy": d.isolated_by.iter().map(|&p| model.policies[p].id()).collect::<Vec<_>>(),
+        "calicoPolicies": d.calico.iter().map(|&k| model.calico[k].id()).collect::<Vec<_>>(),
         "allowedBy": rules,
         "ports": d.allowed.to_string(),
     })

@@ -8,16 +8,17 @@
 //! and [`diff`] build the reports the `kubeguard netpol` commands print.
 //!
 //! Also read: AdminNetworkPolicy and BaselineAdminNetworkPolicy
-//! ([`admin`]) and the L3/L4 subset of CiliumNetworkPolicy ([`cilium`],
-//! whose docs list what is not modelled).
+//! ([`admin`]), the L3/L4 subset of CiliumNetworkPolicy ([`cilium`]) and
+//! the L3/L4 subset of Calico NetworkPolicy and GlobalNetworkPolicy in the
+//! default tier ([`calico`]); their module docs list what is not modelled.
 //!
 //! Not modelled: traffic of `hostNetwork` pods (they are listed as outside
 //! policy control), Services and their virtual IPs (policies act on pod
-//! ports, so a connection is given by the destination pod's port), IP
-//! addresses of pods that do not record one in `status.podIP`, and Calico
-//! policies.
+//! ports, so a connection is given by the destination pod's port), and IP
+//! addresses of pods that do not record one in `status.podIP`.
 
 pub mod admin;
+pub mod calico;
 pub mod cilium;
 mod classes;
 pub mod coverage;

@@ -4,6 +4,7 @@
 
 use crate::Direction;
 use crate::admin::{self, AdminPolicy};
+use crate::calico::CalicoPolicy;
 use crate::peer::Peer;
 use crate::port::{PortRef, PortSpec, Protocol};
 use crate::selector::{Labels, Selector};
@@ -183,6 +184,9 @@ pub struct Model {
     pub admin: Vec<AdminPolicy>,
     /// The BaselineAdminNetworkPolicy, if any.
     pub baseline: Option<AdminPolicy>,
+    /// Calico NetworkPolicies and GlobalNetworkPolicies, by order (unset
+    /// last, then name).
+    pub calico: Vec<CalicoPolicy>,
     /// The number of peers over all rules (peer ids are `0..peer_count`).
     pub peer_count: usize,
     ns_index: HashMap<String, usize>,
@@ -212,6 +216,7 @@ impl Model {
         let mut policies = Vec::new();
         let mut admin = Vec::new();
         let mut baseline = None;
+        let mut calico = Vec::new();
         for obj in &objects {
             match (obj.group(), obj.kind.as_str()) {
                 ("", "Namespace") => {
@@ -236,6 +241,13 @@ impl Model {
                     Ok(p) => baseline = Some(p),
                     Err(e) => errors.push(e),
                 },
+                (
+                    "projectcalico.org" | "crd.projectcalico.org",
+                    kind @ ("NetworkPolicy" | "GlobalNetworkPolicy"),
+                ) => match crate::calico::read(obj, kind == "GlobalNetworkPolicy") {
+                    Ok(p) => calico.push(p),
+                    Err(e) => errors.push(e),
+                },
                 (_, kind) if WORKLOADS.contains(&kind) => {
                     if owned_by_present(obj, &present) {
                         continue;
@@ -251,6 +263,7 @@ impl Model {
             .iter()
             .map(|p| &p.namespace)
             .chain(policies.iter().map(|p| &p.namespace))
+            .chain(calico.iter().filter_map(|p| p.namespace.as_ref()))
         {
             ns_labels
                 .entry(ns.clone())
@@ -268,12 +281,18 @@ impl Model {
             })
             .collect();
         admin.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
+        calico.sort_by(|a, b| {
+            a.order_key()
+                .total_cmp(&b.order_key())
+                .then_with(|| a.name.cmp(&b.name))
+        });
         let mut model = Model {
             pods,
             namespaces,
             policies,
             admin,
             baseline,
+            calico,
             peer_count: 0,
             ns_index: HashMap::new(),
         };
@@ -291,6 +310,7 @@ impl Model {
             .iter()
             .map(|p| p.namespace.clone())
             .chain(self.policies.iter().map(|p| p.namespace.clone()))
+            .chain(self.calico.iter().filter_map(|p| p.namespace.clone()))
             .filter(|n| known.insert(n.clone()))
             .collect();
         for name in missing {

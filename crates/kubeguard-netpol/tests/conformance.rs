@@ -521,3 +521,272 @@ fn cilium_deny_sections_are_reported_not_guessed() {
         "cnp.yaml:6:3: ingressDeny is not modelled; the policy is left out"
     );
 }
+
+#[test]
+fn coverage_counts_admin_default_deny() {
+    use kubeguard_netpol::coverage::coverage;
+    // x: an ANP denies all ingress (after an Allow exception) and egress to
+    // every pod and address. y: a Pass rule precedes the deny, so only the
+    // baseline's ingress deny counts. z: the egress deny misses IPv6.
+    let p = format!(
+        "{ANP_HEAD}metadata: {{name: lock-x}}\nspec:\n  priority: 10\n  subject: {{namespaces: {{matchLabels: {{ns: x}}}}}}\n  ingress:\n  - name: from-z\n    action: Allow\n    from: [{{namespaces: {{matchLabels: {{ns: z}}}}}}]\n  - name: all\n    action: Deny\n    from: [{{namespaces: {{}}}}]\n  egress:\n  - name: all\n    action: Deny\n    to: [{{namespaces: {{}}}}, {{networks: [0.0.0.0/0, ::/0]}}]\n---\n{ANP_HEAD}metadata: {{name: pass-y}}\nspec:\n  priority: 20\n  subject: {{namespaces: {{matchLabels: {{ns: y}}}}}}\n  ingress:\n  - name: pass\n    action: Pass\n    from: [{{namespaces: {{matchLabels: {{ns: x}}}}}}]\n  - name: all\n    action: Deny\n    from: [{{namespaces: {{}}}}]\n  egress:\n  - name: pass\n    action: Pass\n    to: [{{namespaces: {{matchLabels: {{ns: x}}}}}}]\n  - name: all\n    action: Deny\n    to: [{{namespaces: {{}}}}, {{networks: [0.0.0.0/0, ::/0]}}]\n---\n{ANP_HEAD}metadata: {{name: v4-only-z}}\nspec:\n  priority: 30\n  subject: {{namespaces: {{matchLabels: {{ns: z}}}}}}\n  egress:\n  - name: all\n    action: Deny\n    to: [{{namespaces: {{}}}}, {{networks: [0.0.0.0/0]}}]\n---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {{name: default}}\nspec:\n  subject: {{namespaces: {{matchLabels: {{ns: y}}}}}}\n  ingress:\n  - name: deny-all\n    action: Deny\n    from: [{{namespaces: {{}}}}]\n"
+    );
+    let m = model(&p);
+    let c = coverage(&Analysis::new(&m));
+    assert_eq!(c.no_default_deny_ingress, ["z"]);
+    assert_eq!(c.no_default_deny_egress, ["y", "z"]);
+    let plain = coverage(&Analysis::new(&model("")));
+    assert_eq!(plain.no_default_deny_ingress, ["x", "y", "z"]);
+}
+
+// Calico NetworkPolicy and GlobalNetworkPolicy.
+
+const CNP: &str = "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n";
+const GNP: &str = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n";
+
+#[test]
+fn calico_allow_and_end_of_tier_deny() {
+    // Only x/b may reach x/a; the selector of a namespaced policy's rule
+    // stays in its namespace, so y/b and z/b are denied.
+    let p = format!(
+        "{CNP}metadata: {{name: only-b, namespace: x}}\nspec:\n  selector: pod == 'a'\n  ingress:\n  - action: Allow\n    source: {{selector: pod == 'b'}}\n"
+    );
+    let mut expected = vec![".XXXXXXXX"; 9];
+    expected[1] = "XXXXXXXXX";
+    assert_matrix(&p, Protocol::Tcp, 80, &expected);
+    assert_matrix(&p, Protocol::Udp, 81, &expected);
+}
+
+#[test]
+fn calico_order_first_decision_wins() {
+    let p = format!(
+        "{CNP}metadata: {{name: allow-ya, namespace: x}}\nspec:\n  order: 50\n  selector: all()\n  ingress:\n  - action: Allow\n    source: {{namespaceSelector: ns == 'y', selector: pod == 'a'}}\n---\n{GNP}metadata: {{name: deny-y}}\nspec:\n  order: 100\n  namespaceSelector: ns == 'x'\n  ingress:\n  - action: Deny\n    source: {{namespaceSelector: ns == 'y'}}\n---\n{GNP}metadata: {{name: deny-zc}}\nspec:\n  order: 200\n  namespaceSelector: ns == 'x'\n  ingress:\n  - action: Deny\n    source: {{namespaceSelector: ns == 'z', selector: pod == 'c'}}\n---\n{GNP}metadata: {{name: allow-rest}}\nspec:\n  namespaceSelector: ns == 'x'\n  ingress:\n  - action: Allow\n"
+    );
+    let expected = [
+        "XXXXXXXXX",
+        "XXXXXXXXX",
+        "XXXXXXXXX",
+        "XXXXXXXXX",
+        "...XXXXXX",
+        "...XXXXXX",
+        "XXXXXXXXX",
+        "XXXXXXXXX",
+        "...XXXXXX",
+    ];
+    assert_matrix(&p, Protocol::Tcp, 80, &expected);
+}
+
+#[test]
+fn calico_pass_skips_the_rest_of_the_tier() {
+    // y passes the tier (its later Deny and the end-of-tier deny are never
+    // reached) and, with no baseline, is allowed; x/b is allowed at order
+    // 500; the Kubernetes policy (order 1000) allows only y/a, which
+    // passed already; everyone else is denied at the end of the tier.
+    let p = format!(
+        "{GNP}metadata: {{name: pass-y}}\nspec:\n  order: 10\n  namespaceSelector: ns == 'x'\n  types: [Ingress]\n  ingress:\n  - action: Pass\n    source: {{namespaceSelector: ns == 'y'}}\n  - action: Deny\n    source: {{namespaceSelector: ns == 'y'}}\n---\n{CNP}metadata: {{name: allow-b, namespace: x}}\nspec:\n  order: 500\n  ingress:\n  - action: Allow\n    source: {{selector: pod == 'b'}}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: from-ya, namespace: x}}\nspec:\n  podSelector: {{}}\n  ingress:\n  - from: [{{namespaceSelector: {{matchLabels: {{ns: y}}}}, podSelector: {{matchLabels: {{pod: a}}}}}}]\n"
+    );
+    let expected = [
+        "...XXXXXX",
+        "XXXXXXXXX",
+        "...XXXXXX",
+        "XXXXXXXXX",
+        "XXXXXXXXX",
+        "XXXXXXXXX",
+        "...XXXXXX",
+        "...XXXXXX",
+        "...XXXXXX",
+    ];
+    assert_matrix(&p, Protocol::Tcp, 80, &expected);
+}
+
+#[test]
+fn calico_pass_goes_to_the_baseline() {
+    let p = format!(
+        "{GNP}metadata: {{name: pass-all}}\nspec:\n  namespaceSelector: ns == 'x'\n  ingress:\n  - action: Pass\n---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {{name: default}}\nspec:\n  subject: {{namespaces: {{}}}}\n  ingress:\n  - name: deny-z\n    action: Deny\n    from: [{{namespaces: {{matchLabels: {{ns: z}}}}}}]\n"
+    );
+    let mut expected = vec!["XXXXXXXXX"; 6];
+    expected.extend(["........."; 3]);
+    assert_matrix(&p, Protocol::Tcp, 80, &expected);
+}
+
+#[test]
+fn calico_combines_with_kubernetes_policy_at_order_1000() {
+    // Calico order 100 denies y/a before the Kubernetes policy allows all
+    // of y; the order-2000 deny of y/b comes after that allow.
+    let p = format!(
+        "{CNP}metadata: {{name: deny-ya, namespace: x}}\nspec:\n  order: 100\n  ingress:\n  - action: Deny\n    source: {{namespaceSelector: ns == 'y', selector: pod == 'a'}}\n---\n{GNP}metadata: {{name: deny-yb-late}}\nspec:\n  order: 2000\n  namespaceSelector: ns == 'x'\n  ingress:\n  - action: Deny\n    source: {{namespaceSelector: ns == 'y', selector: pod == 'b'}}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: from-y, namespace: x}}\nspec:\n  podSelector: {{}}\n  ingress:\n  - from: [{{namespaceSelector: {{matchLabels: {{ns: y}}}}}}]\n"
+    );
+    let expected = [
+        "...XXXXXX",
+        "...XXXXXX",
+        "...XXXXXX",
+        "...XXXXXX",
+        "XXXXXXXXX",
+        "XXXXXXXXX",
+        "...XXXXXX",
+        "...XXXXXX",
+        "...XXXXXX",
+    ];
+    assert_matrix(&p, Protocol::Tcp, 80, &expected);
+}
+
+#[test]
+fn calico_selector_operators() {
+    // Subjects: pods a and b outside z. Sources allowed: every pod c, and
+    // z/b.
+    let p = format!(
+        "{GNP}metadata: {{name: ops}}\nspec:\n  selector: \"projectcalico.org/namespace != 'z' && pod not in {{'c'}}\"\n  types: [Ingress]\n  ingress:\n  - action: Allow\n    source: {{selector: \"!has(pod) || pod == 'c' || (projectcalico.org/namespace in {{'z'}} && !(pod == 'a'))\"}}\n"
+    );
+    let expected = [
+        "..X..XXXX",
+        "..X..XXXX",
+        "XXXXXXXXX",
+        "..X..XXXX",
+        "..X..XXXX",
+        "XXXXXXXXX",
+        "..X..XXXX",
+        "XXXXXXXXX",
+        "XXXXXXXXX",
+    ];
+    assert_matrix(&p, Protocol::Tcp, 80, &expected);
+}
+
+#[test]
+fn calico_global_namespace_selector_and_addresses() {
+    // Pods b of y and z accept only pods a, from any namespace; addresses
+    // outside the cluster do not match a selector.
+    let p = format!(
+        "{GNP}metadata: {{name: b-from-a}}\nspec:\n  namespaceSelector: ns in {{'y', 'z'}}\n  selector: pod == 'b'\n  ingress:\n  - action: Allow\n    source: {{namespaceSelector: all(), selector: pod == 'a'}}\n"
+    );
+    let expected = [
+        "XXXXXXXXX",
+        "XXXX.XX.X",
+        "XXXX.XX.X",
+        "XXXXXXXXX",
+        "XXXX.XX.X",
+        "XXXX.XX.X",
+        "XXXXXXXXX",
+        "XXXX.XX.X",
+        "XXXX.XX.X",
+    ];
+    assert_matrix(&p, Protocol::Tcp, 80, &expected);
+    let m = model(&p);
+    let a = Analysis::new(&m);
+    let yb = Endpoint::Pod(m.find_pod("y", "b").unwrap());
+    let outside = Endpoint::Ip("192.0.2.1".parse().unwrap());
+    assert!(a.allowed(&outside, &yb).is_empty());
+}
+
+#[test]
+fn calico_nets_ports_protocols_and_log() {
+    // Egress of x/a: Log decides nothing; TCP 80 to 10.0.1.0/24 except
+    // 10.0.1.2; TCP 80-81 denied otherwise; UDP port serve-81-udp denied;
+    // SCTP (132) denied except on 80; the rest allowed outside 10.0.2.0/24.
+    let p = format!(
+        "{GNP}metadata: {{name: egress-a}}\nspec:\n  namespaceSelector: ns == 'x'\n  selector: pod == 'a'\n  egress:\n  - action: Log\n  - action: Allow\n    protocol: TCP\n    destination: {{nets: [10.0.1.0/24], notNets: [10.0.1.2/32], ports: [80]}}\n  - action: Deny\n    protocol: TCP\n    destination: {{ports: ['80:81']}}\n  - action: Deny\n    protocol: UDP\n    destination: {{ports: [serve-81-udp]}}\n  - action: Deny\n    protocol: 132\n    destination: {{notPorts: [80]}}\n  - action: Allow\n    destination: {{notNets: [10.0.2.0/24]}}\n"
+    );
+    let rows = |first: &'static str| {
+        let mut v = vec![first];
+        v.extend(["XXXXXXXXX"; 8]);
+        v
+    };
+    assert_matrix(&p, Protocol::Tcp, 80, &rows("...X.X..."));
+    assert_matrix(&p, Protocol::Tcp, 81, &rows("........."));
+    assert_matrix(&p, Protocol::Udp, 80, &rows("XXXXXX..."));
+    assert_matrix(&p, Protocol::Udp, 81, &rows("........."));
+    assert_matrix(&p, Protocol::Sctp, 80, &rows("XXXXXX..."));
+    assert_matrix(&p, Protocol::Sctp, 81, &rows("........."));
+    let m = model(&p);
+    let a = Analysis::new(&m);
+    let xa = Endpoint::Pod(m.find_pod("x", "a").unwrap());
+    let ip = |s: &str| Endpoint::Ip(s.parse().unwrap());
+    assert!(a.allowed(&xa, &ip("10.0.1.9")).contains(Protocol::Tcp, 80));
+    assert!(!a.allowed(&xa, &ip("10.0.1.2")).contains(Protocol::Tcp, 80));
+    assert!(a.allowed(&xa, &ip("8.8.8.8")).contains(Protocol::Udp, 53));
+    assert!(a.allowed(&xa, &ip("10.0.2.9")).is_empty());
+}
+
+#[test]
+fn calico_errors_are_located() {
+    let cases = [
+        (
+            format!(
+                "{CNP}metadata: {{name: bad, namespace: x}}\nspec:\n  selector: \"pod == 'a' &&\"\n"
+            ),
+            "at character 14: expected a label key",
+        ),
+        (
+            format!(
+                "{CNP}metadata: {{name: sa, namespace: x}}\nspec:\n  serviceAccountSelector: all()\n"
+            ),
+            "serviceAccountSelector is not modelled",
+        ),
+        (
+            format!(
+                "{GNP}metadata: {{name: ports}}\nspec:\n  ingress:\n  - action: Allow\n    destination: {{ports: [80]}}\n"
+            ),
+            "ports need a protocol",
+        ),
+        (
+            format!("{GNP}metadata: {{name: tier}}\nspec:\n  tier: security\n"),
+            "only the default tier",
+        ),
+    ];
+    for (text, message) in cases {
+        let loaded = kubeguard_load::load_source(Source::new("c.yaml", text.clone()));
+        let (_, errors) = Model::from_objects(&loaded.objects);
+        assert_eq!(errors.len(), 1, "{text}");
+        assert!(errors[0].message.contains(message), "{}", errors[0]);
+        assert!(errors[0].origin.pos.line >= 3, "{}", errors[0]);
+    }
+}
+
+#[test]
+fn coverage_counts_calico_selection() {
+    use kubeguard_netpol::coverage::coverage;
+    let p = format!(
+        "{GNP}metadata: {{name: egress-x}}\nspec:\n  namespaceSelector: ns == 'x'\n  types: [Egress]\n---\n{CNP}metadata: {{name: web, namespace: y}}\nspec:\n  selector: pod == 'a'\n---\n{CNP}metadata: {{name: nothing, namespace: z}}\nspec:\n  selector: pod == 'q'\n"
+    );
+    let m = model(&p);
+    let c = coverage(&Analysis::new(&m));
+    assert_eq!(c.no_default_deny_ingress, ["x", "y", "z"]);
+    assert_eq!(c.no_default_deny_egress, ["y", "z"]);
+    assert_eq!(c.unselected_pods, ["y/b", "y/c", "z/a", "z/b", "z/c"]);
+    assert_eq!(c.empty_policies, ["z/calico:nothing"]);
+}
+
+#[test]
+fn explain_names_calico_rules() {
+    let p = format!(
+        "{CNP}metadata: {{name: deny-ya, namespace: x}}\nspec:\n  order: 100\n  ingress:\n  - action: Deny\n    protocol: TCP\n    source: {{namespaceSelector: ns == 'y', selector: pod == 'a'}}\n    destination: {{ports: [81]}}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: from-y, namespace: x}}\nspec:\n  podSelector: {{}}\n  ingress:\n  - from: [{{namespaceSelector: {{matchLabels: {{ns: y}}}}}}]\n"
+    );
+    let m = model(&p);
+    let a = Analysis::new(&m);
+    let xa = Endpoint::Pod(m.find_pod("x", "a").unwrap());
+    let ya = Endpoint::Pod(m.find_pod("y", "a").unwrap());
+    let za = Endpoint::Pod(m.find_pod("z", "a").unwrap());
+    let text = |e: &kubeguard_netpol::explain::Explanation| {
+        let mut out = Vec::new();
+        kubeguard_netpol::explain::write_text(&a, e, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let denied = kubeguard_netpol::explain::explain(&a, ya, xa, Some((Protocol::Tcp, 81)));
+    assert!(!denied.allowed);
+    let t = text(&denied);
+    assert!(
+        t.contains("ingress of x/a: default tier (Calico order) of x/calico:deny-ya (case.yaml:"),
+        "{t}"
+    );
+    assert!(
+        t.contains("denied by x/calico:deny-ya rule \"ingress[0]\" (case.yaml:"),
+        "{t}"
+    );
+    let allowed = kubeguard_netpol::explain::explain(&a, ya, xa, Some((Protocol::Tcp, 80)));
+    assert!(allowed.allowed);
+    assert!(text(&allowed).contains("allowed by x/from-y ingress[0]"));
+    let json = kubeguard_netpol::explain::to_json(&a, &denied);
+    assert_eq!(json["ingress"]["calicoPolicies"][0], "x/calico:deny-ya");
+    assert_eq!(json["ingress"]["adminRules"][0]["action"], "Deny");
+    let from_z = kubeguard_netpol::explain::explain(&a, za, xa, Some((Protocol::Tcp, 80)));
+    assert!(text(&from_z).contains("end of the default tier denies"));
+}

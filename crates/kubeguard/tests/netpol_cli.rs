@@ -204,3 +204,37 @@ fn invalid_policy_is_located_and_exits_2() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("bad.yaml:8:17: not a CIDR"), "{err}");
 }
+
+#[test]
+fn explain_calico_policies() {
+    let (code, out) = netpol(&[
+        "explain",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/db:5432/TCP",
+        "calico.yaml",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("allowed by GlobalNetworkPolicy/deny-db-from-web-but-pg rule \"ingress[0]\" (calico.yaml:37:5) on 5432/TCP"),
+        "{out}"
+    );
+    let (code, out) = netpol(&[
+        "explain",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/db:5433/TCP",
+        "calico.yaml",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("denied by GlobalNetworkPolicy/deny-db-from-web-but-pg rule \"ingress[1]\""),
+        "{out}"
+    );
+    let (code, out) = netpol(&["coverage", "calico.yaml", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v = json(&out);
+    assert_eq!(v["unselectedPods"], serde_json::json!(["shop/web"]));
+}
