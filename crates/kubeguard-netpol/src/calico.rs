@@ -41,7 +41,7 @@
 //! allow-all default of a Kubernetes namespace are not read.
 
 use crate::Direction;
-use crate::model::{ContainerPort, ModelError, Namespace, Origin, Pod};
+use crate::model::{ContainerPort, ModelError, Namespace, Origin, Pod, directions, err};
 use crate::port::{PortSet, Protocol};
 use crate::selector::Labels;
 use ipnet::IpNet;
@@ -526,17 +526,6 @@ impl CalicoPolicy {
     }
 }
 
-fn err(obj: &Object, at: &Located<'_>, message: impl Into<String>) -> ModelError {
-    ModelError {
-        origin: Origin {
-            file: obj.source.name.clone(),
-            pos: at.at,
-            path: at.path(),
-        },
-        message: message.into(),
-    }
-}
-
 fn expr(obj: &Object, at: &Located<'_>) -> Result<Expr, ModelError> {
     let text = at.node.scalar_text().ok_or_else(|| {
         err(
@@ -793,27 +782,9 @@ pub fn read(obj: &Object, global: bool) -> Result<CalicoPolicy, ModelError> {
         }
     }
     let [ingress, egress] = rules;
-    let (applies_ingress, applies_egress) = match spec.get("types") {
-        Some(types) if types.node.as_seq().is_some_and(|t| !t.is_empty()) => {
-            let mut found = (false, false);
-            for t in types.items() {
-                match t.node.as_str() {
-                    Some("Ingress") => found.0 = true,
-                    Some("Egress") => found.1 = true,
-                    other => {
-                        return Err(err(
-                            obj,
-                            &t,
-                            format!("unknown policy type {other:?}; use Ingress or Egress"),
-                        ));
-                    }
-                }
-            }
-            found
-        }
-        // Calico's default: Egress alone when there are only egress rules.
-        _ => (!ingress.is_empty() || egress.is_empty(), !egress.is_empty()),
-    };
+    // Calico's default: Egress alone when there are only egress rules.
+    let (applies_ingress, applies_egress) = directions(obj, spec.get("types"))?
+        .unwrap_or((!ingress.is_empty() || egress.is_empty(), !egress.is_empty()));
     Ok(CalicoPolicy {
         name,
         namespace: (!global).then(|| obj.effective_namespace().unwrap_or("default").to_owned()),

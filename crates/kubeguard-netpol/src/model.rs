@@ -428,7 +428,35 @@ fn read_pod(obj: &Object) -> Option<Pod> {
     })
 }
 
-fn err(obj: &Object, at: &Located<'_>, message: impl Into<String>) -> ModelError {
+/// Reads a non-empty list of policy types (`Ingress`, `Egress`) as
+/// `(ingress, egress)`; `None` when the list is absent or empty, so the
+/// caller applies its kind's default.
+pub(crate) fn directions(
+    obj: &Object,
+    types: Option<Located<'_>>,
+) -> Result<Option<(bool, bool)>, ModelError> {
+    let Some(types) = types.filter(|t| t.node.as_seq().is_some_and(|t| !t.is_empty())) else {
+        return Ok(None);
+    };
+    let mut found = (false, false);
+    for t in types.items() {
+        match t.node.as_str() {
+            Some("Ingress") => found.0 = true,
+            Some("Egress") => found.1 = true,
+            other => {
+                return Err(err(
+                    obj,
+                    &t,
+                    format!("unknown policy type {other:?}; use Ingress or Egress"),
+                ));
+            }
+        }
+    }
+    Ok(Some(found))
+}
+
+/// An error about the value at `at` of `obj`.
+pub(crate) fn err(obj: &Object, at: &Located<'_>, message: impl Into<String>) -> ModelError {
     ModelError {
         origin: Origin::of(obj, at),
         message: message.into(),
@@ -480,26 +508,8 @@ fn read_policy(obj: &Object) -> Result<Policy, ModelError> {
         }
     }
     let [ingress, egress] = rules;
-    let (isolates_ingress, isolates_egress) = match spec.get("policyTypes") {
-        Some(types) if types.node.as_seq().is_some_and(|t| !t.is_empty()) => {
-            let mut found = (false, false);
-            for t in types.items() {
-                match t.node.as_str() {
-                    Some("Ingress") => found.0 = true,
-                    Some("Egress") => found.1 = true,
-                    other => {
-                        return Err(err(
-                            obj,
-                            &t,
-                            format!("unknown policy type {other:?}; use Ingress or Egress"),
-                        ));
-                    }
-                }
-            }
-            found
-        }
-        _ => (true, !egress.is_empty()),
-    };
+    let (isolates_ingress, isolates_egress) =
+        directions(obj, spec.get("policyTypes"))?.unwrap_or((true, !egress.is_empty()));
     Ok(Policy {
         namespace: obj.effective_namespace().unwrap_or("default").to_owned(),
         name,

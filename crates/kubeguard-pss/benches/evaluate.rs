@@ -13,14 +13,15 @@ use divan::counter::ItemsCount;
 use kubeguard_core::{Object, Source};
 use kubeguard_load::load_source;
 use kubeguard_pss::{Level, LevelVersion, Pod, Version, evaluate, is_allowed};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 const POLICY: LevelVersion = LevelVersion {
     level: Level::Restricted,
     version: Version::Latest,
 };
+
+#[path = "../../../benches/corpus.rs"]
+mod corpus;
 
 fn main() {
     if corpus().is_empty() {
@@ -32,42 +33,10 @@ fn main() {
     divan::main();
 }
 
-/// Names and texts of the corpus files, generated once into the target dir.
+/// The corpus, read once.
 fn corpus() -> &'static [(String, String)] {
     static CORPUS: OnceLock<Vec<(String, String)>> = OnceLock::new();
-    CORPUS.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let generator = root.join("../shared/bench/gen-corpus.py");
-        if !generator.exists() {
-            return Vec::new();
-        }
-        let out: PathBuf = root.join("target/bench-corpus-2000");
-        if !out.exists() {
-            let status = Command::new("python3")
-                .arg(&generator)
-                .arg(&out)
-                .args(["--files", "2000", "--seed", "1"])
-                .status()
-                .expect("python3 runs the corpus generator");
-            assert!(status.success(), "gen-corpus.py failed");
-        }
-        let mut files = Vec::new();
-        let mut dirs = vec![out];
-        while let Some(dir) = dirs.pop() {
-            for path in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if path.extension().is_some_and(|e| e == "yaml") {
-                    files.push((
-                        path.display().to_string(),
-                        std::fs::read_to_string(&path).unwrap(),
-                    ));
-                }
-            }
-        }
-        files.sort();
-        files
-    })
+    CORPUS.get_or_init(|| corpus::load(2000))
 }
 
 fn objects() -> &'static [Object] {

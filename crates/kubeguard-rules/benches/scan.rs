@@ -10,9 +10,10 @@ use divan::counter::ItemsCount;
 use kubeguard_core::Source;
 use kubeguard_load::load_source;
 use kubeguard_rules::{Engine, Selection, Settings};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
+
+#[path = "../../../benches/corpus.rs"]
+mod corpus;
 
 fn main() {
     if corpus().is_empty() {
@@ -24,40 +25,10 @@ fn main() {
     divan::main();
 }
 
-/// The corpus files' names and texts, generated once into the target dir.
+/// The corpus, read once.
 fn corpus() -> &'static [(String, String)] {
     static CORPUS: OnceLock<Vec<(String, String)>> = OnceLock::new();
-    CORPUS.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let generator = root.join("../shared/bench/gen-corpus.py");
-        if !generator.exists() {
-            return Vec::new();
-        }
-        let out: PathBuf = root.join("target/bench-corpus-200");
-        if !out.exists() {
-            let status = Command::new("python3")
-                .arg(&generator)
-                .arg(&out)
-                .args(["--files", "200", "--seed", "1"])
-                .status()
-                .expect("python3 runs the corpus generator");
-            assert!(status.success(), "gen-corpus.py failed");
-        }
-        let mut files = Vec::new();
-        let mut dirs = vec![out];
-        while let Some(dir) = dirs.pop() {
-            for path in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if path.extension().is_some_and(|e| e == "yaml") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    files.push((path.display().to_string(), text));
-                }
-            }
-        }
-        files.sort();
-        files
-    })
+    CORPUS.get_or_init(|| corpus::load(200))
 }
 
 fn object_count() -> usize {

@@ -24,7 +24,7 @@ declare_rule! {
     /// `"off"`, ...), absolute file paths (`/var/run/secrets/key.json`, as in
     /// `GOOGLE_APPLICATION_CREDENTIALS`) and references resolved elsewhere
     /// (`$(OTHER_VAR)`, which Kubernetes expands from another variable, and
-    /// `${VAR}` placeholders).
+    /// `${VAR}` references).
     ///
     /// ## Why it matters
     /// A literal value lives in plain text in the repository, in CI logs, in
