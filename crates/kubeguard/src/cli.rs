@@ -12,7 +12,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "kubeguard", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule"
+    after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule\n  kubeguard pss check --level restricted deploy/\n  kubeguard rbac who-can get secrets -n prod rbac/\n  kubeguard netpol explain --from shop/web --to shop/db:5432/TCP deploy/"
 )]
 pub struct Cli {
     #[command(subcommand)]
