@@ -41,7 +41,9 @@
 //! allow-all default of a Kubernetes namespace are not read.
 
 use crate::Direction;
-use crate::model::{ContainerPort, ModelError, Namespace, Origin, Pod, directions, err};
+use crate::model::{
+    ContainerPort, ModelError, Namespace, Origin, Pod, directions, err, rule_lists,
+};
 use crate::port::{PortSet, Protocol};
 use crate::selector::Labels;
 use ipnet::IpNet;
@@ -762,26 +764,7 @@ pub fn read(obj: &Object, global: bool) -> Result<CalicoPolicy, ModelError> {
         }
         None => None,
     };
-    let mut rules = [Vec::new(), Vec::new()];
-    for (i, dir) in [Direction::Ingress, Direction::Egress]
-        .into_iter()
-        .enumerate()
-    {
-        let Some(list) = spec.get(dir.field()) else {
-            continue;
-        };
-        if !list.node.is_null() && list.node.as_seq().is_none() {
-            return Err(err(
-                obj,
-                &list,
-                format!("{} must be a list of rules", dir.field()),
-            ));
-        }
-        for item in list.items() {
-            rules[i].push(read_rule(obj, &item)?);
-        }
-    }
-    let [ingress, egress] = rules;
+    let [ingress, egress] = rule_lists(obj, &spec, |item, _| read_rule(obj, item))?;
     // Calico's default: Egress alone when there are only egress rules.
     let (applies_ingress, applies_egress) = directions(obj, spec.get("types"))?
         .unwrap_or((!ingress.is_empty() || egress.is_empty(), !egress.is_empty()));

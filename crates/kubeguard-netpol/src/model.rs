@@ -428,6 +428,35 @@ fn read_pod(obj: &Object) -> Option<Pod> {
     })
 }
 
+/// Reads the `ingress` and `egress` rule lists of a policy spec with
+/// `read`, each item in order.
+pub(crate) fn rule_lists<R>(
+    obj: &Object,
+    spec: &Located<'_>,
+    mut read: impl FnMut(&Located<'_>, Direction) -> Result<R, ModelError>,
+) -> Result<[Vec<R>; 2], ModelError> {
+    let mut rules = [Vec::new(), Vec::new()];
+    for (i, dir) in [Direction::Ingress, Direction::Egress]
+        .into_iter()
+        .enumerate()
+    {
+        let Some(list) = spec.get(dir.field()) else {
+            continue;
+        };
+        if !list.node.is_null() && list.node.as_seq().is_none() {
+            return Err(err(
+                obj,
+                &list,
+                format!("{} must be a list of rules", dir.field()),
+            ));
+        }
+        for item in list.items() {
+            rules[i].push(read(&item, dir)?);
+        }
+    }
+    Ok(rules)
+}
+
 /// Reads a non-empty list of policy types (`Ingress`, `Egress`) as
 /// `(ingress, egress)`; `None` when the list is absent or empty, so the
 /// caller applies its kind's default.
@@ -488,26 +517,7 @@ fn read_policy(obj: &Object) -> Result<Policy, ModelError> {
         Some(s) => selector(obj, &s)?,
         None => Selector::default(),
     };
-    let mut rules = [Vec::new(), Vec::new()];
-    for (i, dir) in [Direction::Ingress, Direction::Egress]
-        .into_iter()
-        .enumerate()
-    {
-        let Some(list) = spec.get(dir.field()) else {
-            continue;
-        };
-        if !list.node.is_null() && list.node.as_seq().is_none() {
-            return Err(err(
-                obj,
-                &list,
-                format!("{} must be a list of rules", dir.field()),
-            ));
-        }
-        for item in list.items() {
-            rules[i].push(read_rule(obj, &item, dir)?);
-        }
-    }
-    let [ingress, egress] = rules;
+    let [ingress, egress] = rule_lists(obj, &spec, |item, dir| read_rule(obj, item, dir))?;
     let (isolates_ingress, isolates_egress) =
         directions(obj, spec.get("policyTypes"))?.unwrap_or((true, !egress.is_empty()));
     Ok(Policy {
