@@ -54,10 +54,20 @@ impl<'a> Located<'a> {
     // hottest path of every rule.
     #[allow(clippy::result_large_err)]
     pub fn lookup(&self, keys: &[&str]) -> Result<Located<'a>, Located<'a>> {
-        let mut cur = self.clone();
+        // Walk the nodes first and copy the path once: a `Located` is too
+        // large to clone at every step.
+        let mut cur = Located {
+            node: self.node,
+            at: self.at,
+            segs: self.segs.clone(),
+        };
         for k in keys {
-            match cur.get(k) {
-                Some(next) => cur = next,
+            match cur.node.as_map().and_then(|m| m.entry(k)) {
+                Some((key, key_span, value)) => {
+                    cur.segs.push(Seg::Key(key));
+                    cur.node = value;
+                    cur.at = key_span.start;
+                }
                 None => return Err(cur),
             }
         }
@@ -97,10 +107,23 @@ impl<'a> Located<'a> {
             })
     }
 
+    /// The item `index` of a sequence, pointing at itself.
+    #[must_use]
+    pub fn item(&self, index: usize) -> Option<Located<'a>> {
+        let item = self.node.items().nth(index)?;
+        let mut segs = self.segs.clone();
+        segs.push(Seg::Index(index));
+        Some(Located {
+            node: item,
+            at: item.span.start,
+            segs,
+        })
+    }
+
     /// The field path, e.g. `spec.containers[0].image`.
     #[must_use]
     pub fn path(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.segs.len() * 12);
         for seg in &self.segs {
             match seg {
                 Seg::Key(k) if k.contains(['.', '[', ']']) => {
@@ -113,7 +136,9 @@ impl<'a> Located<'a> {
                     out.push_str(k);
                 }
                 Seg::Index(i) => {
-                    let _ = write!(out, "[{i}]");
+                    out.push('[');
+                    push_decimal(&mut out, *i);
+                    out.push(']');
                 }
             }
         }
@@ -121,8 +146,51 @@ impl<'a> Located<'a> {
     }
 }
 
+/// Appends `n` in decimal without going through the formatting machinery
+/// (paths are built for every finding).
+fn push_decimal(out: &mut String, n: usize) {
+    if n < 10 {
+        out.push(char::from(b'0' + n as u8));
+    } else {
+        push_decimal(out, n / 10);
+        out.push(char::from(b'0' + (n % 10) as u8));
+    }
+}
+
 impl fmt::Display for Located<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.path())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_renders_keys_indices_and_odd_keys() {
+        let node = Node {
+            value: crate::node::Value::Map(crate::node::Map::default()),
+            span: crate::node::Span::default(),
+        };
+        let mut segs = SmallVec::new();
+        segs.extend([
+            Seg::Key("spec"),
+            Seg::Key("containers"),
+            Seg::Index(0),
+            Seg::Index(10),
+            Seg::Index(1234),
+            Seg::Key("a.b"),
+            Seg::Key("image"),
+        ]);
+        let located = Located {
+            node: &node,
+            at: Pos::default(),
+            segs,
+        };
+        assert_eq!(
+            located.path(),
+            "spec.containers[0][10][1234][\"a.b\"].image"
+        );
     }
 }

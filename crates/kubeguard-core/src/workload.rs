@@ -108,14 +108,11 @@ impl<'a> PodSpec<'a> {
     #[must_use]
     pub fn of(obj: &'a Object) -> Option<Self> {
         let (_, path) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == obj.kind)?;
-        let root = obj.located();
-        let spec = root.lookup(path).ok()?;
+        let (last, parent_path) = path.split_last()?;
+        let parent = obj.located().lookup(parent_path).ok()?;
+        let spec = parent.get(last)?;
         spec.node.as_map()?;
-        let meta_path = &path[..path.len() - 1];
-        let metadata = root
-            .lookup(meta_path)
-            .ok()
-            .and_then(|parent| parent.get("metadata"));
+        let metadata = parent.get("metadata");
         Some(PodSpec { spec, metadata })
     }
 

@@ -55,7 +55,7 @@ pub struct Violation {
     /// The check id (`runAsNonRoot`).
     pub check: &'static str,
     /// The forbidden reason (`runAsNonRoot != true`).
-    pub reason: String,
+    pub reason: &'static str,
     /// Which containers, fields and values.
     pub detail: String,
     /// Field path of the offending key, or of its nearest existing parent.
@@ -177,7 +177,7 @@ fn locate(pod: &Pod<'_>, check: &'static str, failure: Failure<'_>) -> Violation
     let at = resolve(pod, failure.at);
     Violation {
         check,
-        reason: failure.reason.into_owned(),
+        reason: failure.reason,
         detail: failure.detail,
         path: at.path(),
         pos: at.at,
@@ -198,7 +198,7 @@ fn descend<'a, 'k>(from: &Located<'a>, steps: impl IntoIterator<Item = Step<'k>>
     for step in steps {
         let next = match step {
             Step::Key(k) => cur.get(k),
-            Step::Index(i) => cur.items().nth(i),
+            Step::Index(i) => cur.item(i),
         };
         match next {
             Some(n) => cur = n,

@@ -192,55 +192,69 @@ impl<'a> Pod<'a> {
             Some(meta) => d.annotations(meta)?,
             None => Vec::new(),
         };
-        let os_name = match s.get("os") {
-            Some(os) => {
-                let t = root.key("os");
-                d.map(os, &t)?
-                    .map(|m| d.str(m, "name", &t))
-                    .transpose()?
-                    .flatten()
-            }
-            None => None,
-        };
-        let security_context = match s.get("securityContext") {
-            Some(n) => d.security_context(n, &root.key("securityContext"))?,
-            None => None,
-        };
-        let mut containers = Vec::new();
-        for kind in [
-            ContainerKind::Init,
-            ContainerKind::Regular,
-            ContainerKind::Ephemeral,
-        ] {
-            let Some(list) = s.get(kind.field()) else {
-                continue;
-            };
-            let t = root.key(kind.field());
-            for (index, item) in d.seq(list, &t)?.iter().enumerate() {
-                containers.push(d.container(kind, index, item, &t.index(index))?);
-            }
-        }
-        let mut volumes = Vec::new();
-        if let Some(list) = s.get("volumes") {
-            let t = root.key("volumes");
-            for (index, item) in d.seq(list, &t)?.iter().enumerate() {
-                volumes.push(d.volume(index, item, &t.index(index))?);
-            }
-        }
-        Ok(Pod {
+        let mut pod = Pod {
             spec_at: spec.spec.clone(),
             metadata_at: spec.metadata.clone(),
             annotations,
-            host_network: d.bool(s, "hostNetwork", &root)?.unwrap_or(false),
-            host_pid: d.bool(s, "hostPID", &root)?.unwrap_or(false),
-            host_ipc: d.bool(s, "hostIPC", &root)?.unwrap_or(false),
-            host_users: d.bool(s, "hostUsers", &root)?,
-            os_name,
-            runtime_class_name: d.str(s, "runtimeClassName", &root)?,
-            security_context,
-            volumes,
-            containers,
-        })
+            host_network: false,
+            host_pid: false,
+            host_ipc: false,
+            host_users: None,
+            os_name: None,
+            runtime_class_name: None,
+            security_context: None,
+            volumes: Vec::new(),
+            containers: Vec::new(),
+        };
+        // Container lists are decoded after the walk, in the order upstream
+        // reports them: init, regular, ephemeral.
+        let mut lists: [Option<&'a Node>; 3] = [None; 3];
+        for (key, value) in s.iter() {
+            let t = root.key(key);
+            match key {
+                "hostNetwork" => pod.host_network = d.bool(value, &t)?.unwrap_or(false),
+                "hostPID" => pod.host_pid = d.bool(value, &t)?.unwrap_or(false),
+                "hostIPC" => pod.host_ipc = d.bool(value, &t)?.unwrap_or(false),
+                "hostUsers" => pod.host_users = d.bool(value, &t)?,
+                "runtimeClassName" => pod.runtime_class_name = d.str(value, &t)?,
+                "os" => {
+                    pod.os_name = match d.map(value, &t)? {
+                        Some(os) => d.field_str(os, "name", &t)?,
+                        None => None,
+                    };
+                }
+                "securityContext" => pod.security_context = d.security_context(value, &t)?,
+                "volumes" => {
+                    let items = d.seq(value, &t)?;
+                    pod.volumes.reserve_exact(items.len());
+                    for (index, item) in items.iter().enumerate() {
+                        pod.volumes.push(d.volume(index, item, &t.index(index))?);
+                    }
+                }
+                "initContainers" => lists[0] = Some(value),
+                "containers" => lists[1] = Some(value),
+                "ephemeralContainers" => lists[2] = Some(value),
+                _ => {}
+            }
+        }
+        let kinds = [
+            ContainerKind::Init,
+            ContainerKind::Regular,
+            ContainerKind::Ephemeral,
+        ];
+        for (kind, list) in kinds.into_iter().zip(lists) {
+            let Some(list) = list else {
+                continue;
+            };
+            let t = root.key(kind.field());
+            let items = d.seq(list, &t)?;
+            pod.containers.reserve(items.len());
+            for (index, item) in items.iter().enumerate() {
+                pod.containers
+                    .push(d.container(kind, index, item, &t.index(index))?);
+            }
+        }
+        Ok(pod)
     }
 
     /// The pod-level security context, or an empty one.
@@ -371,45 +385,43 @@ impl<'a> Decoder<'_, 'a> {
         }
     }
 
-    fn bool(&self, m: &'a Map, key: &str, t: &Trail<'_>) -> Result<Option<bool>, PssError> {
+    fn bool(&self, n: &'a Node, t: &Trail<'_>) -> Result<Option<bool>, PssError> {
+        if n.is_null() {
+            return Ok(None);
+        }
+        n.as_bool()
+            .map(Some)
+            .ok_or_else(|| self.err(t, n, "a boolean"))
+    }
+
+    fn int(&self, n: &'a Node, t: &Trail<'_>) -> Result<Option<i64>, PssError> {
+        if n.is_null() {
+            return Ok(None);
+        }
+        n.as_i64()
+            .map(Some)
+            .ok_or_else(|| self.err(t, n, "an integer"))
+    }
+
+    fn str(&self, n: &'a Node, t: &Trail<'_>) -> Result<Option<&'a str>, PssError> {
+        if n.is_null() {
+            return Ok(None);
+        }
+        n.as_str()
+            .map(Some)
+            .ok_or_else(|| self.err(t, n, "a string"))
+    }
+
+    /// The string field `key` of `m`.
+    fn field_str(&self, m: &'a Map, key: &str, t: &Trail<'_>) -> Result<Option<&'a str>, PssError> {
         match m.get(key) {
+            Some(n) => self.str(n, &t.key(key)),
             None => Ok(None),
-            Some(n) if n.is_null() => Ok(None),
-            Some(n) => n
-                .as_bool()
-                .map(Some)
-                .ok_or_else(|| self.err(&t.key(key), n, "a boolean")),
         }
     }
 
-    fn int(&self, m: &'a Map, key: &str, t: &Trail<'_>) -> Result<Option<i64>, PssError> {
-        match m.get(key) {
-            None => Ok(None),
-            Some(n) if n.is_null() => Ok(None),
-            Some(n) => n
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| self.err(&t.key(key), n, "an integer")),
-        }
-    }
-
-    fn str(&self, m: &'a Map, key: &str, t: &Trail<'_>) -> Result<Option<&'a str>, PssError> {
-        match m.get(key) {
-            None => Ok(None),
-            Some(n) if n.is_null() => Ok(None),
-            Some(n) => n
-                .as_str()
-                .map(Some)
-                .ok_or_else(|| self.err(&t.key(key), n, "a string")),
-        }
-    }
-
-    fn str_list(&self, m: &'a Map, key: &str, t: &Trail<'_>) -> Result<Vec<&'a str>, PssError> {
-        let Some(n) = m.get(key) else {
-            return Ok(Vec::new());
-        };
-        let t = t.key(key);
-        self.seq(n, &t)?
+    fn str_list(&self, n: &'a Node, t: &Trail<'_>) -> Result<Vec<&'a str>, PssError> {
+        self.seq(n, t)?
             .iter()
             .enumerate()
             .map(|(i, item)| {
@@ -420,19 +432,10 @@ impl<'a> Decoder<'_, 'a> {
     }
 
     /// A struct-valued field that only matters for its `type`:
-    /// `None` when unset, `Some("")` when set without a type.
-    fn profile_type(
-        &self,
-        m: &'a Map,
-        key: &str,
-        t: &Trail<'_>,
-    ) -> Result<Option<&'a str>, PssError> {
-        let Some(n) = m.get(key) else {
-            return Ok(None);
-        };
-        let t = t.key(key);
-        match self.map(n, &t)? {
-            Some(profile) => Ok(Some(self.str(profile, "type", &t)?.unwrap_or(""))),
+    /// `None` when null, `Some("")` when set without a type.
+    fn profile_type(&self, n: &'a Node, t: &Trail<'_>) -> Result<Option<&'a str>, PssError> {
+        match self.map(n, t)? {
+            Some(profile) => Ok(Some(self.field_str(profile, "type", t)?.unwrap_or(""))),
             None => Ok(None),
         }
     }
@@ -494,66 +497,79 @@ impl<'a> Decoder<'_, 'a> {
         let Some(m) = self.map(node, t)? else {
             return Ok(None);
         };
-        let se_linux_options = match m.get("seLinuxOptions") {
-            Some(n) => {
-                let t = t.key("seLinuxOptions");
-                match self.map(n, &t)? {
-                    Some(o) => Some(SeLinuxOptions {
-                        user: self.str(o, "user", &t)?.unwrap_or(""),
-                        role: self.str(o, "role", &t)?.unwrap_or(""),
-                        type_: self.str(o, "type", &t)?.unwrap_or(""),
-                        level: self.str(o, "level", &t)?.unwrap_or(""),
-                    }),
-                    None => None,
+        let mut sc = SecurityContext::default();
+        for (key, value) in m.iter() {
+            let t = t.key(key);
+            match key {
+                "runAsNonRoot" => sc.run_as_non_root = self.bool(value, &t)?,
+                "runAsUser" => sc.run_as_user = self.int(value, &t)?,
+                "seLinuxOptions" => sc.se_linux_options = self.se_linux_options(value, &t)?,
+                "seccompProfile" => sc.seccomp_profile = self.profile_type(value, &t)?,
+                "appArmorProfile" => sc.app_armor_profile = self.profile_type(value, &t)?,
+                "windowsOptions" => {
+                    sc.windows_host_process = match self.map(value, &t)? {
+                        Some(o) => match o.get("hostProcess") {
+                            Some(n) => self.bool(n, &t.key("hostProcess"))?,
+                            None => None,
+                        },
+                        None => None,
+                    };
                 }
-            }
-            None => None,
-        };
-        let windows_host_process = match m.get("windowsOptions") {
-            Some(n) => {
-                let t = t.key("windowsOptions");
-                match self.map(n, &t)? {
-                    Some(o) => self.bool(o, "hostProcess", &t)?,
-                    None => None,
+                "privileged" => sc.privileged = self.bool(value, &t)?,
+                "allowPrivilegeEscalation" => {
+                    sc.allow_privilege_escalation = self.bool(value, &t)?
                 }
-            }
-            None => None,
-        };
-        let capabilities = match m.get("capabilities") {
-            Some(n) => {
-                let t = t.key("capabilities");
-                match self.map(n, &t)? {
-                    Some(c) => Some(Capabilities {
-                        add: self.str_list(c, "add", &t)?,
-                        drop: self.str_list(c, "drop", &t)?,
-                    }),
-                    None => None,
+                "capabilities" => sc.capabilities = self.capabilities(value, &t)?,
+                "procMount" => sc.proc_mount = self.str(value, &t)?,
+                "sysctls" => {
+                    let items = self.seq(value, &t)?;
+                    sc.sysctls.reserve_exact(items.len());
+                    for (i, item) in items.iter().enumerate() {
+                        let t = t.index(i);
+                        let entry = self.map(item, &t)?.unwrap_or(&EMPTY_MAP);
+                        sc.sysctls
+                            .push(self.field_str(entry, "name", &t)?.unwrap_or(""));
+                    }
                 }
-            }
-            None => None,
-        };
-        let mut sysctls = Vec::new();
-        if let Some(list) = m.get("sysctls") {
-            let t = t.key("sysctls");
-            for (i, item) in self.seq(list, &t)?.iter().enumerate() {
-                let t = t.index(i);
-                let entry = self.map(item, &t)?.unwrap_or(&EMPTY_MAP);
-                sysctls.push(self.str(entry, "name", &t)?.unwrap_or(""));
+                _ => {}
             }
         }
-        Ok(Some(SecurityContext {
-            run_as_non_root: self.bool(m, "runAsNonRoot", t)?,
-            run_as_user: self.int(m, "runAsUser", t)?,
-            se_linux_options,
-            seccomp_profile: self.profile_type(m, "seccompProfile", t)?,
-            app_armor_profile: self.profile_type(m, "appArmorProfile", t)?,
-            windows_host_process,
-            privileged: self.bool(m, "privileged", t)?,
-            allow_privilege_escalation: self.bool(m, "allowPrivilegeEscalation", t)?,
-            capabilities,
-            proc_mount: self.str(m, "procMount", t)?,
-            sysctls,
+        Ok(Some(sc))
+    }
+
+    fn se_linux_options(
+        &self,
+        n: &'a Node,
+        t: &Trail<'_>,
+    ) -> Result<Option<SeLinuxOptions<'a>>, PssError> {
+        let Some(o) = self.map(n, t)? else {
+            return Ok(None);
+        };
+        Ok(Some(SeLinuxOptions {
+            user: self.field_str(o, "user", t)?.unwrap_or(""),
+            role: self.field_str(o, "role", t)?.unwrap_or(""),
+            type_: self.field_str(o, "type", t)?.unwrap_or(""),
+            level: self.field_str(o, "level", t)?.unwrap_or(""),
         }))
+    }
+
+    fn capabilities(
+        &self,
+        n: &'a Node,
+        t: &Trail<'_>,
+    ) -> Result<Option<Capabilities<'a>>, PssError> {
+        let Some(c) = self.map(n, t)? else {
+            return Ok(None);
+        };
+        let mut caps = Capabilities::default();
+        for (key, value) in c.iter() {
+            match key {
+                "add" => caps.add = self.str_list(value, &t.key(key))?,
+                "drop" => caps.drop = self.str_list(value, &t.key(key))?,
+                _ => {}
+            }
+        }
+        Ok(Some(caps))
     }
 
     fn container(
@@ -564,78 +580,100 @@ impl<'a> Decoder<'_, 'a> {
         t: &Trail<'_>,
     ) -> Result<Container<'a>, PssError> {
         let m = self.map(node, t)?.unwrap_or(&EMPTY_MAP);
-        let security_context = match m.get("securityContext") {
-            Some(n) => self.security_context(n, &t.key("securityContext"))?,
-            None => None,
-        };
-        let mut host_ports = Vec::new();
-        if let Some(list) = m.get("ports") {
-            let t = t.key("ports");
-            for (i, item) in self.seq(list, &t)?.iter().enumerate() {
-                let t = t.index(i);
-                let port = self.map(item, &t)?.unwrap_or(&EMPTY_MAP);
-                if let Some(host_port) = self.int(port, "hostPort", &t)? {
-                    if i32::try_from(host_port).is_err() {
-                        let node = port.get("hostPort").unwrap_or(item);
-                        return Err(self.err(&t.key("hostPort"), node, "a 32-bit port number"));
-                    }
-                    if host_port != 0 {
-                        host_ports.push((i, host_port));
-                    }
-                }
-            }
-        }
-        let mut handler_hosts = Vec::new();
-        for keys in HANDLER_HOSTS {
-            if let Some(host) = self.nested_str(m, keys, t)? {
-                if !host.is_empty() {
-                    handler_hosts.push(HandlerHost { keys, host });
-                }
-            }
-        }
-        Ok(Container {
+        let mut container = Container {
             kind,
             index,
-            name: self.str(m, "name", t)?.unwrap_or(""),
-            security_context,
-            host_ports,
-            handler_hosts,
-        })
+            name: "",
+            security_context: None,
+            host_ports: Vec::new(),
+            handler_hosts: Vec::new(),
+        };
+        for (key, value) in m.iter() {
+            let t = t.key(key);
+            match key {
+                "name" => container.name = self.str(value, &t)?.unwrap_or(""),
+                "securityContext" => {
+                    container.security_context = self.security_context(value, &t)?
+                }
+                "ports" => self.host_ports(value, &t, &mut container.host_ports)?,
+                "livenessProbe" | "readinessProbe" | "startupProbe" | "lifecycle" => {
+                    for keys in HANDLER_HOSTS.iter().filter(|k| k[0] == key) {
+                        if let Some(host) = self.nested_str(value, &keys[1..], &t)? {
+                            if !host.is_empty() {
+                                container.handler_hosts.push(HandlerHost { keys, host });
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Report handlers in upstream's order, whatever the key order.
+        container
+            .handler_hosts
+            .sort_by_key(|h| HANDLER_HOSTS.iter().position(|k| std::ptr::eq(*k, h.keys)));
+        Ok(container)
     }
 
-    /// The string at `keys` below `m`; `None` when any step is unset.
+    /// Non-zero `hostPort`s of `ports`, as `(port index, host port)`.
+    fn host_ports(
+        &self,
+        n: &'a Node,
+        t: &Trail<'_>,
+        out: &mut Vec<(usize, i64)>,
+    ) -> Result<(), PssError> {
+        for (i, item) in self.seq(n, t)?.iter().enumerate() {
+            let t = t.index(i);
+            let port = self.map(item, &t)?.unwrap_or(&EMPTY_MAP);
+            let Some(node) = port.get("hostPort") else {
+                continue;
+            };
+            let t = t.key("hostPort");
+            if let Some(host_port) = self.int(node, &t)? {
+                if i32::try_from(host_port).is_err() {
+                    return Err(self.err(&t, node, "a 32-bit port number"));
+                }
+                if host_port != 0 {
+                    out.push((i, host_port));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The string at `keys` below `n`; `None` when any step is unset.
     fn nested_str(
         &self,
-        m: &'a Map,
+        n: &'a Node,
         keys: &[&'static str],
         t: &Trail<'_>,
     ) -> Result<Option<&'a str>, PssError> {
-        match keys {
-            [] => Ok(None),
-            [last] => self.str(m, last, t),
-            [first, rest @ ..] => {
-                let Some(n) = m.get(first) else {
-                    return Ok(None);
-                };
-                let t = t.key(first);
-                match self.map(n, &t)? {
-                    Some(next) => self.nested_str(next, rest, &t),
-                    None => Ok(None),
-                }
-            }
+        let Some((first, rest)) = keys.split_first() else {
+            return self.str(n, t);
+        };
+        let Some(m) = self.map(n, t)? else {
+            return Ok(None);
+        };
+        match m.get(first) {
+            Some(next) => self.nested_str(next, rest, &t.key(first)),
+            None => Ok(None),
         }
     }
 
     fn volume(&self, index: usize, node: &'a Node, t: &Trail<'_>) -> Result<Volume<'a>, PssError> {
         let m = self.map(node, t)?.unwrap_or(&EMPTY_MAP);
-        let sources = m
-            .iter()
-            .filter(|(k, v)| *k != "name" && !v.is_null())
-            .map(|(k, _)| k)
-            .collect();
+        let mut name = "";
+        let mut sources = Vec::with_capacity(1);
+        for (key, value) in m.iter() {
+            if key == "name" {
+                name = self.str(value, &t.key(key))?.unwrap_or("");
+            } else if !value.is_null() {
+                sources.push(key);
+            }
+        }
         Ok(Volume {
             index,
-            name: self.str(m, "name", t)?.unwrap_or(""),
+            name,
             sources,
         })
     }

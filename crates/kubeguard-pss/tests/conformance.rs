@@ -102,10 +102,10 @@ fn check_of(stem: &str) -> Option<&'static str> {
         .find(|id| id.to_ascii_lowercase() == prefix)
 }
 
-fn summary(v: &Verdict) -> Vec<(&'static str, String, String)> {
+fn summary(v: &Verdict) -> Vec<(&'static str, &'static str, String)> {
     v.violations
         .iter()
-        .map(|x| (x.check, x.reason.clone(), x.detail.clone()))
+        .map(|x| (x.check, x.reason, x.detail.clone()))
         .collect()
 }
 

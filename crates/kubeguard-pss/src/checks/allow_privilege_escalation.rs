@@ -33,7 +33,7 @@ fn allow_privilege_escalation_1_8<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
         At::container(first, &["securityContext"])
     };
     Some(Failure {
-        reason: "allowPrivilegeEscalation != false".into(),
+        reason: "allowPrivilegeEscalation != false",
         detail: format!(
             "{} must set securityContext.allowPrivilegeEscalation=false",
             containers_phrase(&names)

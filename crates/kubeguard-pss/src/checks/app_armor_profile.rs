@@ -75,9 +75,9 @@ fn app_armor_profile_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     let count = bad_annotations.len() + usize::from(pod_bad) + names.len();
     Some(Failure {
         reason: if count == 1 {
-            "forbidden AppArmor profile".into()
+            "forbidden AppArmor profile"
         } else {
-            "forbidden AppArmor profiles".into()
+            "forbidden AppArmor profiles"
         },
         detail: parts.join("; "),
         at,

@@ -49,7 +49,7 @@ fn capabilities_baseline_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     });
     let first = first?;
     Some(Failure {
-        reason: "non-default capabilities".into(),
+        reason: "non-default capabilities",
         detail: format!(
             "{} must not include {} in securityContext.capabilities.add",
             containers_phrase(&names),

@@ -73,7 +73,7 @@ fn capabilities_restricted_1_22<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
         ));
     }
     Some(Failure {
-        reason: "unrestricted capabilities".into(),
+        reason: "unrestricted capabilities",
         detail: details.join("; "),
         at,
     })

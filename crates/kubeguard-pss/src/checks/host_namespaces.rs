@@ -37,7 +37,7 @@ fn host_namespaces_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
         _ => &["hostIPC"],
     };
     Some(Failure {
-        reason: "host namespaces".into(),
+        reason: "host namespaces",
         detail,
         at: At::Pod(at),
     })

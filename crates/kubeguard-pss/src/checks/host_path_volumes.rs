@@ -25,7 +25,7 @@ fn host_path_volumes_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     let first = bad.first()?;
     let names: Vec<&str> = bad.iter().map(|v| v.name).collect();
     Some(Failure {
-        reason: "hostPath volumes".into(),
+        reason: "hostPath volumes",
         detail: format!(
             "{} {}",
             pluralize("volume", "volumes", names.len()),

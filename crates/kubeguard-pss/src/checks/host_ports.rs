@@ -43,7 +43,7 @@ fn host_ports_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
         .collect::<Vec<_>>()
         .join(", ");
     Some(Failure {
-        reason: "hostPort".into(),
+        reason: "hostPort",
         detail: format!(
             "{} {} {} {list}",
             containers_phrase(&names),

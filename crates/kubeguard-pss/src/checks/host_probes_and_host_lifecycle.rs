@@ -33,7 +33,7 @@ fn host_probes_and_host_lifecycle_1_34<'a>(pod: &Pod<'a>) -> Option<Failure<'a>>
     let at = at?;
     let hosts = sorted_unique(hosts);
     Some(Failure {
-        reason: "probe or lifecycle host".into(),
+        reason: "probe or lifecycle host",
         detail: format!(
             "{} {} probe or lifecycle {} {}",
             containers_phrase(&names),

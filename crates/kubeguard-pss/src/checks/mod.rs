@@ -6,7 +6,7 @@
 use crate::level::Level;
 use crate::pod::Pod;
 use kubeguard_core::workload::ContainerKind;
-use std::borrow::Cow;
+use std::fmt::Write as _;
 
 mod allow_privilege_escalation;
 mod app_armor_profile;
@@ -94,7 +94,7 @@ impl Check {
 #[derive(Debug, Clone)]
 pub(crate) struct Failure<'a> {
     /// The short forbidden reason (`runAsNonRoot != true`).
-    pub reason: Cow<'static, str>,
+    pub reason: &'static str,
     /// Which containers, fields and values.
     pub detail: String,
     /// The offending field (the first one when several are at fault).
@@ -144,23 +144,42 @@ pub(crate) fn pluralize(singular: &'static str, plural: &'static str, n: usize) 
 
 /// `"a", "b"`.
 pub(crate) fn join_quote<S: AsRef<str>>(items: &[S]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(items.iter().map(|s| s.as_ref().len() + 4).sum());
+    push_quoted_list(&mut out, items);
+    out
+}
+
+/// Appends `"a", "b"` to `out`.
+fn push_quoted_list<S: AsRef<str>>(out: &mut String, items: &[S]) {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        out.push_str(&format!("{:?}", item.as_ref()));
+        push_quoted(out, item.as_ref());
     }
-    out
+}
+
+/// Appends `s` quoted as the API server quotes names (`"name"`), escaping
+/// only when the text needs it.
+fn push_quoted(out: &mut String, s: &str) {
+    let plain = s
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    if plain {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        let _ = write!(out, "{s:?}");
+    }
 }
 
 /// `container "a"` or `containers "a", "b"`.
 pub(crate) fn containers_phrase(names: &[&str]) -> String {
-    format!(
-        "{} {}",
-        pluralize("container", "containers", names.len()),
-        join_quote(names)
-    )
+    let mut out = String::with_capacity(16 + names.iter().map(|n| n.len() + 4).sum::<usize>());
+    out.push_str(pluralize("container ", "containers ", names.len()));
+    push_quoted_list(&mut out, names);
+    out
 }
 
 /// `pod`, `containers "a"` or `pod and container "a"`: who set a value.
@@ -230,5 +249,8 @@ mod tests {
         assert_eq!(setters(true, &["a"]), "pod and container \"a\"");
         assert_eq!(setters(false, &["a", "b"]), "containers \"a\", \"b\"");
         assert_eq!(join_quote(&["x"]), "\"x\"");
+        assert_eq!(join_quote(&["a\"b", "é"]), "\"a\\\"b\", \"é\"");
+        assert_eq!(containers_phrase(&["a"]), "container \"a\"");
+        assert_eq!(containers_phrase(&["a", "b"]), "containers \"a\", \"b\"");
     }
 }

@@ -20,7 +20,7 @@ fn privileged_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     let (names, first) = bad_containers(pod, |c| c.sc().privileged == Some(true));
     let first = first?;
     Some(Failure {
-        reason: "privileged".into(),
+        reason: "privileged",
         detail: format!(
             "{} must not set securityContext.privileged=true",
             containers_phrase(&names)

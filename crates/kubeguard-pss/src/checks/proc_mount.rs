@@ -39,7 +39,7 @@ pub(crate) fn proc_mount_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     });
     let first = first?;
     Some(Failure {
-        reason: "procMount".into(),
+        reason: "procMount",
         detail: format!(
             "{} must not set securityContext.procMount to {}",
             containers_phrase(&names),

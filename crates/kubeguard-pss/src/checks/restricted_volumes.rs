@@ -52,7 +52,7 @@ fn restricted_volumes_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     let at = at?;
     let types = sorted_unique(types);
     Some(Failure {
-        reason: "restricted volume types".into(),
+        reason: "restricted volume types",
         detail: format!(
             "{} {} {} {} {}",
             pluralize("volume", "volumes", names.len()),

@@ -56,7 +56,7 @@ fn run_as_non_root_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     }
     if let Some(at) = explicit_at {
         return Some(Failure {
-            reason: "runAsNonRoot != true".into(),
+            reason: "runAsNonRoot != true",
             detail: format!(
                 "{} must not set securityContext.runAsNonRoot=false",
                 setters.join(" and ")
@@ -66,7 +66,7 @@ fn run_as_non_root_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     }
     let at = implicit_at?;
     Some(Failure {
-        reason: "runAsNonRoot != true".into(),
+        reason: "runAsNonRoot != true",
         detail: format!(
             "pod or {} must set securityContext.runAsNonRoot=true",
             containers_phrase(&implicit)

@@ -38,7 +38,7 @@ fn run_as_user_1_23<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     }
     let at = at?;
     Some(Failure {
-        reason: "runAsUser=0".into(),
+        reason: "runAsUser=0",
         detail: format!("{} must not set runAsUser=0", setters(pod_bad, &names)),
         at,
     })

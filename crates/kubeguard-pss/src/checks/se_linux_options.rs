@@ -85,7 +85,7 @@ fn se_linux_options<'a>(pod: &Pod<'a>, types: &[&str]) -> Option<Failure<'a>> {
         }
     }
     Some(Failure {
-        reason: "seLinuxOptions".into(),
+        reason: "seLinuxOptions",
         detail: format!(
             "{} set forbidden securityContext.seLinuxOptions: {}",
             setters(pod_bad, &names),

@@ -49,7 +49,7 @@ fn seccomp_profile_baseline_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     let at = at?;
     bad.sort();
     Some(Failure {
-        reason: "seccompProfile".into(),
+        reason: "seccompProfile",
         detail: format!(
             "forbidden {} {}",
             if bad.len() == 1 {
@@ -89,7 +89,7 @@ fn seccomp_profile_baseline_1_19<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     }
     let at = at?;
     Some(Failure {
-        reason: "seccompProfile".into(),
+        reason: "seccompProfile",
         detail: format!(
             "{} must not set securityContext.seccompProfile.type to {}",
             setters(pod_bad, &names),

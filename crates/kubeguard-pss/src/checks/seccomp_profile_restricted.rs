@@ -65,7 +65,7 @@ fn seccomp_profile_restricted_1_19<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     }
     if let Some(at) = explicit_at {
         return Some(Failure {
-            reason: "seccompProfile".into(),
+            reason: "seccompProfile",
             detail: format!(
                 "{} must not set securityContext.seccompProfile.type to {}",
                 setters.join(" and "),
@@ -76,7 +76,7 @@ fn seccomp_profile_restricted_1_19<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     }
     let at = implicit_at?;
     Some(Failure {
-        reason: "seccompProfile".into(),
+        reason: "seccompProfile",
         detail: format!(
             "pod or {} must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\"",
             containers_phrase(&implicit)

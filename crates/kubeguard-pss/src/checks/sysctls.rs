@@ -92,7 +92,7 @@ fn sysctls<'a>(pod: &Pod<'a>, allowed: &[&str]) -> Option<Failure<'a>> {
     }
     let at = at?;
     Some(Failure {
-        reason: "forbidden sysctls".into(),
+        reason: "forbidden sysctls",
         detail: bad.join(", "),
         at,
     })

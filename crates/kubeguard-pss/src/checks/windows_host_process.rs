@@ -30,7 +30,7 @@ fn windows_host_process_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     }
     let at = at?;
     Some(Failure {
-        reason: "hostProcess".into(),
+        reason: "hostProcess",
         detail: format!(
             "{} must not set securityContext.windowsOptions.hostProcess=true",
             setters(pod_bad, &names)
