@@ -13,7 +13,7 @@ mod rule;
 pub mod workload;
 
 pub use finding::{Finding, ObjectRef, Severity};
-pub use located::Located;
+pub use located::{Located, push_path_index, push_path_key};
 pub use node::{Map, Node, Pos, Scalar, ScalarKind, Span, Value};
 pub use object::{Object, RenderedOrigin, Source};
 pub use rule::RuleMeta;

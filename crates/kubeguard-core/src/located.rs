@@ -123,37 +123,14 @@ impl<'a> Located<'a> {
     /// The field path, e.g. `spec.containers[0].image`.
     #[must_use]
     pub fn path(&self) -> String {
-        let mut out = String::with_capacity(self.segs.len() * 12);
+        let mut out = String::with_capacity(64 + self.segs.len() * 8);
         for seg in &self.segs {
             match seg {
-                Seg::Key(k) if k.contains(['.', '[', ']']) => {
-                    let _ = write!(out, "[{k:?}]");
-                }
-                Seg::Key(k) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(k);
-                }
-                Seg::Index(i) => {
-                    out.push('[');
-                    push_decimal(&mut out, *i);
-                    out.push(']');
-                }
+                Seg::Key(k) => push_path_key(&mut out, k),
+                Seg::Index(i) => push_path_index(&mut out, *i),
             }
         }
         out
-    }
-}
-
-/// Appends `n` in decimal without going through the formatting machinery
-/// (paths are built for every finding).
-fn push_decimal(out: &mut String, n: usize) {
-    if n < 10 {
-        out.push(char::from(b'0' + n as u8));
-    } else {
-        push_decimal(out, n / 10);
-        out.push(char::from(b'0' + (n % 10) as u8));
     }
 }
 
@@ -161,6 +138,35 @@ impl fmt::Display for Located<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.path())
     }
+}
+
+/// Appends a mapping key to a field path: `.key`, or `["a.b"]` for keys
+/// that contain `.`, `[` or `]`.
+pub fn push_path_key(path: &mut String, key: &str) {
+    if key.bytes().any(|b| matches!(b, b'.' | b'[' | b']')) {
+        let _ = write!(path, "[{key:?}]");
+    } else {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+    }
+}
+
+/// Appends a sequence index to a field path: `[3]`.
+pub fn push_path_index(path: &mut String, index: usize) {
+    path.push('[');
+    push_decimal(path, index);
+    path.push(']');
+}
+
+/// Appends `n` in decimal without going through the formatting machinery
+/// (paths are built for every finding).
+fn push_decimal(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 #[cfg(test)]

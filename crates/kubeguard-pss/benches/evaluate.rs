@@ -17,10 +17,12 @@
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
+use kubeguard_core::workload::WORKLOAD_KINDS;
 use kubeguard_core::{Object, Source};
 use kubeguard_load::load_source;
 use kubeguard_pss::{Level, LevelVersion, Pod, Version, evaluate, is_allowed};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 const POLICY: LevelVersion = LevelVersion {
     level: Level::Restricted,
@@ -37,7 +39,52 @@ fn main() {
         );
         return;
     }
+    print_scan_share();
     divan::main();
+}
+
+/// Times parsing and PSS evaluation file by file, interleaved as in a scan
+/// (each file's pods are evaluated right after the file is parsed), so both
+/// sides see the same machine load; prints the median share over passes.
+/// Set `KUBEGUARD_BENCH_SKIP_SHARE` to skip it (when profiling one benchmark).
+fn print_scan_share() {
+    const PASSES: usize = 30;
+    if std::env::var_os("KUBEGUARD_BENCH_SKIP_SHARE").is_some() {
+        return;
+    }
+    let mut shares = Vec::with_capacity(PASSES);
+    let (mut parse_total, mut evaluate_total, mut evaluated) = (0.0, 0.0, 0);
+    for _ in 0..PASSES {
+        let (mut parse, mut eval) = (Duration::ZERO, Duration::ZERO);
+        evaluated = 0;
+        for (name, text) in corpus() {
+            let start = Instant::now();
+            let loaded = load_source(Source::new(name.clone(), text.clone()));
+            let parsed = Instant::now();
+            // As `scan --pss` does: only kinds that carry a pod spec.
+            let pod_bearing = loaded
+                .objects
+                .iter()
+                .filter(|o| WORKLOAD_KINDS.contains(&o.kind.as_str()));
+            for pod in pod_bearing.filter_map(|o| Pod::of(o).ok()) {
+                let verdict = evaluate(&pod, POLICY);
+                evaluated += 1;
+                divan::black_box(verdict);
+            }
+            eval += parsed.elapsed();
+            parse += parsed - start;
+        }
+        shares.push(eval.as_secs_f64() / parse.as_secs_f64());
+        parse_total += parse.as_secs_f64();
+        evaluate_total += eval.as_secs_f64();
+    }
+    shares.sort_by(f64::total_cmp);
+    println!(
+        "scan share: {evaluated} pods per pass; parse {:.1} ms, PSS decode+evaluate {:.2} ms per pass (mean of {PASSES}); PSS = {:.1}% of parse time (median of {PASSES} passes)",
+        parse_total * 1e3 / PASSES as f64,
+        evaluate_total * 1e3 / PASSES as f64,
+        shares[PASSES / 2] * 100.0
+    );
 }
 
 /// The corpus, read once.

@@ -2,12 +2,12 @@
 //! does: the checks of the level, each at the implementation for the
 //! version, minus baseline checks overridden by an active restricted one.
 
-use crate::checks::{At, CHECKS, Check, CheckFn, Failure};
+use crate::checks::{At, CHECKS, Check, CheckFn};
 use crate::error::PssError;
 use crate::level::Level;
 use crate::pod::Pod;
 use crate::version::{LATEST_MINOR, Version};
-use kubeguard_core::{Located, Object, Pos};
+use kubeguard_core::{Located, Object, Pos, push_path_index, push_path_key};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -158,10 +158,22 @@ pub fn is_allowed(pod: &Pod<'_>, policy: LevelVersion) -> bool {
 /// Evaluates `pod` at `policy`.
 #[must_use]
 pub fn evaluate(pod: &Pod<'_>, policy: LevelVersion) -> Verdict {
-    let violations = active(policy.level, policy.version.effective_minor())
-        .iter()
-        .filter_map(|(check, eval)| eval(pod).map(|f| locate(pod, check.id, f)))
-        .collect();
+    let mut violations = Vec::with_capacity(4);
+    // The spec's own path is the prefix of most violations' paths.
+    let mut spec_path = None;
+    for (check, eval) in active(policy.level, policy.version.effective_minor()) {
+        if let Some(failure) = eval(pod) {
+            let spec_path = spec_path.get_or_insert_with(|| pod.spec_at.path());
+            let (path, pos) = resolve(pod, spec_path, failure.at);
+            violations.push(Violation {
+                check: check.id,
+                reason: failure.reason,
+                detail: failure.detail,
+                path,
+                pos,
+            });
+        }
+    }
     Verdict { policy, violations }
 }
 
@@ -173,17 +185,6 @@ pub fn evaluate_object(obj: &Object, policy: LevelVersion) -> Result<Verdict, Ps
     Ok(evaluate(&Pod::of(obj)?, policy))
 }
 
-fn locate(pod: &Pod<'_>, check: &'static str, failure: Failure<'_>) -> Violation {
-    let at = resolve(pod, failure.at);
-    Violation {
-        check,
-        reason: failure.reason,
-        detail: failure.detail,
-        path: at.path(),
-        pos: at.at,
-    }
-}
-
 /// One step down a field path.
 #[derive(Clone, Copy)]
 enum Step<'k> {
@@ -191,43 +192,62 @@ enum Step<'k> {
     Index(usize),
 }
 
-/// Follows `steps` from `from` as far as they exist: the offending key, or
-/// its nearest existing parent.
-fn descend<'a, 'k>(from: &Located<'a>, steps: impl IntoIterator<Item = Step<'k>>) -> Located<'a> {
-    let mut cur = from.clone();
+/// Follows `steps` from `from` as far as they exist, building the field path
+/// and position of the offending key, or of its nearest existing parent.
+fn descend<'k>(
+    from: &Located<'_>,
+    from_path: &str,
+    steps: impl IntoIterator<Item = Step<'k>>,
+) -> (String, Pos) {
+    let mut path = String::with_capacity(from_path.len() + 64);
+    path.push_str(from_path);
+    let mut node = from.node;
+    let mut pos = from.at;
     for step in steps {
-        let next = match step {
-            Step::Key(k) => cur.get(k),
-            Step::Index(i) => cur.item(i),
-        };
-        match next {
-            Some(n) => cur = n,
-            None => break,
+        match step {
+            Step::Key(k) => match node.as_map().and_then(|m| m.entry(k)) {
+                Some((key, span, value)) => {
+                    push_path_key(&mut path, key);
+                    node = value;
+                    pos = span.start;
+                }
+                None => break,
+            },
+            Step::Index(i) => match node.items().nth(i) {
+                Some(item) => {
+                    push_path_index(&mut path, i);
+                    node = item;
+                    pos = item.span.start;
+                }
+                None => break,
+            },
         }
     }
-    cur
+    (path, pos)
 }
 
 fn keys<'k>(keys: &'k [&'k str]) -> impl Iterator<Item = Step<'k>> {
     keys.iter().map(|k| Step::Key(k))
 }
 
-fn resolve<'a>(pod: &Pod<'a>, at: At<'_>) -> Located<'a> {
+fn resolve(pod: &Pod<'_>, spec_path: &str, at: At<'_>) -> (String, Pos) {
     let spec = &pod.spec_at;
     match at {
-        At::Pod(path) => descend(spec, keys(path)),
+        At::Pod(path) => descend(spec, spec_path, keys(path)),
         At::Container {
             kind,
             index,
             keys: path,
         } => descend(
             spec,
+            spec_path,
             [Step::Key(kind.field()), Step::Index(index)]
                 .into_iter()
                 .chain(keys(path)),
         ),
         At::HostPort { kind, index, port } => descend(
             spec,
+            spec_path,
             [
                 Step::Key(kind.field()),
                 Step::Index(index),
@@ -238,10 +258,12 @@ fn resolve<'a>(pod: &Pod<'a>, at: At<'_>) -> Located<'a> {
         ),
         At::Volume { index, key } => descend(
             spec,
+            spec_path,
             [Step::Key("volumes"), Step::Index(index), Step::Key(key)],
         ),
         At::Sysctl(index) => descend(
             spec,
+            spec_path,
             [
                 Step::Key("securityContext"),
                 Step::Key("sysctls"),
@@ -250,8 +272,12 @@ fn resolve<'a>(pod: &Pod<'a>, at: At<'_>) -> Located<'a> {
             ],
         ),
         At::Annotation(key) => match &pod.metadata_at {
-            Some(meta) => descend(meta, [Step::Key("annotations"), Step::Key(key)]),
-            None => spec.clone(),
+            Some(meta) => descend(
+                meta,
+                &meta.path(),
+                [Step::Key("annotations"), Step::Key(key)],
+            ),
+            None => descend(spec, spec_path, []),
         },
     }
 }

@@ -242,13 +242,16 @@ impl<'a> Pod<'a> {
             ContainerKind::Regular,
             ContainerKind::Ephemeral,
         ];
-        for (kind, list) in kinds.into_iter().zip(lists) {
-            let Some(list) = list else {
-                continue;
-            };
+        let mut decoded_lists: [&[Node]; 3] = [&[]; 3];
+        for ((kind, list), decoded) in kinds.iter().zip(lists).zip(&mut decoded_lists) {
+            if let Some(list) = list {
+                *decoded = d.seq(list, &root.key(kind.field()))?;
+            }
+        }
+        pod.containers
+            .reserve_exact(decoded_lists.iter().map(|l| l.len()).sum());
+        for (kind, items) in kinds.into_iter().zip(decoded_lists) {
             let t = root.key(kind.field());
-            let items = d.seq(list, &t)?;
-            pod.containers.reserve(items.len());
             for (index, item) in items.iter().enumerate() {
                 pod.containers
                     .push(d.container(kind, index, item, &t.index(index))?);

@@ -2,6 +2,7 @@
 //! finding per violated Pod Security Standards check, with a namespace's
 //! own enforce label taking precedence for the objects in it.
 
+use kubeguard_core::workload::WORKLOAD_KINDS;
 use kubeguard_core::{Finding, Object};
 use kubeguard_load::{Input, LoadOptions, load_input};
 use kubeguard_pss::namespace::{ENFORCE_LABEL, Policy, resolve_labels};
@@ -49,6 +50,9 @@ impl PssScan {
     /// Evaluates `obj` if it carries a pod spec; violations become findings,
     /// fields the API server could not decode become errors.
     pub fn check(&self, obj: &Object, findings: &mut Vec<Finding>, errors: &mut Vec<ErrorItem>) {
+        if !WORKLOAD_KINDS.contains(&obj.kind.as_str()) {
+            return;
+        }
         let policy = obj
             .effective_namespace()
             .and_then(|ns| self.by_namespace.get(ns))

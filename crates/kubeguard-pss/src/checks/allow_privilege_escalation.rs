@@ -34,10 +34,8 @@ fn allow_privilege_escalation_1_8<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     };
     Some(Failure {
         reason: "allowPrivilegeEscalation != false",
-        detail: format!(
-            "{} must set securityContext.allowPrivilegeEscalation=false",
-            containers_phrase(&names)
-        ),
+        detail: containers_phrase(&names)
+            + " must set securityContext.allowPrivilegeEscalation=false",
         at,
     })
 }

@@ -1,7 +1,9 @@
 //! `capabilities_restricted` (v1.22): every container drops ALL and adds at
 //! most NET_BIND_SERVICE; from v1.25 Windows pods are exempt.
 
-use super::{At, Check, Failure, VersionedCheck, containers_phrase, join_quote, sorted_unique};
+use super::{
+    At, Check, Failure, Names, VersionedCheck, containers_phrase, join_quote, sorted_unique,
+};
 use crate::level::Level;
 use crate::pod::Pod;
 
@@ -25,9 +27,9 @@ pub(crate) const CHECK: Check = Check {
 };
 
 fn capabilities_restricted_1_22<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
-    let mut missing_drop = Vec::new();
-    let mut adding = Vec::new();
-    let mut forbidden = Vec::new();
+    let mut missing_drop = Names::new();
+    let mut adding = Names::new();
+    let mut forbidden = Names::new();
     let mut at = None;
     for c in &pod.containers {
         let Some(caps) = &c.sc().capabilities else {
@@ -48,7 +50,12 @@ fn capabilities_restricted_1_22<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
             ));
         }
         let before = forbidden.len();
-        forbidden.extend(caps.add.iter().filter(|cap| **cap != "NET_BIND_SERVICE"));
+        forbidden.extend(
+            caps.add
+                .iter()
+                .copied()
+                .filter(|cap| *cap != "NET_BIND_SERVICE"),
+        );
         if forbidden.len() > before {
             adding.push(c.name);
             at.get_or_insert(At::container(
@@ -58,23 +65,23 @@ fn capabilities_restricted_1_22<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
         }
     }
     let at = at?;
-    let mut details = Vec::new();
+    let mut detail = String::new();
     if !missing_drop.is_empty() {
-        details.push(format!(
-            "{} must set securityContext.capabilities.drop=[\"ALL\"]",
-            containers_phrase(&missing_drop)
-        ));
+        detail = containers_phrase(&missing_drop);
+        detail.push_str(" must set securityContext.capabilities.drop=[\"ALL\"]");
     }
     if !adding.is_empty() {
-        details.push(format!(
-            "{} must not include {} in securityContext.capabilities.add",
-            containers_phrase(&adding),
-            join_quote(&sorted_unique(forbidden))
-        ));
+        if !detail.is_empty() {
+            detail.push_str("; ");
+        }
+        detail.push_str(&containers_phrase(&adding));
+        detail.push_str(" must not include ");
+        detail.push_str(&join_quote(&sorted_unique(forbidden.into_vec())));
+        detail.push_str(" in securityContext.capabilities.add");
     }
     Some(Failure {
         reason: "unrestricted capabilities",
-        detail: details.join("; "),
+        detail,
         at,
     })
 }

@@ -6,6 +6,7 @@
 use crate::level::Level;
 use crate::pod::Pod;
 use kubeguard_core::workload::ContainerKind;
+use smallvec::SmallVec;
 use std::fmt::Write as _;
 
 mod allow_privilege_escalation;
@@ -174,9 +175,10 @@ fn push_quoted(out: &mut String, s: &str) {
     }
 }
 
-/// `container "a"` or `containers "a", "b"`.
+/// `container "a"` or `containers "a", "b"`, with room for the sentence
+/// the caller appends.
 pub(crate) fn containers_phrase(names: &[&str]) -> String {
-    let mut out = String::with_capacity(16 + names.iter().map(|n| n.len() + 4).sum::<usize>());
+    let mut out = String::with_capacity(96 + names.iter().map(|n| n.len() + 4).sum::<usize>());
     out.push_str(pluralize("container ", "containers ", names.len()));
     push_quoted_list(&mut out, names);
     out
@@ -198,12 +200,16 @@ pub(crate) fn sorted_unique(mut values: Vec<&str>) -> Vec<&str> {
     values
 }
 
+/// Container names or values a check collects; most pods have few, so they
+/// live on the stack.
+pub(crate) type Names<'a> = SmallVec<[&'a str; 4]>;
+
 /// The first container for which `bad` holds, with all their names.
 pub(crate) fn bad_containers<'p, 'a>(
     pod: &'p Pod<'a>,
     mut bad: impl FnMut(&crate::pod::Container<'a>) -> bool,
-) -> (Vec<&'a str>, Option<&'p crate::pod::Container<'a>>) {
-    let mut names = Vec::new();
+) -> (Names<'a>, Option<&'p crate::pod::Container<'a>>) {
+    let mut names = Names::new();
     let mut first = None;
     for c in &pod.containers {
         if bad(c) {

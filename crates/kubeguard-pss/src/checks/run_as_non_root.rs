@@ -1,7 +1,7 @@
 //! `runAsNonRoot`: containers must be required to run as a non-root user;
 //! from v1.35 pods in a user namespace (`hostUsers: false`) are exempt.
 
-use super::{At, Check, Failure, VersionedCheck, containers_phrase};
+use super::{At, Check, Failure, Names, VersionedCheck, containers_phrase};
 use crate::level::Level;
 use crate::pod::Pod;
 
@@ -28,8 +28,8 @@ const KEYS: &[&str] = &["securityContext", "runAsNonRoot"];
 
 fn run_as_non_root_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     let pod_value = pod.sc().run_as_non_root;
-    let mut explicit = Vec::new();
-    let mut implicit = Vec::new();
+    let mut explicit = Names::new();
+    let mut implicit = Names::new();
     let mut explicit_at = None;
     let mut implicit_at = None;
     for c in &pod.containers {

@@ -3,7 +3,9 @@
 //! Windows pods are exempt.
 
 use super::seccomp_profile_baseline::allowed_type;
-use super::{At, Check, Failure, VersionedCheck, containers_phrase, join_quote, sorted_unique};
+use super::{
+    At, Check, Failure, Names, VersionedCheck, containers_phrase, join_quote, sorted_unique,
+};
 use crate::level::Level;
 use crate::pod::Pod;
 
@@ -42,8 +44,8 @@ fn seccomp_profile_restricted_1_19<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
         }
         None => false,
     };
-    let mut explicit = Vec::new();
-    let mut implicit = Vec::new();
+    let mut explicit = Names::new();
+    let mut implicit = Names::new();
     let mut implicit_at = None;
     for c in &pod.containers {
         match c.sc().seccomp_profile {
