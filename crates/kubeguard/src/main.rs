@@ -10,6 +10,8 @@ mod rbac_cmd;
 mod rules_cmd;
 mod scan;
 mod scan_pss;
+mod webhook_cmd;
+mod webhook_serve_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         cli::Command::Pss(args) => pss_cmd::run(args, &mut std::io::stdout().lock()),
         cli::Command::Rbac(args) => rbac_cmd::run(args, &mut std::io::stdout().lock()),
         cli::Command::Netpol(args) => netpol_cmd::run(args, &mut std::io::stdout().lock()),
+        cli::Command::Webhook(args) => webhook_cmd::run(args, &mut std::io::stdout().lock()),
     };
     match result {
         Ok(code) => ExitCode::from(code),

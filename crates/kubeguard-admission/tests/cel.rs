@@ -1,0 +1,192 @@
+//! Custom CEL rules: variables, the Kubernetes library functions the docs
+//! list as supported, actions, applicability and runtime errors.
+
+mod common;
+
+use common::*;
+use kubeguard_admission::{Endpoint, StaticCluster};
+use serde_json::json;
+
+fn rule(expression: &str) -> String {
+    format!(
+        "customRules:\n  - name: r\n    expression: {}\n    message: rule failed\n    action: deny\n    params: {{max: 3, names: [a, b]}}\n",
+        serde_json::to_string(expression).expect("quote")
+    )
+}
+
+fn object() -> serde_json::Value {
+    json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "Web-API", "namespace": "prod", "labels": {"team": " core "}},
+        "spec": {"replicas": 2, "template": {"spec": {"containers": [
+            {"name": "a", "image": "ghcr.io/acme/api:1.2", "ports": [{"containerPort": 80}, {"containerPort": 443}]},
+            {"name": "b", "image": "nginx:1.25"}]}}}})
+}
+
+/// Every expression here must hold for `object()`; each is also checked
+/// negated, so a function that silently returns the wrong value fails.
+#[test]
+fn supported_functions_evaluate() {
+    let holds = [
+        // variables
+        "object.metadata.name == 'Web-API'",
+        "oldObject == null",
+        "request.operation == 'CREATE' && request.userInfo.username == 'alice'",
+        "request.kind.kind == 'Deployment' && request.namespace == 'prod'",
+        "params.max == 3 && params.names == ['a', 'b']",
+        // macros and has()
+        "has(object.spec.replicas) && !has(object.spec.paused)",
+        "object.spec.template.spec.containers.all(c, c.name.size() == 1)",
+        "object.spec.template.spec.containers.exists(c, c.image.startsWith('nginx'))",
+        "object.spec.template.spec.containers.exists_one(c, c.name == 'b')",
+        "object.spec.template.spec.containers.map(c, c.name) == ['a', 'b']",
+        "object.spec.template.spec.containers.filter(c, has(c.ports)).size() == 1",
+        // strings
+        "object.metadata.name.lowerAscii() == 'web-api'",
+        "object.metadata.name.upperAscii() == 'WEB-API'",
+        "object.metadata.labels.team.trim() == 'core'",
+        "'a,b,c'.split(',') == ['a', 'b', 'c']",
+        "['a', 'b'].join('-') == 'a-b'",
+        "'a-b-c'.replace('-', '+') == 'a+b+c'",
+        "'banana'.indexOf('an') == 1",
+        "'banana'.lastIndexOf('an') == 3",
+        "'kubeguard'.substring(4) == 'guard'",
+        "'kubeguard'.substring(0, 4) == 'kube'",
+        "'abc'.charAt(1) == 'b'",
+        "object.metadata.name.matches('^[A-Za-z-]+$')",
+        "object.metadata.name.contains('API') && object.metadata.name.endsWith('API')",
+        // lists
+        "[1, 2, 3].isSorted() && ![3, 1].isSorted()",
+        "[1, 2, 3].sum() == 6",
+        "[4, 2, 9].min() == 2 && [4, 2, 9].max() == 9",
+        "[1, 2, 1].indexOf(1) == 0 && [1, 2, 1].lastIndexOf(1) == 2",
+        "object.spec.template.spec.containers[0].ports.map(p, p.containerPort).sum() == 523",
+        // regex
+        "'image: nginx:1.25'.find('[0-9]+') == '1'",
+        "'1 22 333'.findAll('[0-9]+') == ['1', '22', '333']",
+        // sets, quantity, math
+        "sets.contains(['a', 'b', 'c'], ['a', 'c'])",
+        "quantity('1Gi').isGreaterThan(quantity('512Mi'))",
+        "math.greatest(1, 5, 3) == 5",
+        // optionals, timestamps and durations
+        "optional.of(1).hasValue() && optional.none().orValue(5) == 5",
+        "timestamp('2024-01-02T00:00:00Z').getFullYear() == 2024",
+        "duration('1h') > duration('30m')",
+        "int('42') == 42 && string(7) == '7' && double(1) == 1.0",
+        // numbers from JSON are ints
+        "object.spec.replicas + 1 == 3",
+        "object.spec.replicas < params.max",
+    ];
+    let c = StaticCluster::default();
+    for expr in holds {
+        let e = engine(&rule(expr));
+        let (resp, r) = review(&e, &create(&object(), "alice"), Endpoint::Validate, &c);
+        assert_eq!(resp["allowed"], true, "{expr}: {resp}");
+        assert_eq!(r.policy_errors, 0, "{expr}");
+        let negated = engine(&rule(&format!("!({expr})")));
+        let (resp, _) = review(
+            &negated,
+            &create(&object(), "alice"),
+            Endpoint::Validate,
+            &c,
+        );
+        assert_eq!(resp["allowed"], false, "!({expr}): {resp}");
+        assert_eq!(
+            resp["status"]["message"], "custom rule r: rule failed",
+            "{expr}"
+        );
+    }
+}
+
+#[test]
+fn runtime_errors_are_policy_errors() {
+    let c = StaticCluster::default();
+    for expr in [
+        "object.spec.missing.field == 1",
+        "object.metadata.name",
+        "object.spec.replicas / 0 == 1",
+    ] {
+        let e = engine(&rule(expr));
+        let (resp, r) = review(&e, &create(&object(), "alice"), Endpoint::Validate, &c);
+        assert_eq!(r.policy_errors, 1, "{expr}: {resp}");
+        assert_eq!(resp["allowed"], false, "{expr}");
+        let msg = resp["status"]["message"].as_str().unwrap_or_default();
+        assert!(msg.starts_with("policy error: custom rule r:"), "{msg}");
+    }
+}
+
+#[test]
+fn kinds_operations_and_actions_decide_where_a_rule_applies() {
+    let policy = r#"
+customRules:
+  - name: pods-only
+    expression: "false"
+    message: pods are refused
+    action: deny
+    kinds: [Pod]
+  - name: warn-all
+    expression: "false"
+    message: noted
+    action: warn
+  - name: audit-deletes
+    expression: "oldObject.metadata.name != 'keep'"
+    message: keep must stay
+    action: audit
+    operations: [DELETE]
+"#;
+    let e = engine(policy);
+    let c = StaticCluster::default();
+    let (resp, _) = review(&e, &create(&object(), "alice"), Endpoint::Validate, &c);
+    assert_eq!(resp["allowed"], true);
+    assert_eq!(warnings(&resp), ["custom rule warn-all: noted"]);
+    let p = pod("p", "prod", "nginx:1", json!({}));
+    let (resp, _) = review(&e, &create(&p, "alice"), Endpoint::Validate, &c);
+    assert_eq!(resp["allowed"], false);
+    let keep = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "keep", "namespace": "prod"}});
+    let (resp, _) = review(
+        &e,
+        &request("DELETE", None, Some(&keep), "alice"),
+        Endpoint::Validate,
+        &c,
+    );
+    assert_eq!(resp["allowed"], true);
+    assert_eq!(
+        resp["auditAnnotations"]["custom-rule.audit-deletes"],
+        "custom rule audit-deletes: keep must stay"
+    );
+    assert!(
+        resp.get("warnings").is_none(),
+        "warn-all applies to CREATE and UPDATE only"
+    );
+}
+
+#[test]
+fn namespace_object_carries_the_namespace_name_and_labels() {
+    let (e, cluster) = engine_and_cluster(
+        r#"
+customRules:
+  - name: prod-needs-digests
+    expression: "namespaceObject == null || !has(namespaceObject.metadata.labels.env) || namespaceObject.metadata.labels.env != 'prod' || object.spec.template.spec.containers.all(c, c.image.contains('@sha256:'))"
+    message: prod images are pinned by digest
+    action: deny
+    kinds: [Deployment]
+cluster:
+  namespaces:
+    prod: {labels: {env: prod}}
+    dev: {labels: {env: dev}}
+"#,
+    );
+    assert!(
+        e.watches().namespaces,
+        "namespaceObject needs the namespaces watched"
+    );
+    let mut d = object();
+    let (resp, _) = review(&e, &create(&d, "alice"), Endpoint::Validate, &cluster);
+    assert_eq!(resp["allowed"], false, "{resp}");
+    d["metadata"]["namespace"] = json!("dev");
+    let (resp, _) = review(&e, &create(&d, "alice"), Endpoint::Validate, &cluster);
+    assert_eq!(resp["allowed"], true, "{resp}");
+    d["metadata"]["namespace"] = json!("unknown");
+    let (resp, _) = review(&e, &create(&d, "alice"), Endpoint::Validate, &cluster);
+    assert_eq!(resp["allowed"], true, "unknown namespace: null: {resp}");
+    assert!(!engine(&rule("true")).watches().namespaces);
+}

@@ -1,0 +1,124 @@
+//! The manifests in `deploy/` pass our own checks: `kubeguard scan` and
+//! `kubeguard pss check --level restricted` find nothing, the image is
+//! pinned by digest, and the policy in the ConfigMap is a valid policy.
+
+use assert_cmd::Command;
+use std::path::PathBuf;
+
+fn deploy_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy")
+}
+
+fn kubeguard() -> Command {
+    let mut cmd = Command::cargo_bin("kubeguard").expect("binary");
+    cmd.current_dir(deploy_dir().join(".."));
+    cmd
+}
+
+#[test]
+fn scan_finds_nothing_in_deploy() {
+    let out = kubeguard()
+        .args([
+            "scan",
+            "deploy/",
+            "--no-config",
+            "--fail-on",
+            "info",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("json report");
+    assert_eq!(report["findings"], serde_json::json!([]), "{stdout}");
+    assert_eq!(report["errors"], serde_json::json!([]), "{stdout}");
+    // Every manifest was read, including deploy/cert-manager/.
+    let objects = report["summary"]["objects"].as_u64().expect("object count");
+    assert!(objects >= 16, "only {objects} objects scanned: {stdout}");
+}
+
+#[test]
+fn deploy_meets_pss_restricted() {
+    let out = kubeguard()
+        .args(["pss", "check", "--level", "restricted", "deploy/"])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Deployment kubeguard/kubeguard-webhook: allowed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 denied"), "{stdout}");
+}
+
+#[test]
+fn deployment_is_replicated_and_pinned() {
+    let text = std::fs::read_to_string(deploy_dir().join("deployment.yaml")).expect("read");
+    assert!(text.contains("replicas: 2"));
+    assert!(text.contains("podAntiAffinity:"));
+    let image = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("image: "))
+        .expect("image line");
+    let (_, digest) = image.split_once("@sha256:").expect("pinned by digest");
+    assert_eq!(digest.len(), 64, "{image}");
+    assert!(digest.bytes().all(|b| b.is_ascii_hexdigit()), "{image}");
+}
+
+#[test]
+fn webhook_configurations_are_safe() {
+    let text = std::fs::read_to_string(deploy_dir().join("webhook.yaml")).expect("read");
+    for kind in [
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+    ] {
+        assert!(text.contains(&format!("kind: {kind}")), "{kind} missing");
+    }
+    assert_eq!(text.matches("sideEffects: None").count(), 2);
+    assert_eq!(text.matches("admissionReviewVersions: [\"v1\"]").count(), 2);
+    assert_eq!(text.matches("timeoutSeconds: ").count(), 2);
+    assert_eq!(
+        text.matches("values: [\"kube-system\", \"kubeguard\"]")
+            .count(),
+        2,
+        "both webhooks exclude kube-system and their own namespace"
+    );
+}
+
+/// The policy embedded in the ConfigMap loads as the server would load it.
+#[test]
+fn configmap_policy_is_valid() {
+    let text = std::fs::read_to_string(deploy_dir().join("configmap.yaml")).expect("read");
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.trim_end().ends_with("policy.yaml: |"));
+    lines.next().expect("policy.yaml block");
+    let body: Vec<&str> = lines
+        .take_while(|l| l.is_empty() || l.starts_with("    "))
+        .collect();
+    let policy: String = body
+        .iter()
+        .map(|l| format!("{}\n", l.get(4..).unwrap_or("")))
+        .collect();
+    assert!(policy.contains("kind: AdmissionPolicy"), "{policy}");
+    let parsed =
+        kubeguard_admission::Policy::from_text("configmap.yaml#policy.yaml", &policy, None);
+    let policy = parsed.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        policy.exempt.namespaces.iter().any(|n| n == "kube-system"),
+        "kube-system is exempt"
+    );
+}
