@@ -193,10 +193,8 @@ impl Engine {
         // policies judge; ephemeral containers are (they add containers).
         let object_checks =
             matches!(op, "CREATE" | "UPDATE") && (sub.is_empty() || sub == "ephemeralcontainers");
-        if object_checks {
-            if let Some(json) = &request.object {
-                self.object_checks(request, json, cluster, out);
-            }
+        if object_checks && let Some(json) = &request.object {
+            self.object_checks(request, json, cluster, out);
         }
         self.custom_rules(request, cluster, out);
     }

@@ -156,10 +156,10 @@ impl<'a> PodSpec<'a> {
     pub fn effective(&self, container: &Container<'a>, keys: &[&str]) -> Option<Located<'a>> {
         let own = container.at.get("securityContext");
         if let Some(sc) = &own {
-            if let Ok(v) = sc.lookup(keys) {
-                if !v.node.is_null() {
-                    return Some(v);
-                }
+            if let Ok(v) = sc.lookup(keys)
+                && !v.node.is_null()
+            {
+                return Some(v);
             }
             let whole_struct = keys.len() > 1 && keys[0] != "windowsOptions";
             if whole_struct && sc.get(keys[0]).is_some_and(|v| !v.node.is_null()) {

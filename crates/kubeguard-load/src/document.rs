@@ -5,14 +5,42 @@ use crate::parse::parse_documents;
 use kubeguard_core::{Node, Object, Pos, Source, Value};
 use std::sync::Arc;
 
-/// A YAML document that is not a Kubernetes object (no `apiVersion`/`kind`).
+/// A YAML document that is not a Kubernetes object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     /// The file.
     pub file: String,
     /// Where the document starts.
     pub pos: Pos,
+    /// Why it is not an object.
+    pub reason: SkipReason,
 }
+
+/// Why a document is not a Kubernetes object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// It has no `apiVersion` and `kind`.
+    NotAnObject,
+    /// It is one of kubeguard's own configuration files (`kubeguard.io/*`,
+    /// such as a webhook `AdmissionPolicy`), which never reaches a cluster.
+    KubeguardConfig,
+}
+
+impl SkipReason {
+    /// A one-line explanation for reports.
+    #[must_use]
+    pub fn message(self) -> &'static str {
+        match self {
+            SkipReason::NotAnObject => "not a Kubernetes object (no apiVersion and kind); skipped",
+            SkipReason::KubeguardConfig => {
+                "kubeguard configuration (apiVersion kubeguard.io/...), not a cluster object; skipped"
+            }
+        }
+    }
+}
+
+/// The API group of kubeguard's own configuration files.
+const KUBEGUARD_GROUP: &str = "kubeguard.io/";
 
 /// Everything read from one source.
 #[derive(Debug, Default)]
@@ -74,24 +102,35 @@ fn add_document(source: &Arc<Source>, root: Node, out: &mut LoadedFile) {
         return;
     }
     let start = root.span.start;
+    let skip = |reason| Skipped {
+        file: source.name.clone(),
+        pos: start,
+        reason,
+    };
     match root.as_map() {
         Some(_) => match Object::from_root(Arc::clone(source), root) {
+            Some(obj) if obj.api_version.starts_with(KUBEGUARD_GROUP) => {
+                out.skipped.push(skip(SkipReason::KubeguardConfig));
+            }
             Some(obj) => out.objects.push(obj),
-            None => out.skipped.push(Skipped {
-                file: source.name.clone(),
-                pos: start,
-            }),
+            None => out.skipped.push(skip(SkipReason::NotAnObject)),
         },
-        None => out.skipped.push(Skipped {
-            file: source.name.clone(),
-            pos: start,
-        }),
+        None => out.skipped.push(skip(SkipReason::NotAnObject)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kubeguard_configuration_is_skipped_with_its_reason() {
+        let text = "apiVersion: kubeguard.io/v1alpha1\nkind: AdmissionPolicy\nfailureMode: deny\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n";
+        let out = load_source(Source::new("policy.yaml", text));
+        assert_eq!(out.objects.len(), 1);
+        assert_eq!(out.skipped.len(), 1);
+        assert_eq!(out.skipped[0].reason, SkipReason::KubeguardConfig);
+    }
 
     #[test]
     fn lists_are_expanded() {

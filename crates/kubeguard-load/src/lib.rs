@@ -14,7 +14,7 @@ mod render;
 mod scalar;
 mod walk;
 
-pub use document::{LoadedFile, Skipped, load_source};
+pub use document::{LoadedFile, SkipReason, Skipped, load_source};
 pub use error::LoadError;
 pub use parse::{Document, MAX_DEPTH, SyntaxError, parse_documents};
 pub use read::{DEFAULT_MAX_FILE_SIZE, read_file, read_stdin};

@@ -91,14 +91,15 @@ fn walk_dir(
         .follow_links(true)
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            if is_dir && entry.depth() > 0 {
-                if let Some(input) = classify_dir(entry.path()) {
-                    found
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push(input);
-                    return false;
-                }
+            if is_dir
+                && entry.depth() > 0
+                && let Some(input) = classify_dir(entry.path())
+            {
+                found
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(input);
+                return false;
             }
             true
         })
@@ -153,16 +154,16 @@ fn walk_error(root: &Path, err: &ignore::Error) -> Option<LoadError> {
     }
     let (path, mut message) = inner(err);
     let file = path.unwrap_or_else(|| root.to_path_buf());
-    if let Ok(target) = std::fs::read_link(&file) {
-        if !file.exists() {
-            if !is_manifest_name(&file) {
-                return None;
-            }
-            message = format!(
-                "broken symlink: its target {} does not exist",
-                target.display()
-            );
+    if let Ok(target) = std::fs::read_link(&file)
+        && !file.exists()
+    {
+        if !is_manifest_name(&file) {
+            return None;
         }
+        message = format!(
+            "broken symlink: its target {} does not exist",
+            target.display()
+        );
     }
     Some(LoadError::file(file.display().to_string(), message))
 }

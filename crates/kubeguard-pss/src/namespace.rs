@@ -237,17 +237,17 @@ pub fn admit(
         out.exempt = Some(Exemption::Namespace(namespace.to_owned()));
         return out;
     }
-    if let Some(user) = request.username {
-        if exemptions.usernames.iter().any(|u| u == user) {
-            out.exempt = Some(Exemption::Username(user.to_owned()));
-            return out;
-        }
+    if let Some(user) = request.username
+        && exemptions.usernames.iter().any(|u| u == user)
+    {
+        out.exempt = Some(Exemption::Username(user.to_owned()));
+        return out;
     }
-    if let Some(rc) = pod.runtime_class_name {
-        if exemptions.runtime_classes.iter().any(|r| r == rc) {
-            out.exempt = Some(Exemption::RuntimeClass(rc.to_owned()));
-            return out;
-        }
+    if let Some(rc) = pod.runtime_class_name
+        && exemptions.runtime_classes.iter().any(|r| r == rc)
+    {
+        out.exempt = Some(Exemption::RuntimeClass(rc.to_owned()));
+        return out;
     }
     let p = &ns.policy;
     if ns.errors.is_empty() && p.fully_privileged() {

@@ -601,10 +601,10 @@ impl<'a> Decoder<'_, 'a> {
                 "ports" => self.host_ports(value, &t, &mut container.host_ports)?,
                 "livenessProbe" | "readinessProbe" | "startupProbe" | "lifecycle" => {
                     for keys in HANDLER_HOSTS.iter().filter(|k| k[0] == key) {
-                        if let Some(host) = self.nested_str(value, &keys[1..], &t)? {
-                            if !host.is_empty() {
-                                container.handler_hosts.push(HandlerHost { keys, host });
-                            }
+                        if let Some(host) = self.nested_str(value, &keys[1..], &t)?
+                            && !host.is_empty()
+                        {
+                            container.handler_hosts.push(HandlerHost { keys, host });
                         }
                     }
                 }

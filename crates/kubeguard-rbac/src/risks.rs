@@ -578,10 +578,10 @@ fn escalations<'h>(direct: &'h BTreeMap<&'h Subject, Vec<Hit>>) -> Vec<Hit> {
                         }
                     }
                     Some(ns) => {
-                        if let Some(&y) = ns_of.get(ns.as_str()) {
-                            if !edges[m].iter().any(|(e, _, _)| *e == y) {
-                                edges[m].push((y, sa, hit));
-                            }
+                        if let Some(&y) = ns_of.get(ns.as_str())
+                            && !edges[m].iter().any(|(e, _, _)| *e == y)
+                        {
+                            edges[m].push((y, sa, hit));
                         }
                     }
                 }
@@ -635,10 +635,10 @@ fn escalations<'h>(direct: &'h BTreeMap<&'h Subject, Vec<Hit>>) -> Vec<Hit> {
     let mut best_all: Vec<Option<(usize, Best<'_>)>> = vec![None; RISKS.len()];
     for (root, row) in best.iter().enumerate() {
         for (ri, b) in row.iter().enumerate() {
-            if let Some(b) = b {
-                if best_all[ri].is_none_or(|(_, cur)| b.better_than(&cur)) {
-                    best_all[ri] = Some((root, *b));
-                }
+            if let Some(b) = b
+                && best_all[ri].is_none_or(|(_, cur)| b.better_than(&cur))
+            {
+                best_all[ri] = Some((root, *b));
             }
         }
     }

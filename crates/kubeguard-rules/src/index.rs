@@ -120,10 +120,10 @@ impl Index {
         }
         let Some(name) = &obj.namespace else { return };
         let ns = self.namespaces.entry(name.clone()).or_default();
-        if ns.first_use.is_none() {
-            if let Ok(at) = root.lookup(&["metadata", "namespace"]) {
-                ns.first_use = Some(Anchor::new(info, &at));
-            }
+        if ns.first_use.is_none()
+            && let Ok(at) = root.lookup(&["metadata", "namespace"])
+        {
+            ns.first_use = Some(Anchor::new(info, &at));
         }
         match obj.kind.as_str() {
             "ResourceQuota" => ns.has_quota = true,

@@ -210,7 +210,7 @@ fn scan_input(
             .map(|s| Warning {
                 file: s.file,
                 pos: s.pos,
-                message: "not a Kubernetes object (no apiVersion and kind); skipped".into(),
+                message: s.reason.message().into(),
             })
             .collect(),
         objects: loaded.objects.len(),

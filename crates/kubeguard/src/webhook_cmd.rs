@@ -166,10 +166,10 @@ fn review(args: &ReviewArgs, out: &mut dyn Write) -> Result<u8> {
 /// The AdmissionReview bodies to review: the file itself when it is an
 /// AdmissionReview in JSON, otherwise one wrapped CREATE per object.
 fn request_bodies(args: &ReviewArgs, name: &str, text: String) -> Result<Vec<Vec<u8>>> {
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-        if v.get("kind").and_then(serde_json::Value::as_str) == Some("AdmissionReview") {
-            return Ok(vec![text.into_bytes()]);
-        }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+        && v.get("kind").and_then(serde_json::Value::as_str) == Some("AdmissionReview")
+    {
+        return Ok(vec![text.into_bytes()]);
     }
     let objects = objects(name, text)?;
     if objects.is_empty() {

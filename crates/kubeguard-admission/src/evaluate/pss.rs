@@ -55,20 +55,20 @@ pub(crate) fn check(
     if let Some(enforce) = &admission.enforce {
         out.annotate(ENFORCE_POLICY_KEY, enforce.policy.to_string());
     }
-    if admission.denied() {
-        if let Some(v) = &admission.enforce {
-            out.deny.push(v.message());
-        }
+    if admission.denied()
+        && let Some(v) = &admission.enforce
+    {
+        out.deny.push(v.message());
     }
-    if admission.audited() {
-        if let Some(v) = &admission.audit {
-            out.annotate(AUDIT_VIOLATIONS_KEY, would_violate(v));
-        }
+    if admission.audited()
+        && let Some(v) = &admission.audit
+    {
+        out.annotate(AUDIT_VIOLATIONS_KEY, would_violate(v));
     }
-    if admission.warned() {
-        if let Some(v) = &admission.warn {
-            out.warn.push(would_violate(v));
-        }
+    if admission.warned()
+        && let Some(v) = &admission.warn
+    {
+        out.warn.push(would_violate(v));
     }
 }
 

@@ -235,10 +235,10 @@ impl Decoder<'_> {
             "podSecurity",
             &["enabled", "defaults", "exemptions", "configFile"],
         )?;
-        if let Some(e) = m.get("enabled") {
-            if !self.bool(e, "podSecurity.enabled")? {
-                return Ok(None);
-            }
+        if let Some(e) = m.get("enabled")
+            && !self.bool(e, "podSecurity.enabled")?
+        {
+            return Ok(None);
         }
         if let Some(file) = m.get("configFile") {
             if let Some((_, span, _)) = m
@@ -379,10 +379,10 @@ impl Decoder<'_> {
                 "action",
             ],
         )?;
-        if let Some(e) = m.get("enabled") {
-            if !self.bool(e, "images.enabled")? {
-                return Ok(None);
-            }
+        if let Some(e) = m.get("enabled")
+            && !self.bool(e, "images.enabled")?
+        {
+            return Ok(None);
         }
         let flag = |key: &str| {
             m.get(key)

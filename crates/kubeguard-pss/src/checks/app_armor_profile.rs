@@ -53,15 +53,15 @@ fn app_armor_profile_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     };
     let mut names = Vec::new();
     for c in &pod.containers {
-        if let Some(t) = c.sc().app_armor_profile {
-            if !allowed_type(t) {
-                names.push(c.name);
-                values.push(t);
-                at.get_or_insert(At::container(
-                    c,
-                    &["securityContext", "appArmorProfile", "type"],
-                ));
-            }
+        if let Some(t) = c.sc().app_armor_profile
+            && !allowed_type(t)
+        {
+            names.push(c.name);
+            values.push(t);
+            at.get_or_insert(At::container(
+                c,
+                &["securityContext", "appArmorProfile", "type"],
+            ));
         }
     }
     if pod_bad || !names.is_empty() {

@@ -76,15 +76,15 @@ fn seccomp_profile_baseline_1_19<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     };
     let mut names = Vec::new();
     for c in &pod.containers {
-        if let Some(t) = c.sc().seccomp_profile {
-            if !allowed_type(t) {
-                values.push(t);
-                names.push(c.name);
-                at.get_or_insert(At::container(
-                    c,
-                    &["securityContext", "seccompProfile", "type"],
-                ));
-            }
+        if let Some(t) = c.sc().seccomp_profile
+            && !allowed_type(t)
+        {
+            values.push(t);
+            names.push(c.name);
+            at.get_or_insert(At::container(
+                c,
+                &["securityContext", "seccompProfile", "type"],
+            ));
         }
     }
     let at = at?;

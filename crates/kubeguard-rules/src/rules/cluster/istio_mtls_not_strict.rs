@@ -71,16 +71,16 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
         return;
     };
     for (port, entry) in ports.entries() {
-        if let Some(at) = entry.get("mode") {
-            if !matches!(mode(&at), "STRICT" | "UNSET") {
-                cx.report(
-                    &at,
-                    format!(
-                        "mTLS mode {:?} on port {port} accepts plain-text traffic",
-                        mode(&at)
-                    ),
-                );
-            }
+        if let Some(at) = entry.get("mode")
+            && !matches!(mode(&at), "STRICT" | "UNSET")
+        {
+            cx.report(
+                &at,
+                format!(
+                    "mTLS mode {:?} on port {port} accepts plain-text traffic",
+                    mode(&at)
+                ),
+            );
         }
     }
 }

@@ -46,10 +46,10 @@ fn report_missing(
     why: &str,
 ) {
     for (name, ns) in index.namespaces() {
-        if !has(ns) {
-            if let Some(at) = ns.anchor() {
-                cx.report(at, format!("namespace {name:?} has no {what}: {why}"));
-            }
+        if !has(ns)
+            && let Some(at) = ns.anchor()
+        {
+            cx.report(at, format!("namespace {name:?} has no {what}: {why}"));
         }
     }
 }

@@ -38,17 +38,16 @@ declare_rule! {
 
 fn check(index: &Index, cx: &mut ClusterCtx<'_>) {
     for (name, ns) in index.namespaces() {
-        if let Some(at) = &ns.declared {
-            if ns
+        if let Some(at) = &ns.declared
+            && ns
                 .labels
                 .get(ENFORCE_LABEL)
                 .is_some_and(|level| level == "privileged")
-            {
-                cx.report(
+        {
+            cx.report(
                     at,
                     format!("namespace {name:?} enforces the privileged Pod Security level: any pod, privileged ones included, is admitted"),
                 );
-            }
         }
     }
 }

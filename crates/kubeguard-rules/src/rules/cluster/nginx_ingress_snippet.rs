@@ -92,17 +92,16 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
                 &at,
                 format!("annotation {key} writes raw configuration into the NGINX controller, which in a default install can read every Secret in the cluster"),
             );
-        } else if let Some((_, cve)) = INJECTABLE.iter().find(|(name, _)| short == Some(*name)) {
-            if at
+        } else if let Some((_, cve)) = INJECTABLE.iter().find(|(name, _)| short == Some(*name))
+            && at
                 .node
                 .scalar_text()
                 .is_some_and(|v| v.contains(NGINX_SYNTAX))
-            {
-                cx.report(
+        {
+            cx.report(
                     &at,
                     format!("annotation {key} holds NGINX syntax (; {{ }} # quotes or line breaks): configuration injection, {cve}"),
                 );
-            }
         }
     }
 }

@@ -366,10 +366,10 @@ fn gate_off<'l, 'a>(gate: &str, occurrences: &[&'l Occurrence<'a>]) -> Option<&'
             continue;
         };
         for pair in text.split(',') {
-            if let Some((name, value)) = pair.split_once('=') {
-                if name.trim() == gate {
-                    last = Some((*o, parse_bool(value.trim())));
-                }
+            if let Some((name, value)) = pair.split_once('=')
+                && name.trim() == gate
+            {
+                last = Some((*o, parse_bool(value.trim())));
             }
         }
     }

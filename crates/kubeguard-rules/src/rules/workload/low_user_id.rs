@@ -47,13 +47,13 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
     let Some(pod) = PodSpec::of(obj) else {
         return;
     };
-    if let Some(at) = pod_level(&pod, &["runAsUser"]) {
-        if let Some(uid) = low_uid(&at) {
-            let users = inheritors(&pod, &["runAsUser"], &at);
-            if !users.is_empty() {
-                let what = pod_setting("pod securityContext", &users);
-                cx.report(&at, format!("{what} sets runAsUser {uid}, below {MIN_UID}"));
-            }
+    if let Some(at) = pod_level(&pod, &["runAsUser"])
+        && let Some(uid) = low_uid(&at)
+    {
+        let users = inheritors(&pod, &["runAsUser"], &at);
+        if !users.is_empty() {
+            let what = pod_setting("pod securityContext", &users);
+            cx.report(&at, format!("{what} sets runAsUser {uid}, below {MIN_UID}"));
         }
     }
     for c in pod.containers() {

@@ -218,9 +218,9 @@ pub(super) fn host_path_volumes<'a>(pod: &PodSpec<'a>) -> Vec<(&'a str, Located<
 
 /// Reports a pod spec boolean field (`hostNetwork`, ...) that is true.
 pub(super) fn pod_flag_set(obj: &Object, cx: &mut Ctx<'_>, field: &str, message: &str) {
-    if let Some(at) = PodSpec::of(obj).and_then(|pod| pod.get(field)) {
-        if at.node.is_true() {
-            cx.report(&at, message);
-        }
+    if let Some(at) = PodSpec::of(obj).and_then(|pod| pod.get(field))
+        && at.node.is_true()
+    {
+        cx.report(&at, message);
     }
 }

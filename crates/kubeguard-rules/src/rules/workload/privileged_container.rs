@@ -34,16 +34,16 @@ declare_rule! {
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     each_container(obj, |_, c| {
-        if let Ok(at) = c.at.lookup(&["securityContext", "privileged"]) {
-            if at.node.is_true() {
-                cx.report(
-                    &at,
-                    format!(
-                        "{} runs privileged: it has full access to the host",
-                        describe(c)
-                    ),
-                );
-            }
+        if let Ok(at) = c.at.lookup(&["securityContext", "privileged"])
+            && at.node.is_true()
+        {
+            cx.report(
+                &at,
+                format!(
+                    "{} runs privileged: it has full access to the host",
+                    describe(c)
+                ),
+            );
         }
     });
 }
