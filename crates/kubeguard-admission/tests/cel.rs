@@ -67,6 +67,25 @@ fn supported_functions_evaluate() {
         "sets.contains(['a', 'b', 'c'], ['a', 'c'])",
         "quantity('1Gi').isGreaterThan(quantity('512Mi'))",
         "math.greatest(1, 5, 3) == 5",
+        // IP and CIDR
+        "isIP('10.0.0.1') && !isIP('10.0.0.300') && ip('10.0.0.1').family() == 4",
+        "ip('127.0.0.1').isLoopback() && ip('::1').family() == 6",
+        "cidr('10.0.0.0/8').containsIP(ip('10.1.2.3')) && !cidr('10.0.0.0/8').containsIP('192.168.0.1')",
+        "cidr('10.0.0.0/8').containsCIDR('10.1.0.0/16') && cidr('10.0.0.0/8').prefixLength() == 8",
+        "isCIDR('192.168.0.0/24') && !isCIDR('192.168.0.0/33')",
+        // URLs
+        "isURL('https://example.com:8443/a?b=c') && !isURL('not a url')",
+        "url('https://example.com:8443/a').getScheme() == 'https'",
+        "url('https://example.com:8443/a').getHostname() == 'example.com'",
+        "url('https://example.com:8443/a').getPort() == '8443'",
+        "url('https://example.com/a%20b').getEscapedPath() == '/a%20b'",
+        // semver
+        "isSemver('1.2.3') && !isSemver('1.2')",
+        "semver('1.2.3').major() == 1 && semver('1.2.3').minor() == 2 && semver('1.2.3').patch() == 3",
+        // JSONPatch keys and named formats
+        "jsonpatch.escapeKey('a/b~c') == 'a~1b~0c'",
+        "!format.dns1123Label().validate('web-api').hasValue()",
+        "format.dns1123Label().validate('Web_API').hasValue()",
         // optionals, timestamps and durations
         "optional.of(1).hasValue() && optional.none().orValue(5) == 5",
         "timestamp('2024-01-02T00:00:00Z').getFullYear() == 2024",
