@@ -5,6 +5,9 @@
 //! (enforce: same allow/deny, same message) and as a Deployment template
 //! (never denied; the warning carries the same detail).
 
+#[path = "../../../tests/shared_data.rs"]
+mod shared_data;
+
 mod common;
 
 use common::*;
@@ -20,19 +23,7 @@ use std::path::{Path, PathBuf};
 const VERSIONS: &[&str] = &["v1.0", "v1.8", "v1.19", "v1.22", "v1.25", "v1.37"];
 
 fn fixtures_root() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/pss-fixtures/test/testdata");
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var_os("KUBEGUARD_REQUIRE_SHARED").is_none(),
-        "../shared/corpus/pss-fixtures is required here but missing"
-    );
-    eprintln!(
-        "SKIPPED: ../shared/corpus/pss-fixtures not found (tests that need ../shared run in CI)"
-    );
-    None
+    shared_data::shared("corpus/pss-fixtures/test/testdata")
 }
 
 fn to_json(node: &Node) -> Value {

@@ -21,6 +21,17 @@ const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
     ("PodTemplate", &["template", "spec"]),
 ];
 
+/// The path from the root of a `kind` object to its pod spec (`["spec"]`
+/// for a Pod, `["spec", "template", "spec"]` for a Deployment, ...), or
+/// `None` when the kind carries no pod spec.
+#[must_use]
+pub fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
+    POD_SPEC_PATHS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, path)| *path)
+}
+
 /// Every kind that carries a pod spec.
 pub const WORKLOAD_KINDS: &[&str] = &[
     "Pod",
@@ -107,7 +118,7 @@ impl<'a> PodSpec<'a> {
     /// The pod spec of `obj`, if its kind carries one and it is a mapping.
     #[must_use]
     pub fn of(obj: &'a Object) -> Option<Self> {
-        let (_, path) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == obj.kind)?;
+        let path = pod_spec_path(&obj.kind)?;
         let (last, parent_path) = path.split_last()?;
         let parent = obj.located().lookup(parent_path).ok()?;
         let spec = parent.get(last)?;

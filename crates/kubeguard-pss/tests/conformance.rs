@@ -4,6 +4,9 @@
 //! names the check the file stands for, and the same pod used as a
 //! Deployment's template gets the same verdict.
 
+#[path = "../../../tests/shared_data.rs"]
+mod shared_data;
+
 use kubeguard_core::{Object, Source};
 use kubeguard_load::load_source;
 use kubeguard_pss::{Level, LevelVersion, Verdict, Version, evaluate_object};
@@ -45,19 +48,7 @@ const OVERRIDES: &[(&str, &str, u32)] = &[
 ];
 
 fn fixtures_root() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/pss-fixtures/test/testdata");
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var_os("KUBEGUARD_REQUIRE_SHARED").is_none(),
-        "../shared/corpus/pss-fixtures is required here but missing"
-    );
-    eprintln!(
-        "SKIPPED: ../shared/corpus/pss-fixtures not found (tests that need ../shared run in CI)"
-    );
-    None
+    shared_data::shared("corpus/pss-fixtures/test/testdata")
 }
 
 fn sorted_entries(dir: &Path) -> Vec<PathBuf> {

@@ -17,17 +17,15 @@
 //! Run: `cargo bench -p kubeguard-webhook --bench load`
 //! (options: `-- --rate 2000 --connections 50 --seconds 10`).
 
+#[path = "../tests/common/loopback.rs"]
+mod loopback;
+
 use axum::body::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use axum::http::{Method, StatusCode};
 use kubeguard_admission::{ClusterView, Engine, Policy};
-use kubeguard_webhook::run::{ClusterSource, Webhook};
-use kubeguard_webhook::server::Timeouts;
+use kubeguard_webhook::run::ClusterSource;
 use kubeguard_webhook::tls::{ReloadingCert, SelfSigned};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
-use std::net::SocketAddr;
+use loopback::Http1;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -78,77 +76,25 @@ fn bodies() -> Vec<Bytes> {
         .collect()
 }
 
-fn start_server(runtime: &tokio::runtime::Runtime) -> (SocketAddr, String) {
+/// Starts the webhook on the server runtime: the test policy, a
+/// self-signed certificate. Keep the returned server alive while it is used.
+fn start_server(runtime: &tokio::runtime::Runtime) -> (loopback::Running, String) {
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let policy = Policy::from_file(&fixtures.join("policy.yaml")).expect("policy");
     let cluster: Arc<dyn ClusterView> = Arc::new(policy.static_cluster());
     let engine = Engine::new(policy).expect("engine");
     let pair = SelfSigned::generate("localhost").expect("certificate");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let webhook = Webhook {
-        listener,
-        engine,
-        cluster: ClusterSource::Static(cluster),
-        cert: Arc::new(ReloadingCert::fixed(pair.certified_key())),
-        reload_every: Duration::from_secs(3600),
-        timeouts: Timeouts::default(),
-    };
-    runtime.spawn(async move {
-        webhook
-            .run(std::future::pending::<()>())
-            .await
-            .expect("server");
-    });
-    (addr, pair.ca_pem.clone())
-}
-
-async fn connect(addr: SocketAddr, ca_pem: &str) -> SendRequest<Full<Bytes>> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(cert.expect("CA")).expect("CA");
-    }
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    tcp.set_nodelay(true).expect("nodelay");
-    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect(ServerName::try_from("localhost").expect("name"), tcp)
-        .await
-        .expect("handshake");
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
-        .await
-        .expect("http handshake");
-    tokio::spawn(conn);
-    sender
+    let cert = ReloadingCert::fixed(pair.certified_key());
+    let serve = loopback::Serve::new(engine, ClusterSource::Static(cluster), cert);
+    (runtime.block_on(serve.start()), pair.ca_pem)
 }
 
 /// Sends one review; true when it was answered 200 with a response.
-async fn send(sender: &mut SendRequest<Full<Bytes>>, body: Bytes) -> bool {
-    if sender.ready().await.is_err() {
-        return false;
-    }
-    let request = hyper::Request::post("/validate")
-        .header("host", "localhost")
-        .header("content-type", "application/json")
-        .body(Full::new(body))
-        .expect("request");
-    let Ok(response) = sender.send_request(request).await else {
-        return false;
-    };
-    let ok = response.status() == hyper::StatusCode::OK;
-    let Ok(body) = response.into_body().collect().await else {
-        return false;
-    };
-    ok && body.to_bytes().starts_with(b"{")
+async fn send(sender: &mut Http1, body: Bytes) -> bool {
+    matches!(
+        loopback::request(sender, Method::POST, "/validate", body).await,
+        Ok((StatusCode::OK, answer)) if answer.starts_with(b"{")
+    )
 }
 
 struct Run {
@@ -184,12 +130,7 @@ impl Run {
 }
 
 /// Open loop: request `k` of connection `c` is due at `start + (k * connections + c) / rate`.
-async fn fixed_rate(
-    senders: Vec<SendRequest<Full<Bytes>>>,
-    bodies: &[Bytes],
-    rate: u32,
-    seconds: u64,
-) -> Run {
+async fn fixed_rate(senders: Vec<Http1>, bodies: &[Bytes], rate: u32, seconds: u64) -> Run {
     let connections = senders.len();
     let total = u64::from(rate) * seconds;
     let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
@@ -228,7 +169,7 @@ async fn fixed_rate(
 }
 
 /// Closed loop: every connection sends its next request as soon as the previous is answered.
-async fn saturate(senders: Vec<SendRequest<Full<Bytes>>>, bodies: &[Bytes], seconds: u64) -> Run {
+async fn saturate(senders: Vec<Http1>, bodies: &[Bytes], seconds: u64) -> Run {
     let start = Instant::now();
     let end = start + Duration::from_secs(seconds);
     let mut tasks = tokio::task::JoinSet::new();
@@ -254,7 +195,7 @@ async fn saturate(senders: Vec<SendRequest<Full<Bytes>>>, bodies: &[Bytes], seco
 }
 
 async fn collect(
-    mut tasks: tokio::task::JoinSet<(Vec<Duration>, usize, SendRequest<Full<Bytes>>)>,
+    mut tasks: tokio::task::JoinSet<(Vec<Duration>, usize, Http1)>,
     start: Instant,
 ) -> Run {
     let mut run = Run {
@@ -284,13 +225,14 @@ fn main() {
         .enable_all()
         .build()
         .expect("client runtime");
-    let (addr, ca) = start_server(&server_rt);
+    let (server, ca) = start_server(&server_rt);
+    let addr = server.addr;
     let bodies = bodies();
     let open = |n: usize| {
         client_rt.block_on(async {
             let mut senders = Vec::with_capacity(n);
             for _ in 0..n {
-                senders.push(connect(addr, &ca).await);
+                senders.push(loopback::http1(addr, &ca).await.expect("connect"));
             }
             senders
         })

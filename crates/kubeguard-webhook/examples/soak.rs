@@ -12,16 +12,14 @@
 //!
 //! Run: `scripts/soak.sh` (release build, 1,000,000 reviews).
 
+#[path = "../tests/common/loopback.rs"]
+mod loopback;
+
 use axum::body::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use axum::http::{Method, StatusCode};
 use kubeguard_admission::{ClusterView, Engine, Policy};
-use kubeguard_webhook::run::{ClusterSource, Webhook};
-use kubeguard_webhook::server::Timeouts;
+use kubeguard_webhook::run::ClusterSource;
 use kubeguard_webhook::tls::{ReloadingCert, SelfSigned};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -90,43 +88,11 @@ fn bodies() -> Vec<Bytes> {
     bodies
 }
 
-async fn connect(addr: std::net::SocketAddr, ca_pem: &str) -> SendRequest<Full<Bytes>> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(cert.expect("CA")).expect("CA");
-    }
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    tcp.set_nodelay(true).expect("nodelay");
-    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect(ServerName::try_from("localhost").expect("name"), tcp)
-        .await
-        .expect("handshake");
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
-        .await
-        .expect("http handshake");
-    tokio::spawn(conn);
-    sender
-}
-
 /// Sends one body; the HTTP status, or `None` when the connection failed.
-async fn send(sender: &mut SendRequest<Full<Bytes>>, body: Bytes) -> Option<u16> {
-    sender.ready().await.ok()?;
-    let request = hyper::Request::post("/validate")
-        .header("host", "localhost")
-        .header("content-type", "application/json")
-        .body(Full::new(body))
-        .expect("request");
-    let response = sender.send_request(request).await.ok()?;
-    let status = response.status().as_u16();
-    response.into_body().collect().await.ok()?;
+async fn send(sender: &mut loopback::Http1, body: Bytes) -> Option<StatusCode> {
+    let (status, _) = loopback::request(sender, Method::POST, "/validate", body)
+        .await
+        .ok()?;
     Some(status)
 }
 
@@ -152,24 +118,11 @@ async fn soak(o: Options) -> ExitCode {
     let cluster: Arc<dyn ClusterView> = Arc::new(policy.static_cluster());
     let engine = Engine::new(policy).expect("engine");
     let pair = SelfSigned::generate("localhost").expect("certificate");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(
-        Webhook {
-            listener,
-            engine,
-            cluster: ClusterSource::Static(cluster),
-            cert: Arc::new(ReloadingCert::fixed(pair.certified_key())),
-            reload_every: Duration::from_secs(3600),
-            timeouts: Timeouts::default(),
-        }
-        .run(async {
-            let _ = stopped.await;
-        }),
-    );
+    let cert = ReloadingCert::fixed(pair.certified_key());
+    let server = loopback::Serve::new(engine, ClusterSource::Static(cluster), cert)
+        .start()
+        .await;
+    let addr = server.addr;
 
     let bodies = Arc::new(bodies());
     let next = Arc::new(AtomicU64::new(0));
@@ -179,7 +132,7 @@ async fn soak(o: Options) -> ExitCode {
     let deadline = started + Duration::from_secs(o.max_seconds);
     let mut clients = tokio::task::JoinSet::new();
     for _ in 0..o.connections {
-        let mut sender = connect(addr, &pair.ca_pem).await;
+        let mut sender = loopback::http1(addr, &pair.ca_pem).await.expect("connect");
         let (bodies, next, failed, done) = (
             Arc::clone(&bodies),
             Arc::clone(&next),
@@ -195,7 +148,7 @@ async fn soak(o: Options) -> ExitCode {
                 }
                 let body = bodies[(i % bodies.len() as u64) as usize].clone();
                 match send(&mut sender, body).await {
-                    Some(200 | 400) => {}
+                    Some(StatusCode::OK | StatusCode::BAD_REQUEST) => {}
                     _ => {
                         failed.fetch_add(1, Ordering::Relaxed);
                     }
@@ -238,8 +191,7 @@ async fn soak(o: Options) -> ExitCode {
         }
     }
     let elapsed = started.elapsed();
-    let _ = stop.send(());
-    let _ = server.await;
+    server.shut_down().await;
 
     let sent = done.load(Ordering::Relaxed);
     let failed = failed.load(Ordering::Relaxed);

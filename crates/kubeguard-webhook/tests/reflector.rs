@@ -245,33 +245,21 @@ async fn pods_are_cached_trimmed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_is_ready_once_synced_and_reviews_with_live_labels() {
     use axum::http::{Method, StatusCode};
-    use kubeguard_webhook::run::{ClusterSource, Webhook};
-    use kubeguard_webhook::server::Timeouts;
+    use kubeguard_webhook::run::ClusterSource;
     use kubeguard_webhook::tls::{ReloadingCert, SelfSigned};
 
     let api = FakeApiServer::start_closed().await;
     let (engine, _) = common::engine();
     let pair = SelfSigned::generate("localhost").expect("certificate");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let cert = ReloadingCert::fixed(pair.certified_key());
+    let server = common::loopback::Serve::new(engine, ClusterSource::Live(api.client()), cert)
+        .start()
+        .await;
+    let addr = server.addr;
+    let mut conn = common::loopback::http1(addr, &pair.ca_pem)
         .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(
-        Webhook {
-            listener,
-            engine,
-            cluster: ClusterSource::Live(api.client()),
-            cert: Arc::new(ReloadingCert::fixed(pair.certified_key())),
-            reload_every: Duration::from_secs(3600),
-            timeouts: Timeouts::default(),
-        }
-        .run(async {
-            let _ = stopped.await;
-        }),
-    );
-    let mut conn = common::http1(addr, &pair.ca_pem).await.expect("connect");
-    let (status, _) = common::request(&mut conn, Method::GET, "/readyz", Vec::new())
+        .expect("connect");
+    let (status, _) = common::loopback::request(&mut conn, Method::GET, "/readyz", Vec::new())
         .await
         .expect("readyz");
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
@@ -279,7 +267,7 @@ async fn server_is_ready_once_synced_and_reviews_with_live_labels() {
     api.open();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let (status, _) = common::request(&mut conn, Method::GET, "/readyz", Vec::new())
+        let (status, _) = common::loopback::request(&mut conn, Method::GET, "/readyz", Vec::new())
             .await
             .expect("readyz");
         if status == StatusCode::OK {
@@ -291,8 +279,8 @@ async fn server_is_ready_once_synced_and_reviews_with_live_labels() {
 
     // "shop" is baseline-enforced in the served list; after a MODIFIED
     // event it is restricted-enforced, and reviews follow.
-    async fn enforce_message(conn: &mut common::Http1) -> String {
-        let (status, body) = common::request(
+    async fn enforce_message(conn: &mut common::loopback::Http1) -> String {
+        let (status, body) = common::loopback::request(
             conn,
             Method::POST,
             "/validate",
@@ -329,7 +317,7 @@ async fn server_is_ready_once_synced_and_reviews_with_live_labels() {
     }
 
     // The exec guard finds the privileged, hostPID pod in the pod cache.
-    let (status, body) = common::request(
+    let (status, body) = common::loopback::request(
         &mut conn,
         Method::POST,
         "/validate",
@@ -345,10 +333,5 @@ async fn server_is_ready_once_synced_and_reviews_with_live_labels() {
         .expect("message");
     assert!(message.contains("exec guard"), "{message}");
 
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .expect("server stops")
-        .expect("server task")
-        .expect("server runs");
+    server.shut_down().await;
 }

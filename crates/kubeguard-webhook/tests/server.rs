@@ -4,17 +4,14 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{http1, json, request, review, tls_connect};
-use kubeguard_webhook::run::{ClusterSource, Webhook};
+use common::loopback::{Http1, Running, Serve, http1, request, tls_connect};
+use common::{json, review};
+use kubeguard_webhook::run::ClusterSource;
 use kubeguard_webhook::server::Timeouts;
 use kubeguard_webhook::tls::{CertificateFiles, ReloadingCert, SelfSigned};
-use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 fn write_pair(dir: &Path, pair: &SelfSigned, mtime_offset: u64) -> CertificateFiles {
     let files = CertificateFiles {
@@ -34,12 +31,12 @@ fn write_pair(dir: &Path, pair: &SelfSigned, mtime_offset: u64) -> CertificateFi
     files
 }
 
-async fn metrics(conn: &mut common::Http1) -> String {
+async fn metrics(conn: &mut Http1) -> String {
     let (status, body) = request(conn, Method::GET, "/metrics", Vec::new())
         .await
         .expect("metrics");
     assert_eq!(status, StatusCode::OK);
-    String::from_utf8(body).expect("utf-8")
+    String::from_utf8(body.to_vec()).expect("utf-8")
 }
 
 fn reload_errors(metrics: &str) -> u64 {
@@ -52,52 +49,17 @@ fn reload_errors(metrics: &str) -> u64 {
         .unwrap_or(0)
 }
 
-struct Running {
-    addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<()>,
-}
-
+/// Serves the test policy with certificates from `files`, polled every 20 ms.
 async fn start(files: CertificateFiles) -> Running {
     let (engine, cluster) = common::engine();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = oneshot::channel::<()>();
-    let webhook = Webhook {
-        listener,
-        engine,
-        cluster: ClusterSource::Static(cluster),
-        cert: Arc::new(ReloadingCert::from_files(files).expect("certificate")),
-        reload_every: Duration::from_millis(20),
-        timeouts: Timeouts {
-            grace: Duration::from_secs(5),
-            ..Timeouts::default()
-        },
+    let cert = ReloadingCert::from_files(files).expect("certificate");
+    let mut serve = Serve::new(engine, ClusterSource::Static(cluster), cert);
+    serve.reload_every = Duration::from_millis(20);
+    serve.timeouts = Timeouts {
+        grace: Duration::from_secs(5),
+        ..Timeouts::default()
     };
-    let task = tokio::spawn(async move {
-        webhook
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await
-            .expect("server runs");
-    });
-    Running { addr, stop, task }
-}
-
-impl Running {
-    /// Triggers shutdown and waits (bounded) for the server to return.
-    async fn shut_down(self) -> Duration {
-        let started = std::time::Instant::now();
-        let _ = self.stop.send(());
-        tokio::time::timeout(Duration::from_secs(10), self.task)
-            .await
-            .expect("server stops in time")
-            .expect("server task");
-        started.elapsed()
-    }
+    serve.start().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,7 +197,8 @@ async fn shutdown_finishes_the_review_in_flight() {
     tokio::time::timeout(Duration::from_secs(10), task)
         .await
         .expect("server stops after the review")
-        .expect("server task");
+        .expect("server task")
+        .expect("server runs");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -264,10 +227,11 @@ async fn reviews_over_http2() {
         .await
         .expect("connect");
     let name = rustls_pki_types::ServerName::try_from("localhost").expect("name");
-    let tls = tokio_rustls::TlsConnector::from(common::client_config_alpn(&pair.ca_pem, b"h2"))
-        .connect(name, tcp)
-        .await
-        .expect("handshake");
+    let tls =
+        tokio_rustls::TlsConnector::from(common::loopback::client_config_alpn(&pair.ca_pem, b"h2"))
+            .connect(name, tcp)
+            .await
+            .expect("handshake");
     assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
     let (mut sender, conn) = hyper::client::conn::http2::handshake(
         hyper_util::rt::TokioExecutor::new(),

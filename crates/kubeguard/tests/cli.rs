@@ -1,6 +1,9 @@
 //! End-to-end tests of the `kubeguard` binary: exit codes, output formats,
 //! configuration, suppressions, stdin, Helm and Kustomize inputs.
 
+#[path = "../../../tests/shared_data.rs"]
+mod shared_data;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -17,21 +20,6 @@ fn kubeguard() -> Command {
 
 fn json_of(out: &[u8]) -> Value {
     serde_json::from_slice(out).expect("valid JSON output")
-}
-
-/// Tests that need data from `../shared` skip visibly on a user's clone and
-/// fail in CI (where `KUBEGUARD_REQUIRE_SHARED` is set) when it is missing.
-fn shared(path: &str) -> Option<PathBuf> {
-    let p = repo().join("../shared").join(path);
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var_os("KUBEGUARD_REQUIRE_SHARED").is_none(),
-        "../shared/{path} is required here but missing"
-    );
-    eprintln!("SKIPPED: ../shared/{path} not found (tests that need ../shared run in CI)");
-    None
 }
 
 /// Whether an external tool the test needs is available; in CI
@@ -204,7 +192,7 @@ fn unknown_rule_is_a_usage_error_with_a_suggestion() {
 
 #[test]
 fn sarif_output_is_valid_sarif_2_1_0() {
-    let Some(schema_path) = shared("schemas/sarif-schema-2.1.0.json") else {
+    let Some(schema_path) = shared_data::shared("schemas/sarif-schema-2.1.0.json") else {
         return;
     };
     let schema: Value =

@@ -15,27 +15,31 @@ fn kubeguard() -> Command {
     cmd
 }
 
-#[test]
-fn scan_finds_nothing_in_deploy() {
-    let out = kubeguard()
-        .args([
-            "scan",
-            "deploy/",
-            "--no-config",
-            "--fail-on",
-            "info",
-            "--format",
-            "json",
-        ])
-        .output()
-        .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+/// Runs kubeguard from the repository root, asserts exit code 0 and
+/// returns its stdout.
+fn succeeds(args: &[&str]) -> String {
+    let out = kubeguard().args(args).output().expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(
         out.status.code(),
         Some(0),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+#[test]
+fn scan_finds_nothing_in_deploy() {
+    let stdout = succeeds(&[
+        "scan",
+        "deploy/",
+        "--no-config",
+        "--fail-on",
+        "info",
+        "--format",
+        "json",
+    ]);
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("json report");
     assert_eq!(report["findings"], serde_json::json!([]), "{stdout}");
     assert_eq!(report["errors"], serde_json::json!([]), "{stdout}");
@@ -46,17 +50,7 @@ fn scan_finds_nothing_in_deploy() {
 
 #[test]
 fn deploy_meets_pss_restricted() {
-    let out = kubeguard()
-        .args(["pss", "check", "--level", "restricted", "deploy/"])
-        .output()
-        .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeds(&["pss", "check", "--level", "restricted", "deploy/"]);
     assert!(
         stdout.contains("Deployment kubeguard/kubeguard-webhook: allowed"),
         "{stdout}"

@@ -16,8 +16,15 @@ fn kubeguard() -> Command {
     Command::cargo_bin("kubeguard").expect("binary")
 }
 
-fn stderr_of(args: &[&str]) -> (Option<i32>, String) {
-    let out = kubeguard().args(args).output().expect("run");
+/// Runs `kubeguard webhook serve --config POLICY EXTRA...` and returns its
+/// exit code and stderr.
+fn serve(policy: &Path, extra: &[&str]) -> (Option<i32>, String) {
+    let out = kubeguard()
+        .args(["webhook", "serve", "--config"])
+        .arg(policy)
+        .args(extra)
+        .output()
+        .expect("run");
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -26,60 +33,37 @@ fn stderr_of(args: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn missing_certificate_flags_exit_2() {
-    let policy = policy();
-    let (code, err) = stderr_of(&[
-        "webhook",
-        "serve",
-        "--config",
-        policy.to_str().expect("utf-8"),
-    ]);
+    let (code, err) = serve(&policy(), &[]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--tls-cert"), "{err}");
 }
 
 #[test]
 fn self_signed_conflicts_with_certificate_files() {
-    let policy = policy();
-    let (code, err) = stderr_of(&[
-        "webhook",
-        "serve",
-        "--config",
-        policy.to_str().expect("utf-8"),
-        "--self-signed",
-        "localhost",
-        "--tls-cert",
-        "a",
-        "--tls-key",
-        "b",
-    ]);
+    let (code, err) = serve(
+        &policy(),
+        &[
+            "--self-signed",
+            "localhost",
+            "--tls-cert",
+            "a",
+            "--tls-key",
+            "b",
+        ],
+    );
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("cannot be used with"), "{err}");
 }
 
 #[test]
 fn bad_listen_address_and_dns_name_exit_2() {
-    let policy = policy();
-    let policy = policy.to_str().expect("utf-8");
-    let (code, err) = stderr_of(&[
-        "webhook",
-        "serve",
-        "--config",
-        policy,
-        "--self-signed",
-        "localhost",
-        "--listen",
-        "nowhere",
-    ]);
+    let (code, err) = serve(
+        &policy(),
+        &["--self-signed", "localhost", "--listen", "nowhere"],
+    );
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--listen"), "{err}");
-    let (code, err) = stderr_of(&[
-        "webhook",
-        "serve",
-        "--config",
-        policy,
-        "--self-signed",
-        "not a name",
-    ]);
+    let (code, err) = serve(&policy(), &["--self-signed", "not a name"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("not a DNS name"), "{err}");
 }
@@ -93,16 +77,10 @@ fn invalid_policy_exits_2_naming_the_file() {
         "apiVersion: kubeguard.io/v1alpha1\nkind: AdmissionPolicy\nfailureMode: sometimes\n",
     )
     .expect("write");
-    let (code, err) = stderr_of(&[
-        "webhook",
-        "serve",
-        "--config",
-        bad.to_str().expect("utf-8"),
-        "--self-signed",
-        "localhost",
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    let (code, err) = serve(
+        &bad,
+        &["--self-signed", "localhost", "--listen", "127.0.0.1:0"],
+    );
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("policy.yaml:3:"), "{err}");
 }
@@ -114,19 +92,17 @@ fn unreadable_certificate_exits_2_naming_the_file() {
     let key = dir.path().join("tls.key");
     std::fs::write(&cert, "not a certificate").expect("write");
     std::fs::write(&key, "not a key").expect("write");
-    let policy = policy();
-    let (code, err) = stderr_of(&[
-        "webhook",
-        "serve",
-        "--config",
-        policy.to_str().expect("utf-8"),
-        "--tls-cert",
-        cert.to_str().expect("utf-8"),
-        "--tls-key",
-        key.to_str().expect("utf-8"),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    let (code, err) = serve(
+        &policy(),
+        &[
+            "--tls-cert",
+            cert.to_str().expect("utf-8"),
+            "--tls-key",
+            key.to_str().expect("utf-8"),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("tls.crt"), "{err}");
 }

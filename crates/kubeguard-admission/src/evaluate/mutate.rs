@@ -8,31 +8,15 @@
 use crate::policy::Mutation;
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, Patch, PatchOperation};
+use kubeguard_core::workload::pod_spec_path;
 use serde_json::{Map, Value, json};
-
-/// Where each kind keeps its pod spec.
-const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
-    ("Pod", &["spec"]),
-    ("Deployment", &["spec", "template", "spec"]),
-    ("StatefulSet", &["spec", "template", "spec"]),
-    ("DaemonSet", &["spec", "template", "spec"]),
-    ("ReplicaSet", &["spec", "template", "spec"]),
-    ("ReplicationController", &["spec", "template", "spec"]),
-    ("Job", &["spec", "template", "spec"]),
-    ("DeploymentConfig", &["spec", "template", "spec"]),
-    (
-        "CronJob",
-        &["spec", "jobTemplate", "spec", "template", "spec"],
-    ),
-    ("PodTemplate", &["template", "spec"]),
-];
 
 /// Whether mutation applies to `kind` on `operation`: Pods on CREATE
 /// (their spec is immutable afterwards), workloads on CREATE and UPDATE.
 pub(crate) fn applies(kind: &str, operation: &str) -> bool {
     match operation {
-        "CREATE" => POD_SPEC_PATHS.iter().any(|(k, _)| *k == kind),
-        "UPDATE" => kind != "Pod" && POD_SPEC_PATHS.iter().any(|(k, _)| *k == kind),
+        "CREATE" => pod_spec_path(kind).is_some(),
+        "UPDATE" => kind != "Pod" && pod_spec_path(kind).is_some(),
         _ => false,
     }
 }
@@ -42,7 +26,7 @@ pub(crate) fn applies(kind: &str, operation: &str) -> bool {
 pub(crate) fn patch(m: &Mutation, object: &Value) -> Patch {
     let mut ops = Vec::new();
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
-    let Some((_, path)) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind) else {
+    let Some(path) = pod_spec_path(kind) else {
         return Patch(ops);
     };
     let Some(spec) = path.iter().try_fold(object, |v, k| v.get(*k)) else {

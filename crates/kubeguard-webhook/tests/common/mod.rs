@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+pub mod loopback;
+
 /// A file under `tests/fixtures/`.
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -79,74 +81,4 @@ pub async fn send(
 pub fn json(body: &[u8]) -> serde_json::Value {
     serde_json::from_slice(body)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)))
-}
-
-/// A TLS client configuration trusting only `ca_pem`, offering HTTP/1.1.
-pub fn client_config(ca_pem: &str) -> Arc<rustls::ClientConfig> {
-    client_config_alpn(ca_pem, b"http/1.1")
-}
-
-/// A TLS client configuration trusting only `ca_pem`, offering `alpn`.
-pub fn client_config_alpn(ca_pem: &str, alpn: &[u8]) -> Arc<rustls::ClientConfig> {
-    use rustls_pki_types::CertificateDer;
-    use rustls_pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(cert.expect("CA PEM")).expect("CA certificate");
-    }
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("protocol versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    config.alpn_protocols = vec![alpn.to_vec()];
-    Arc::new(config)
-}
-
-/// A TLS connection to `addr` as `localhost`, trusting `ca_pem`.
-pub async fn tls_connect(
-    addr: std::net::SocketAddr,
-    ca_pem: &str,
-) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
-    let tcp = tokio::net::TcpStream::connect(addr).await?;
-    let name = rustls_pki_types::ServerName::try_from("localhost").expect("server name");
-    tokio_rustls::TlsConnector::from(client_config(ca_pem))
-        .connect(name, tcp)
-        .await
-}
-
-/// An HTTP/1.1 client connection over TLS.
-pub type Http1 = hyper::client::conn::http1::SendRequest<http_body_util::Full<axum::body::Bytes>>;
-
-/// Opens an HTTP/1.1 connection over TLS (kept alive for several requests).
-pub async fn http1(addr: std::net::SocketAddr, ca_pem: &str) -> std::io::Result<Http1> {
-    let tls = tls_connect(addr, ca_pem).await?;
-    let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
-        .await
-        .map_err(std::io::Error::other)?;
-    tokio::spawn(conn);
-    Ok(sender)
-}
-
-/// Sends one request on an HTTP/1.1 connection.
-pub async fn request(
-    sender: &mut Http1,
-    method: Method,
-    path: &str,
-    body: Vec<u8>,
-) -> Result<(StatusCode, Vec<u8>), hyper::Error> {
-    sender.ready().await?;
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "localhost")
-        .header("content-type", "application/json")
-        .body(http_body_util::Full::new(axum::body::Bytes::from(body)))
-        .expect("request");
-    let response = sender.send_request(request).await?;
-    let status = response.status();
-    let body = response.into_body().collect().await?.to_bytes().to_vec();
-    Ok((status, body))
 }
