@@ -22,12 +22,8 @@ mod loopback;
 
 use axum::body::Bytes;
 use axum::http::{Method, StatusCode};
-use kubeguard_admission::{ClusterView, Engine, Policy};
-use kubeguard_webhook::run::ClusterSource;
-use kubeguard_webhook::tls::{ReloadingCert, SelfSigned};
 use loopback::Http1;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const REVIEWS: [&str; 4] = [
@@ -76,25 +72,24 @@ fn bodies() -> Vec<Bytes> {
         .collect()
 }
 
-/// Starts the webhook on the server runtime: the test policy, a
-/// self-signed certificate. Keep the returned server alive while it is used.
-fn start_server(runtime: &tokio::runtime::Runtime) -> (loopback::Running, String) {
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let policy = Policy::from_file(&fixtures.join("policy.yaml")).expect("policy");
-    let cluster: Arc<dyn ClusterView> = Arc::new(policy.static_cluster());
-    let engine = Engine::new(policy).expect("engine");
-    let pair = SelfSigned::generate("localhost").expect("certificate");
-    let cert = ReloadingCert::fixed(pair.certified_key());
-    let serve = loopback::Serve::new(engine, ClusterSource::Static(cluster), cert);
-    (runtime.block_on(serve.start()), pair.ca_pem)
+/// One connection's results.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    errors: usize,
 }
 
-/// Sends one review; true when it was answered 200 with a response.
-async fn send(sender: &mut Http1, body: Bytes) -> bool {
-    matches!(
-        loopback::request(sender, Method::POST, "/validate", body).await,
-        Ok((StatusCode::OK, answer)) if answer.starts_with(b"{")
-    )
+impl Tally {
+    /// Sends one review; when it is answered 200 with a response, records
+    /// the latency counted from `from`, otherwise an error.
+    async fn send(&mut self, sender: &mut Http1, body: Bytes, from: Instant) {
+        match loopback::request(sender, Method::POST, "/validate", body).await {
+            Ok((StatusCode::OK, answer)) if answer.starts_with(b"{") => {
+                self.latencies.push(from.elapsed());
+            }
+            _ => self.errors += 1,
+        }
+    }
 }
 
 struct Run {
@@ -139,8 +134,7 @@ async fn fixed_rate(senders: Vec<Http1>, bodies: &[Bytes], rate: u32, seconds: u
     for (c, mut sender) in senders.into_iter().enumerate() {
         let bodies = bodies.to_vec();
         tasks.spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0;
+            let mut tally = Tally::default();
             let mut i = c as u64;
             let mut previous_done = start;
             while i < total {
@@ -154,15 +148,11 @@ async fn fixed_rate(senders: Vec<Http1>, bodies: &[Bytes], rate: u32, seconds: u
                     tokio::time::Instant::now()
                 };
                 let body = bodies[(i as usize) % bodies.len()].clone();
-                if send(&mut sender, body).await {
-                    latencies.push(from.elapsed());
-                } else {
-                    errors += 1;
-                }
+                tally.send(&mut sender, body, from.into_std()).await;
                 previous_done = tokio::time::Instant::now();
                 i += connections as u64;
             }
-            (latencies, errors, sender)
+            (tally, sender)
         });
     }
     collect(tasks, start.into_std()).await
@@ -176,37 +166,29 @@ async fn saturate(senders: Vec<Http1>, bodies: &[Bytes], seconds: u64) -> Run {
     for (c, mut sender) in senders.into_iter().enumerate() {
         let bodies = bodies.to_vec();
         tasks.spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0;
+            let mut tally = Tally::default();
             let mut i = c;
             while Instant::now() < end {
-                let sent = Instant::now();
-                if send(&mut sender, bodies[i % bodies.len()].clone()).await {
-                    latencies.push(sent.elapsed());
-                } else {
-                    errors += 1;
-                }
+                let body = bodies[i % bodies.len()].clone();
+                tally.send(&mut sender, body, Instant::now()).await;
                 i += 1;
             }
-            (latencies, errors, sender)
+            (tally, sender)
         });
     }
     collect(tasks, start).await
 }
 
-async fn collect(
-    mut tasks: tokio::task::JoinSet<(Vec<Duration>, usize, Http1)>,
-    start: Instant,
-) -> Run {
+async fn collect(mut tasks: tokio::task::JoinSet<(Tally, Http1)>, start: Instant) -> Run {
     let mut run = Run {
         latencies: Vec::new(),
         errors: 0,
         elapsed: Duration::ZERO,
     };
     while let Some(done) = tasks.join_next().await {
-        let (latencies, errors, _sender) = done.expect("client task");
-        run.latencies.extend(latencies);
-        run.errors += errors;
+        let (tally, _sender) = done.expect("client task");
+        run.latencies.extend(tally.latencies);
+        run.errors += tally.errors;
     }
     run.elapsed = start.elapsed();
     run
@@ -225,7 +207,9 @@ fn main() {
         .enable_all()
         .build()
         .expect("client runtime");
-    let (server, ca) = start_server(&server_rt);
+    let (serve, ca) = loopback::Serve::test_policy_self_signed();
+    // Kept alive (serving) until the end of main.
+    let server = server_rt.block_on(serve.start());
     let addr = server.addr;
     let bodies = bodies();
     let open = |n: usize| {

@@ -17,9 +17,6 @@ mod loopback;
 
 use axum::body::Bytes;
 use axum::http::{Method, StatusCode};
-use kubeguard_admission::{ClusterView, Engine, Policy};
-use kubeguard_webhook::run::ClusterSource;
-use kubeguard_webhook::tls::{ReloadingCert, SelfSigned};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -113,15 +110,8 @@ fn main() -> ExitCode {
 }
 
 async fn soak(o: Options) -> ExitCode {
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let policy = Policy::from_file(&fixtures.join("policy.yaml")).expect("policy");
-    let cluster: Arc<dyn ClusterView> = Arc::new(policy.static_cluster());
-    let engine = Engine::new(policy).expect("engine");
-    let pair = SelfSigned::generate("localhost").expect("certificate");
-    let cert = ReloadingCert::fixed(pair.certified_key());
-    let server = loopback::Serve::new(engine, ClusterSource::Static(cluster), cert)
-        .start()
-        .await;
+    let (serve, ca_pem) = loopback::Serve::test_policy_self_signed();
+    let server = serve.start().await;
     let addr = server.addr;
 
     let bodies = Arc::new(bodies());
@@ -132,7 +122,7 @@ async fn soak(o: Options) -> ExitCode {
     let deadline = started + Duration::from_secs(o.max_seconds);
     let mut clients = tokio::task::JoinSet::new();
     for _ in 0..o.connections {
-        let mut sender = loopback::http1(addr, &pair.ca_pem).await.expect("connect");
+        let mut sender = loopback::http1(addr, &ca_pem).await.expect("connect");
         let (bodies, next, failed, done) = (
             Arc::clone(&bodies),
             Arc::clone(&next),

@@ -7,13 +7,14 @@ use axum::body::Bytes;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
-use kubeguard_admission::Engine;
+use kubeguard_admission::{ClusterView, Engine, Policy};
 use kubeguard_webhook::run::{ClusterSource, Webhook};
 use kubeguard_webhook::server::Timeouts;
-use kubeguard_webhook::tls::{ReloadingCert, TlsError};
+use kubeguard_webhook::tls::{ReloadingCert, SelfSigned, TlsError};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -48,6 +49,20 @@ impl Serve {
             reload_every: Duration::from_secs(3600),
             timeouts: Timeouts::default(),
         }
+    }
+
+    /// The test policy (`tests/fixtures/policy.yaml`, its namespaces as the
+    /// cluster) behind a self-signed certificate for `localhost`; and the
+    /// CA bundle (PEM) that clients trust.
+    pub fn test_policy_self_signed() -> (Self, String) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/policy.yaml");
+        let policy = Policy::from_file(&path).expect("test policy is valid");
+        let cluster: Arc<dyn ClusterView> = Arc::new(policy.static_cluster());
+        let engine = Engine::new(policy).expect("test policy compiles");
+        let pair = SelfSigned::generate("localhost").expect("certificate");
+        let cert = ReloadingCert::fixed(pair.certified_key());
+        let serve = Self::new(engine, ClusterSource::Static(cluster), cert);
+        (serve, pair.ca_pem)
     }
 
     /// Binds 127.0.0.1 on a free port and starts serving.
