@@ -1,4 +1,5 @@
-//! Custom CEL rules: variables, the Kubernetes library functions the docs
+//! Custom CEL rules: variables (and VAP `variables`), optional syntax, the
+//! Kubernetes library functions the docs
 //! list as supported, actions, applicability and runtime errors.
 
 mod common;
@@ -208,4 +209,137 @@ cluster:
     let (resp, _) = review(&e, &create(&d, "alice"), Endpoint::Validate, &cluster);
     assert_eq!(resp["allowed"], true, "unknown namespace: null: {resp}");
     assert!(!engine(&rule("true")).watches().namespaces);
+}
+
+#[test]
+fn variables_are_named_expressions_each_reading_the_ones_before() {
+    let policy = r#"
+customRules:
+  - name: replicas-in-range
+    expression: "variables.replicas <= params.max && variables.images.all(i, i.contains(':'))"
+    message: out of range
+    action: deny
+    params: {max: 3}
+    variables:
+      - name: containers
+        expression: "object.spec.template.spec.containers"
+      - name: images
+        expression: "variables.containers.map(c, c.image)"
+      - name: replicas
+        expression: "object.spec.replicas"
+"#;
+    let e = engine(policy);
+    let c = StaticCluster::default();
+    let (resp, r) = review(&e, &create(&object(), "alice"), Endpoint::Validate, &c);
+    assert_eq!(resp["allowed"], true, "{resp}");
+    assert_eq!(r.policy_errors, 0);
+    let mut d = object();
+    d["spec"]["replicas"] = json!(5);
+    let (resp, _) = review(&e, &create(&d, "alice"), Endpoint::Validate, &c);
+    assert_eq!(resp["allowed"], false, "{resp}");
+    assert_eq!(
+        resp["status"]["message"],
+        "custom rule replicas-in-range: out of range"
+    );
+}
+
+/// As on the API server, a variable that cannot be evaluated fails the
+/// rule only when the rule reads it; the error names the variable.
+#[test]
+fn a_failing_variable_fails_only_the_rules_that_read_it() {
+    let policy = r#"
+customRules:
+  - name: reads-it
+    expression: "variables.paused == false"
+    message: m
+    action: deny
+    variables:
+      - {name: paused, expression: "object.spec.paused"}
+  - name: short-circuits
+    expression: "!has(object.spec.paused) || variables.paused"
+    message: m
+    action: deny
+    variables:
+      - {name: paused, expression: "object.spec.paused"}
+  - name: unused
+    expression: "true"
+    message: m
+    action: deny
+    variables:
+      - {name: broken, expression: "object.spec.missing.field"}
+"#;
+    let e = engine(policy);
+    let c = StaticCluster::default();
+    let (resp, r) = review(&e, &create(&object(), "alice"), Endpoint::Validate, &c);
+    assert_eq!(r.policy_errors, 1, "{resp}");
+    let msg = resp["status"]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.starts_with("policy error: custom rule reads-it: evaluation failed: variable paused:"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("short-circuits") && !msg.contains("unused"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn optional_field_and_index_syntax() {
+    let c = StaticCluster::default();
+    for expr in [
+        "object.spec.?paused.orValue(false) == false",
+        "object.metadata.?labels.?team.hasValue()",
+        "!object.metadata.?annotations.hasValue()",
+        "object.spec.template.spec.containers[?5].orValue({'name': 'none'}).name == 'none'",
+        "object.metadata.labels[?'team'].value() == ' core '",
+        "[?optional.none(), 1] == [1]",
+        "{?'a': optional.none(), 'b': 2} == {'b': 2}",
+    ] {
+        let e = engine(&rule(expr));
+        let (resp, r) = review(&e, &create(&object(), "alice"), Endpoint::Validate, &c);
+        assert_eq!(resp["allowed"], true, "{expr}: {resp}");
+        assert_eq!(r.policy_errors, 0, "{expr}");
+        let negated = engine(&rule(&format!("!({expr})")));
+        let (resp, _) = review(
+            &negated,
+            &create(&object(), "alice"),
+            Endpoint::Validate,
+            &c,
+        );
+        assert_eq!(resp["allowed"], false, "!({expr}): {resp}");
+    }
+}
+
+#[test]
+fn variables_see_params_and_namespace_object() {
+    let (e, cluster) = engine_and_cluster(
+        r#"
+customRules:
+  - name: env-limit
+    expression: "variables.limit == 0 || object.spec.replicas <= variables.limit"
+    message: too many replicas for this environment
+    action: deny
+    params: {limits: {prod: 10, dev: 1}}
+    variables:
+      - name: env
+        expression: "namespaceObject == null ? 'none' : namespaceObject.metadata.?labels.?env.orValue('none')"
+      - name: limit
+        expression: "params.limits[?variables.env].orValue(0)"
+cluster:
+  namespaces:
+    prod: {labels: {env: prod}}
+    dev: {labels: {env: dev}}
+"#,
+    );
+    assert!(e.watches().namespaces, "a variable reads namespaceObject");
+    let mut d = object();
+    let (resp, _) = review(&e, &create(&d, "alice"), Endpoint::Validate, &cluster);
+    assert_eq!(resp["allowed"], true, "prod allows 10: {resp}");
+    d["metadata"]["namespace"] = json!("dev");
+    let (resp, _) = review(&e, &create(&d, "alice"), Endpoint::Validate, &cluster);
+    assert_eq!(resp["allowed"], false, "dev allows 1: {resp}");
+    d["metadata"]["namespace"] = json!("other");
+    let (resp, r) = review(&e, &create(&d, "alice"), Endpoint::Validate, &cluster);
+    assert_eq!(resp["allowed"], true, "no limit: {resp}");
+    assert_eq!(r.policy_errors, 0);
 }

@@ -73,7 +73,35 @@ fn mistakes_are_located_and_explained() {
         ),
         (
             "customRules:\n  - name: r\n    expression: 'variables.x == 1'\n    message: m\n    action: deny\n",
-            "the variable variables is not supported",
+            "p.yaml:3:17: custom rule \"r\": variables.x is not defined before this expression (defined: none)",
+        ),
+        (
+            "customRules:\n  - name: r\n    expression: 'authorizer.group(\"\").resource(\"pods\").check(\"get\").allowed()'\n    message: m\n    action: deny\n",
+            "the variable authorizer is not supported",
+        ),
+        (
+            "customRules:\n  - name: r\n    expression: 'variables.b'\n    message: m\n    action: deny\n    variables:\n      - {name: a, expression: 'variables.b'}\n      - {name: b, expression: 'true'}\n",
+            "p.yaml:7:31: custom rule \"r\" variable \"a\": variables.b is not defined before this expression (defined: none)",
+        ),
+        (
+            "customRules:\n  - name: r\n    expression: 'true'\n    message: m\n    action: deny\n    variables:\n      - {name: 1st, expression: 'true'}\n",
+            "p.yaml:7:16: variable name \"1st\" must be a CEL identifier",
+        ),
+        (
+            "customRules:\n  - name: r\n    expression: 'true'\n    message: m\n    action: deny\n    variables:\n      - {name: a, expression: 'true'}\n      - {name: a, expression: 'false'}\n",
+            "p.yaml:8:16: duplicate variable name \"a\"",
+        ),
+        (
+            "customRules:\n  - name: r\n    expression: 'true'\n    message: m\n    action: deny\n    variables:\n      - {name: a, expression: 'object.'}\n",
+            "p.yaml:7:31: custom rule \"r\" variable \"a\": the expression does not parse",
+        ),
+        (
+            "customRules:\n  - name: r\n    expression: 'true'\n    message: m\n    action: deny\n    variables: {a: b}\n",
+            "p.yaml:6:16: variables must be a list of {name, expression}",
+        ),
+        (
+            "customRules:\n  - name: r\n    expression: 'true'\n    message: m\n    action: deny\n    variables:\n      - {name: a}\n",
+            "p.yaml:7:9: a variable needs expression",
         ),
         (
             "customRules:\n  - {name: r, expression: 'true', message: m, action: deny}\n  - {name: r, expression: 'true', message: m, action: deny}\n",
@@ -151,6 +179,7 @@ fn the_documented_example_is_valid_and_complete() {
     }
     assert!(policy.images.is_some() && policy.exec_guard);
     assert!(policy.custom_rules.iter().any(|r| !r.params.is_null()));
+    assert!(policy.custom_rules.iter().any(|r| !r.variables.is_empty()));
     assert!(
         !policy.mutation.enabled,
         "the example keeps mutation off, the default"

@@ -1,14 +1,16 @@
-//! Soak test: many reviews over TLS on loopback, checking that resident
-//! memory does not grow.
+//! Soak test: many reviews over TLS on loopback, checking that memory does
+//! not grow.
 //!
 //! Starts the webhook in this process (self-signed certificate, the test
 //! policy), sends `--reviews` AdmissionReviews (Pods and Deployments,
 //! allowed and denied, plus one malformed body in five) over `--connections`
-//! HTTP/1.1 keep-alive connections, and samples the process's RSS from
-//! /proc/self/status after the warm-up tenth and at every further tenth.
-//! Stops after `--max-seconds` at the latest. Exits 1 when RSS grew by more
-//! than `--max-growth-mib` after warm-up, when a review went unanswered, or
-//! when the time bound cut the run short.
+//! HTTP/1.1 keep-alive connections, and samples the heap in use (counted by
+//! the allocator) and the process's RSS (from /proc/self/status) after the
+//! warm-up tenth and at every further tenth. Stops after `--max-seconds` at
+//! the latest. Exits 1 when the heap in use grew by more than
+//! `--max-growth-kib` after warm-up, when a review went unanswered, or when
+//! the time bound cut the run short. RSS is reported, not judged: allocator
+//! arenas make it move in steps that are not leaks.
 //!
 //! Run: `scripts/soak.sh` (release build, 1,000,000 reviews).
 
@@ -23,11 +25,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// Counts the heap bytes in use by this process.
+#[global_allocator]
+static HEAP: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
+
 struct Options {
     reviews: u64,
     connections: u64,
     max_seconds: u64,
-    max_growth_mib: u64,
+    max_growth_kib: u64,
 }
 
 fn options() -> Result<Options, String> {
@@ -35,7 +41,7 @@ fn options() -> Result<Options, String> {
         reviews: 1_000_000,
         connections: 8,
         max_seconds: 900,
-        max_growth_mib: 16,
+        max_growth_kib: 256,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -48,10 +54,10 @@ fn options() -> Result<Options, String> {
             "--reviews" => o.reviews = value,
             "--connections" => o.connections = value,
             "--max-seconds" => o.max_seconds = value,
-            "--max-growth-mib" => o.max_growth_mib = value,
+            "--max-growth-kib" => o.max_growth_kib = value,
             other => {
                 return Err(format!(
-                    "unknown option {other}; use --reviews, --connections, --max-seconds, --max-growth-mib"
+                    "unknown option {other}; use --reviews, --connections, --max-seconds, --max-growth-kib"
                 ));
             }
         }
@@ -165,17 +171,18 @@ async fn soak(o: Options) -> ExitCode {
         let n = done.load(Ordering::Relaxed);
         if n != last_sample && (n >= next_sample || clients.is_empty()) {
             last_sample = n;
-            let rss = proc_status("VmRSS").unwrap_or(0);
+            let heap = HEAP.allocated() as u64;
             println!(
-                "  {n:>9} reviews  {:>7.1} s  RSS {:>7} KiB  threads {}",
+                "  {n:>9} reviews  {:>7.1} s  heap {:>9} B  RSS {:>7} KiB  threads {}",
                 started.elapsed().as_secs_f64(),
-                rss,
+                heap,
+                proc_status("VmRSS").unwrap_or(0),
                 proc_status("Threads").unwrap_or(0)
             );
             if baseline.is_none() {
-                baseline = Some(rss);
+                baseline = Some(heap);
             } else {
-                peak_after_warm_up = peak_after_warm_up.max(rss);
+                peak_after_warm_up = peak_after_warm_up.max(heap);
             }
             next_sample = (n / tenth + 1) * tenth;
         }
@@ -188,7 +195,7 @@ async fn soak(o: Options) -> ExitCode {
     let baseline = baseline.unwrap_or(0);
     let growth = peak_after_warm_up.saturating_sub(baseline);
     println!(
-        "soak: {sent} reviews in {:.1} s ({:.0}/s), {failed} failed; RSS after warm-up {baseline} KiB, peak after {peak_after_warm_up} KiB, growth {growth} KiB",
+        "soak: {sent} reviews in {:.1} s ({:.0}/s), {failed} failed; heap in use after warm-up {baseline} B, peak after {peak_after_warm_up} B, growth {growth} B",
         elapsed.as_secs_f64(),
         sent as f64 / elapsed.as_secs_f64()
     );
@@ -204,8 +211,11 @@ async fn soak(o: Options) -> ExitCode {
         println!("soak: FAILED: {failed} reviews unanswered");
         ok = false;
     }
-    if growth > o.max_growth_mib * 1024 {
-        println!("soak: FAILED: RSS grew more than {} MiB", o.max_growth_mib);
+    if growth > o.max_growth_kib * 1024 {
+        println!(
+            "soak: FAILED: the heap in use grew more than {} KiB",
+            o.max_growth_kib
+        );
         ok = false;
     }
     if ok {

@@ -1,5 +1,6 @@
 //! A bounded soak in the test suite: reviews through the router, checking
-//! that resident memory does not grow after warm-up. The full run (1,000,000
+//! that the heap in use (counted by the allocator, so free of the RSS
+//! noise of allocator arenas) does not grow after warm-up. The full run (1,000,000
 //! reviews over TLS on loopback) is `scripts/soak.sh`.
 #![cfg(target_os = "linux")]
 
@@ -9,23 +10,18 @@ use axum::http::{Method, StatusCode};
 use common::{review, send};
 use std::time::{Duration, Instant};
 
-/// Resident set size in KiB, from /proc/self/status.
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS line")
-}
+/// Counts the heap bytes in use by this test process.
+#[global_allocator]
+static HEAP: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reviews_do_not_grow_memory() {
     const WARM_UP: usize = 2_000;
     const REVIEWS: usize = 20_000;
     const BUDGET: Duration = Duration::from_secs(60);
-    // Growth allowed after warm-up: allocator slack, not per-review state.
-    const MAX_GROWTH_KIB: u64 = 4 * 1024;
+    // Heap growth allowed after warm-up: a leak of even 4 bytes a review
+    // exceeds it.
+    const MAX_GROWTH_BYTES: usize = 64 * 1024;
 
     let app = common::app();
     let bodies: Vec<Vec<u8>> = [
@@ -44,7 +40,7 @@ async fn reviews_do_not_grow_memory() {
     let mut baseline = 0;
     for i in 0..REVIEWS {
         if i == WARM_UP {
-            baseline = rss_kib();
+            baseline = HEAP.allocated();
         }
         let body = if i % 10 == 9 {
             bad.clone()
@@ -62,12 +58,12 @@ async fn reviews_do_not_grow_memory() {
             "soak exceeded {BUDGET:?} at review {i}"
         );
     }
-    let end = rss_kib();
+    let end = HEAP.allocated();
     let growth = end.saturating_sub(baseline);
-    eprintln!("RSS after warm-up {baseline} KiB, after {REVIEWS} reviews {end} KiB");
+    eprintln!("heap in use after warm-up {baseline} bytes, after {REVIEWS} reviews {end} bytes");
     assert!(
-        growth <= MAX_GROWTH_KIB,
-        "RSS grew {growth} KiB ({baseline} -> {end} KiB) over {} reviews after warm-up",
+        growth <= MAX_GROWTH_BYTES,
+        "the heap grew {growth} bytes ({baseline} -> {end}) over {} reviews after warm-up",
         REVIEWS - WARM_UP
     );
 

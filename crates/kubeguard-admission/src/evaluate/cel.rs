@@ -1,6 +1,7 @@
 //! Custom rules in CEL, with the variables of ValidatingAdmissionPolicy
-//! (`object`, `oldObject`, `request`, `params`, and `namespaceObject` with
-//! the namespace's name and labels) and the Kubernetes CEL
+//! (`object`, `oldObject`, `request`, `params`, `namespaceObject` with the
+//! namespace's name and labels, and `variables`: the rule's named
+//! expressions), the optional syntax (`?.`, `[?]`) and the Kubernetes CEL
 //! library functions the `kube-cel` crate provides. Expressions are
 //! parsed once when the engine is built; a runtime error is a policy
 //! error. Error messages never carry values from the object (a Secret's
@@ -10,16 +11,24 @@ use super::Findings;
 use crate::cluster::ClusterView;
 use crate::policy::{CustomRule, PolicyError};
 use kube_cel::KubeCelExt as _;
+use kube_cel::cel::common::ast::{EntryExpr, Expr, IdedEntryExpr, LiteralValue};
 use kube_cel::cel::objects::{Key, Map};
-use kube_cel::cel::{Context, ExecutionError, Program, Value};
+use kube_cel::cel::parser::{Expression, Parser};
+use kube_cel::cel::{Context, ExecutionError, Value};
+use kubeguard_core::Pos;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A compiled custom rule.
 pub(crate) struct Compiled {
     rule: CustomRule,
-    program: Program,
+    expression: Expression,
     params: Value,
+    /// The rule's variables, parsed, in order.
+    variables: Vec<Expression>,
+    /// Indices of the variables the expression reads, directly or through
+    /// other variables, ascending: only these are evaluated.
+    needed: Vec<usize>,
 }
 
 /// Every custom rule, compiled, with the function library.
@@ -54,35 +63,17 @@ pub(crate) struct Input<'r> {
 }
 
 impl CustomRules {
-    /// Parses every rule's expression; errors name the rule and where its
-    /// expression is in the policy file.
+    /// Parses every rule's expression and variables; errors name the rule
+    /// and where the expression is in the policy file.
     pub(crate) fn compile(file: &str, rules: &[CustomRule]) -> Result<CustomRules, PolicyError> {
         let mut out = Vec::new();
         let mut uses_namespace_object = false;
         for rule in rules {
-            let program = Program::compile(&rule.expression).map_err(|e| {
-                let detail = e
-                    .errors
-                    .iter()
-                    .map(|p| format!("at {}:{}: {}", p.pos.0, p.pos.1, p.msg))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                PolicyError {
-                    file: file.to_owned(),
-                    pos: Some(rule.expression_at),
-                    message: format!(
-                        "custom rule {:?}: the expression does not parse ({detail})",
-                        rule.name
-                    ),
-                }
-            })?;
-            check_references(file, rule, &program)?;
-            uses_namespace_object |= program.references().has_variable("namespaceObject");
-            out.push(Compiled {
-                params: from_json(&rule.params),
-                rule: rule.clone(),
-                program,
-            });
+            let c = Compiled::new(file, rule)?;
+            uses_namespace_object |= std::iter::once(&c.expression)
+                .chain(&c.variables)
+                .any(|e| e.references().has_variable("namespaceObject"));
+            out.push(c);
         }
         Ok(CustomRules {
             rules: out,
@@ -124,8 +115,9 @@ impl CustomRules {
         for c in applicable {
             let mut rule_scope = scope.new_inner_scope();
             rule_scope.add_variable_from_value("params", c.params.clone());
+            let failed = c.bind_variables(&mut rule_scope);
             let name = &c.rule.name;
-            match c.program.execute(&rule_scope) {
+            match rule_scope.resolve(&c.expression) {
                 Ok(Value::Bool(true)) => {}
                 Ok(Value::Bool(false)) => out.add(
                     c.rule.action,
@@ -136,10 +128,267 @@ impl CustomRules {
                     "custom rule {name}: the expression must evaluate to a bool, got {}",
                     other.type_of()
                 )),
-                Err(e) => out.errors.push(format!(
-                    "custom rule {name}: evaluation failed: {}",
-                    describe(&e)
-                )),
+                // A variable that failed fails the rule only when the rule
+                // reads it, as the API server's lazily evaluated variables do.
+                Err(e) => out.errors.push(match failed {
+                    Some((variable, e)) => format!(
+                        "custom rule {name}: evaluation failed: variable {variable}: {}",
+                        describe(&e)
+                    ),
+                    None => format!("custom rule {name}: evaluation failed: {}", describe(&e)),
+                }),
+            }
+        }
+    }
+}
+
+impl Compiled {
+    /// Parses a rule and its variables and checks what they reference.
+    fn new(file: &str, rule: &CustomRule) -> Result<Compiled, PolicyError> {
+        let what = format!("custom rule {:?}", rule.name);
+        let names: Vec<&str> = rule.variables.iter().map(|v| v.name.as_str()).collect();
+        let mut variables = Vec::new();
+        // reads[i]: the variables variable i reads (all defined before it).
+        let mut reads: Vec<Vec<usize>> = Vec::new();
+        for (i, v) in rule.variables.iter().enumerate() {
+            let what = format!("{what} variable {:?}", v.name);
+            let at = Located::new(file, &what, v.expression_at);
+            let expression = at.parse(&v.expression)?;
+            reads.push(at.variables_read(&expression, &names[..i])?);
+            variables.push(expression);
+        }
+        let at = Located::new(file, &what, rule.expression_at);
+        let expression = at.parse(&rule.expression)?;
+        // Variables read only earlier ones: one pass from the last down
+        // closes the set.
+        let mut needed = vec![false; names.len()];
+        for i in at.variables_read(&expression, &names)? {
+            needed[i] = true;
+        }
+        for i in (0..names.len()).rev() {
+            if needed[i] {
+                for &j in &reads[i] {
+                    needed[j] = true;
+                }
+            }
+        }
+        Ok(Compiled {
+            params: from_json(&rule.params),
+            rule: rule.clone(),
+            expression,
+            variables,
+            needed: (0..names.len()).filter(|&i| needed[i]).collect(),
+        })
+    }
+
+    /// Evaluates the variables the rule needs, in order, each seeing the
+    /// ones before it, and binds them as `variables`. A variable that
+    /// fails is left out; the first failure is returned.
+    fn bind_variables(&self, scope: &mut Context<'_>) -> Option<(&str, ExecutionError)> {
+        if self.needed.is_empty() {
+            return None;
+        }
+        let mut values: HashMap<Key, Value> = HashMap::new();
+        let mut failed = None;
+        for &i in &self.needed {
+            let mut inner = scope.new_inner_scope();
+            inner.add_variable_from_value("variables", variables_map(&values));
+            let name = &self.rule.variables[i].name;
+            match inner.resolve(&self.variables[i]) {
+                Ok(v) => {
+                    values.insert(Key::String(Arc::new(name.clone())), v);
+                }
+                Err(e) => {
+                    failed.get_or_insert((name.as_str(), e));
+                }
+            }
+        }
+        scope.add_variable_from_value("variables", variables_map(&values));
+        failed
+    }
+}
+
+/// The `variables` map.
+fn variables_map(values: &HashMap<Key, Value>) -> Value {
+    Value::Map(Map {
+        map: Arc::new(values.clone()),
+    })
+}
+
+/// An expression of the policy file, for compiling it with errors that
+/// name it (`what`) and point at it (`file`, `at`).
+struct Located<'a> {
+    file: &'a str,
+    what: &'a str,
+    at: Pos,
+}
+
+impl<'a> Located<'a> {
+    fn new(file: &'a str, what: &'a str, at: Pos) -> Self {
+        Located { file, what, at }
+    }
+
+    fn error(&self, message: String) -> PolicyError {
+        PolicyError {
+            file: self.file.to_owned(),
+            pos: Some(self.at),
+            message: format!("{}: {message}", self.what),
+        }
+    }
+
+    /// Parses `source` with the optional syntax (`?.`, `[?]`) on, as the
+    /// API server does, and refuses the variables this engine does not
+    /// provide, so the mistake shows at start rather than on each request.
+    fn parse(&self, source: &str) -> Result<Expression, PolicyError> {
+        let mut expression = Parser::new()
+            .enable_optional_syntax(true)
+            .parse(source)
+            .map_err(|e| {
+                let detail = e
+                    .errors
+                    .iter()
+                    .map(|p| format!("at {}:{}: {}", p.pos.0, p.pos.1, p.msg))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                self.error(format!("the expression does not parse ({detail})"))
+            })?;
+        optional_select_as_index(&mut expression);
+        if expression.references().has_variable("authorizer") {
+            return Err(self.error(format!(
+                "the variable authorizer is not supported; use {}",
+                VARIABLES.join(", ")
+            )));
+        }
+        Ok(expression)
+    }
+
+    /// The indices in `defined` of the `variables.NAME` the expression
+    /// reads; a name not in `defined` (undefined, or defined after the
+    /// variable that reads it) is an error.
+    fn variables_read(
+        &self,
+        expression: &Expression,
+        defined: &[&str],
+    ) -> Result<Vec<usize>, PolicyError> {
+        let mut fields = Vec::new();
+        variable_fields(expression, &mut fields);
+        let mut out = Vec::new();
+        for field in fields {
+            let Some(i) = defined.iter().position(|d| *d == field) else {
+                let before = if defined.is_empty() {
+                    "none".to_owned()
+                } else {
+                    defined.join(", ")
+                };
+                return Err(self.error(format!(
+                    "variables.{field} is not defined before this expression (defined: {before})"
+                )));
+            };
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The parser's name of `a[?b]`, and of `a.?b` once rewritten.
+const OPT_INDEX: &str = "_[?_]";
+
+/// Rewrites every optional field selection `a.?f` as the optional index
+/// `a[?'f']`. The two mean the same on the maps that JSON objects become,
+/// and the interpreter evaluates the latter as the CEL spec says (a
+/// missing field gives `optional.none()`) where it fails the former.
+fn optional_select_as_index(e: &mut Expression) {
+    match &mut e.expr {
+        Expr::Call(call) => {
+            if call.func_name == "_?._" {
+                call.func_name = OPT_INDEX.to_owned();
+            }
+            if let Some(target) = &mut call.target {
+                optional_select_as_index(target);
+            }
+            call.args.iter_mut().for_each(optional_select_as_index);
+        }
+        Expr::Select(s) => optional_select_as_index(&mut s.operand),
+        Expr::Comprehension(c) => {
+            for part in [
+                &mut c.iter_range,
+                &mut c.accu_init,
+                &mut c.loop_cond,
+                &mut c.loop_step,
+                &mut c.result,
+            ] {
+                optional_select_as_index(part);
+            }
+        }
+        Expr::List(list) => list.elements.iter_mut().for_each(optional_select_as_index),
+        Expr::Map(map) => map.entries.iter_mut().for_each(entry_as_index),
+        Expr::Struct(s) => s.entries.iter_mut().for_each(entry_as_index),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+/// [`optional_select_as_index`] over a map or struct entry.
+fn entry_as_index(entry: &mut IdedEntryExpr) {
+    match &mut entry.expr {
+        EntryExpr::StructField(f) => optional_select_as_index(&mut f.value),
+        EntryExpr::MapEntry(m) => {
+            optional_select_as_index(&mut m.key);
+            optional_select_as_index(&mut m.value);
+        }
+    }
+}
+
+/// Collects the fields selected on the `variables` identifier
+/// (`variables.x`, `has(variables.x)`, `variables.?x`, `variables[?'x']`).
+fn variable_fields<'e>(e: &'e Expression, out: &mut Vec<&'e str>) {
+    let is_variables = |e: &Expression| matches!(&e.expr, Expr::Ident(n) if n == "variables");
+    match &e.expr {
+        Expr::Select(s) if is_variables(&s.operand) => out.push(&s.field),
+        Expr::Select(s) => variable_fields(&s.operand, out),
+        Expr::Call(call) => {
+            if let [target, field] = call.args.as_slice()
+                && call.func_name == OPT_INDEX
+                && is_variables(target)
+                && let Expr::Literal(LiteralValue::String(name)) = &field.expr
+            {
+                out.push(name.inner());
+            }
+            for arg in call.target.iter().map(AsRef::as_ref).chain(&call.args) {
+                variable_fields(arg, out);
+            }
+        }
+        Expr::Comprehension(c) => {
+            for part in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                variable_fields(part, out);
+            }
+        }
+        Expr::List(list) => {
+            for x in &list.elements {
+                variable_fields(x, out);
+            }
+        }
+        Expr::Map(map) => entry_fields(&map.entries, out),
+        Expr::Struct(s) => entry_fields(&s.entries, out),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+/// [`variable_fields`] over map and struct entries.
+fn entry_fields<'e>(entries: &'e [IdedEntryExpr], out: &mut Vec<&'e str>) {
+    for entry in entries {
+        match &entry.expr {
+            EntryExpr::StructField(f) => variable_fields(&f.value, out),
+            EntryExpr::MapEntry(m) => {
+                variable_fields(&m.key, out);
+                variable_fields(&m.value, out);
             }
         }
     }
@@ -152,6 +401,7 @@ const VARIABLES: &[&str] = &[
     "request",
     "params",
     "namespaceObject",
+    "variables",
 ];
 
 /// `namespaceObject`: the request's Namespace with its name and labels
@@ -169,26 +419,6 @@ fn namespace_object(namespace: &str, cluster: &dyn ClusterView) -> Value {
         })),
         None => Value::Null,
     }
-}
-
-/// Rejects references to variables VAP has but this engine does not
-/// provide, so the mistake shows at start rather than on each request.
-fn check_references(file: &str, rule: &CustomRule, program: &Program) -> Result<(), PolicyError> {
-    let refs = program.references();
-    for unsupported in ["authorizer", "variables"] {
-        if refs.has_variable(unsupported) {
-            return Err(PolicyError {
-                file: file.to_owned(),
-                pos: Some(rule.expression_at),
-                message: format!(
-                    "custom rule {:?}: the variable {unsupported} is not supported; use {}",
-                    rule.name,
-                    VARIABLES.join(", ")
-                ),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Whether `rule` applies to a request for `kind` with `operation`.

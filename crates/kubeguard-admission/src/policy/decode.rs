@@ -3,8 +3,8 @@
 
 use super::error::PolicyError;
 use super::{
-    API_VERSION, Action, CustomRule, Exempt, FailureMode, ImagePolicy, KIND, Mutation, PodSecurity,
-    Policy, RuleSelection, RuleSelector,
+    API_VERSION, Action, CelVariable, CustomRule, Exempt, FailureMode, ImagePolicy, KIND, Mutation,
+    PodSecurity, Policy, RuleSelection, RuleSelector,
 };
 use crate::cluster::StaticCluster;
 use kubeguard_core::{Map, Node, Pos, ScalarKind, Severity, Value};
@@ -426,6 +426,7 @@ impl Decoder<'_> {
                 "message",
                 "action",
                 "params",
+                "variables",
                 "kinds",
                 "operations",
             ],
@@ -469,11 +470,55 @@ impl Decoder<'_> {
             message: message.to_owned(),
             action: self.action(m, node.span.start)?,
             params: m.get("params").map_or(serde_json::Value::Null, to_json),
+            variables: m
+                .get("variables")
+                .map_or(Ok(Vec::new()), |n| self.cel_variables(n))?,
             kinds: m
                 .get("kinds")
                 .map_or(Ok(Vec::new()), |n| self.string_list(n, "kinds"))?,
             operations,
         })
+    }
+
+    fn cel_variables(&self, node: &Node) -> Result<Vec<CelVariable>, PolicyError> {
+        let Some(items) = node.as_seq() else {
+            return Err(self.err(
+                node.span.start,
+                "variables must be a list of {name, expression}",
+            ));
+        };
+        let mut out: Vec<CelVariable> = Vec::new();
+        for item in items {
+            let m = self.fields(item, "a variables entry", &["name", "expression"])?;
+            let required = |key: &str| {
+                m.get(key)
+                    .ok_or_else(|| self.err(item.span.start, format!("a variable needs {key}")))
+            };
+            let name_node = required("name")?;
+            let name = self.nonempty_string(name_node, "variable name")?;
+            if !is_cel_identifier(name) {
+                return Err(self.err(
+                    name_node.span.start,
+                    format!(
+                        "variable name {name:?} must be a CEL identifier: a letter or '_', \
+                         then letters, digits or '_'"
+                    ),
+                ));
+            }
+            if out.iter().any(|v| v.name == name) {
+                return Err(self.err(
+                    name_node.span.start,
+                    format!("duplicate variable name {name:?}"),
+                ));
+            }
+            let expr = required("expression")?;
+            out.push(CelVariable {
+                name: name.to_owned(),
+                expression: self.nonempty_string(expr, "expression")?.to_owned(),
+                expression_at: expr.span.start,
+            });
+        }
+        Ok(out)
     }
 
     fn mutation(&self, node: &Node) -> Result<Mutation, PolicyError> {
@@ -553,6 +598,15 @@ fn is_rule_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b.first().is_some_and(u8::is_ascii_alphanumeric)
         && b.last().is_some_and(u8::is_ascii_alphanumeric)
+}
+
+/// Whether `name` is a CEL identifier (`[a-zA-Z_][a-zA-Z0-9_]*`).
+fn is_cel_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A node as JSON (for `params`).

@@ -138,10 +138,25 @@ pub struct CustomRule {
     pub action: Action,
     /// The `params` variable (`null` when not given).
     pub params: serde_json::Value,
+    /// Named expressions the rule's expression reads as `variables.NAME`,
+    /// in order (each may read the ones before it).
+    pub variables: Vec<CelVariable>,
     /// Kinds the rule applies to; empty means every kind.
     pub kinds: Vec<String>,
     /// Operations the rule applies to; empty means CREATE and UPDATE.
     pub operations: Vec<String>,
+}
+
+/// A named CEL expression of a custom rule, as ValidatingAdmissionPolicy's
+/// `variables`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CelVariable {
+    /// The name (a CEL identifier), read as `variables.NAME`.
+    pub name: String,
+    /// The CEL expression.
+    pub expression: String,
+    /// Where the expression is written (for compile errors).
+    pub expression_at: Pos,
 }
 
 /// Safe defaults filled in by `/mutate` where unset.
