@@ -41,7 +41,7 @@ fn options() -> Result<Options, String> {
         reviews: 1_000_000,
         connections: 8,
         max_seconds: 900,
-        max_growth_kib: 256,
+        max_growth_kib: 512,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
