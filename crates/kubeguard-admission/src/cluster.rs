@@ -9,6 +9,9 @@ pub trait ClusterView: Send + Sync {
     fn namespace_labels(&self, name: &str) -> Option<BTreeMap<String, String>>;
     /// The pod `namespace/name` as its JSON object, `None` when unknown.
     fn pod(&self, namespace: &str, name: &str) -> Option<serde_json::Value>;
+    /// The pods of `namespace` as JSON objects, sorted by name; `None` when
+    /// pods are not known (not watched).
+    fn pods_in(&self, namespace: &str) -> Option<Vec<serde_json::Value>>;
 }
 
 /// Cluster state held in memory: the policy file's `cluster` section, plus
@@ -82,6 +85,17 @@ impl ClusterView for StaticCluster {
         self.pods
             .get(&(namespace.to_owned(), name.to_owned()))
             .cloned()
+    }
+
+    fn pods_in(&self, namespace: &str) -> Option<Vec<serde_json::Value>> {
+        let mut pods: Vec<(&String, &serde_json::Value)> = self
+            .pods
+            .iter()
+            .filter(|((ns, _), _)| ns == namespace)
+            .map(|((_, name), pod)| (name, pod))
+            .collect();
+        pods.sort_by(|a, b| a.0.cmp(b.0));
+        Some(pods.into_iter().map(|(_, pod)| pod.clone()).collect())
     }
 }
 

@@ -108,12 +108,14 @@ impl Engine {
 
     /// Whether the policy needs Namespaces / Pods from the cluster
     /// (PSS labels and `namespaceObject` in CEL need namespaces; the exec
-    /// guard needs pods).
+    /// guard needs pods, and so does Pod Security, to warn about existing
+    /// pods when a namespace's enforce level is tightened).
     #[must_use]
     pub fn watches(&self) -> Watches {
+        let pod_security = self.policy.pod_security.is_some();
         Watches {
-            namespaces: self.policy.pod_security.is_some() || self.custom.uses_namespace_object(),
-            pods: self.policy.exec_guard,
+            namespaces: pod_security || self.custom.uses_namespace_object(),
+            pods: self.policy.exec_guard || pod_security,
         }
     }
 
@@ -195,6 +197,12 @@ impl Engine {
             matches!(op, "CREATE" | "UPDATE") && (sub.is_empty() || sub == "ephemeralcontainers");
         if object_checks && let Some(json) = &request.object {
             self.object_checks(request, json, cluster, out);
+            if let Some(ps) = &self.policy.pod_security
+                && request.review.kind.kind == "Namespace"
+                && sub.is_empty()
+            {
+                pss::check_namespace(ps, json, request.old_object.as_ref(), cluster, out);
+            }
         }
         self.custom_rules(request, cluster, out);
     }
@@ -279,7 +287,9 @@ impl Engine {
 
     /// Turns findings into the answer, applying the failure mode to errors.
     fn settle(&self, findings: Findings, answer: &mut Answer) {
-        answer.denials = findings.deny;
+        answer.invalid = !findings.invalid.is_empty();
+        answer.denials = findings.invalid;
+        answer.denials.extend(findings.deny);
         answer.warnings = findings.warn;
         answer.audit.extend(findings.audit);
         if findings.errors.is_empty() {

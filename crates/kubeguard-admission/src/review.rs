@@ -150,6 +150,9 @@ pub(crate) fn decode(body: &[u8]) -> Result<Request, BadReview> {
 pub(crate) struct Answer {
     /// Denial messages; the request is allowed when empty.
     pub denials: Vec<String>,
+    /// Whether the denial is for an invalid object (422 Invalid) rather
+    /// than a policy violation (403 Forbidden).
+    pub invalid: bool,
     /// Warnings to the client.
     pub warnings: Vec<String>,
     /// Audit annotations.
@@ -172,7 +175,11 @@ pub(crate) fn encode(request: &Request, answer: Answer) -> Vec<u8> {
                 answer.denials.join("; ")
             )
         };
-        response.result = Status::failure(&message, "Forbidden").with_code(403);
+        response.result = if answer.invalid {
+            Status::failure(&message, "Invalid").with_code(422)
+        } else {
+            Status::failure(&message, "Forbidden").with_code(403)
+        };
     }
     if !answer.warnings.is_empty() {
         response.warnings = Some(answer.warnings);

@@ -90,6 +90,17 @@ impl Verdict {
             .join(", ")
     }
 
+    /// `reason, reason`: the failed checks' reasons without their details,
+    /// as the API server words warnings about existing pods.
+    #[must_use]
+    pub fn forbidden_reason(&self) -> String {
+        self.violations
+            .iter()
+            .map(|v| v.reason)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// `violates PodSecurity "restricted:latest": ...`.
     #[must_use]
     pub fn message(&self) -> String {

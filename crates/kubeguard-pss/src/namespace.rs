@@ -61,9 +61,28 @@ pub struct LabelError {
     pub label: &'static str,
     /// Its value.
     pub value: String,
-    /// What the plugin does instead.
+    /// What a valid value is, and what the plugin does instead.
     pub message: String,
+    /// What a valid value is (`must be one of ...`).
+    pub requirement: &'static str,
 }
+
+impl LabelError {
+    /// The error as the API server words it:
+    /// `metadata.labels[KEY]: Invalid value: "VALUE": must be ...`.
+    #[must_use]
+    pub fn field_error(&self) -> String {
+        format!(
+            "metadata.labels[{}]: Invalid value: {:?}: {}",
+            self.label, self.value, self.requirement
+        )
+    }
+}
+
+/// What a valid level label is.
+const LEVEL_REQUIREMENT: &str = "must be one of privileged, baseline, restricted";
+/// What a valid version label is.
+const VERSION_REQUIREMENT: &str = "must be \"latest\" or \"v1.x\"";
 
 /// A namespace's resolved policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +93,20 @@ pub struct NamespacePolicy {
     pub errors: Vec<LabelError>,
     /// `-version` labels newer than the newest known version (evaluated as `latest`).
     pub future_versions: Vec<(&'static str, Version)>,
+}
+
+impl NamespacePolicy {
+    /// The label errors as the API server reports them (one error as is,
+    /// several as `[e1, e2]`); `None` when every label is valid.
+    #[must_use]
+    pub fn errors_message(&self) -> Option<String> {
+        let errors: Vec<String> = self.errors.iter().map(LabelError::field_error).collect();
+        match errors.len() {
+            0 => None,
+            1 => errors.into_iter().next(),
+            _ => Some(format!("[{}]", errors.join(", "))),
+        }
+    }
 }
 
 /// Resolves a namespace's labels as the admission plugin does: a missing
@@ -95,9 +128,8 @@ pub fn resolve_labels<'l>(
                 errors.push(LabelError {
                     label: key,
                     value: value.to_owned(),
-                    message: format!(
-                        "must be one of privileged, baseline, restricted; evaluated as {fail}"
-                    ),
+                    message: format!("{LEVEL_REQUIREMENT}; evaluated as {fail}"),
+                    requirement: LEVEL_REQUIREMENT,
                 });
                 fail
             });
@@ -140,7 +172,8 @@ pub fn resolve_labels<'l>(
                 errors.push(LabelError {
                     label: key,
                     value: value.to_owned(),
-                    message: "must be \"latest\" or \"v1.x\"; evaluated as latest".into(),
+                    message: format!("{VERSION_REQUIREMENT}; evaluated as latest"),
+                    requirement: VERSION_REQUIREMENT,
                 });
                 *slot = Version::Latest;
             }

@@ -1,6 +1,7 @@
 //! The live cluster as the engine sees it: kube-rs reflectors that watch
-//! Namespaces (for Pod Security labels) and, when the exec guard needs
-//! them, Pods, and answer [`ClusterView`] lookups from their caches.
+//! Namespaces (for Pod Security labels) and, when the exec guard or Pod
+//! Security needs them, Pods, and answer [`ClusterView`] lookups from their
+//! caches.
 //!
 //! The watches list first, then follow watch events (with bookmarks),
 //! reconnecting with backoff after errors, which are logged. Cached objects
@@ -46,6 +47,20 @@ impl ClusterView for ReflectedCluster {
             .as_ref()?
             .get(&ObjectRef::new(name).within(namespace))?;
         serde_json::to_value(&*pod).ok()
+    }
+
+    fn pods_in(&self, namespace: &str) -> Option<Vec<serde_json::Value>> {
+        let mut pods: Vec<Arc<Pod>> = self
+            .pods
+            .as_ref()?
+            .state()
+            .into_iter()
+            .filter(|p| p.metadata.namespace.as_deref() == Some(namespace))
+            .collect();
+        pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        pods.iter()
+            .map(|p| serde_json::to_value(&**p).ok())
+            .collect()
     }
 }
 

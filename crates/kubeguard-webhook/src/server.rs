@@ -135,26 +135,36 @@ async fn connection(
     }
 }
 
-/// Resolves on SIGTERM (what the kubelet sends) or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Registers for SIGTERM (what the kubelet sends) and Ctrl-C at once, so a
+/// signal that arrives while the server is still starting is not lost, and
+/// returns a future that resolves when one arrives. Call it inside the
+/// runtime, before announcing that the server listens.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        async fn received(signal: std::io::Result<Signal>) {
+            match signal {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        }
+        let terminate = received(signal(SignalKind::terminate()));
+        let interrupt = received(signal(SignalKind::interrupt()));
+        async move {
+            tokio::select! {
+                () = interrupt => tracing::info!("Ctrl-C received; shutting down"),
+                () = terminate => tracing::info!("SIGTERM received; shutting down"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C received; shutting down"),
-        () = terminate => tracing::info!("SIGTERM received; shutting down"),
+        tracing::info!("Ctrl-C received; shutting down");
     }
 }

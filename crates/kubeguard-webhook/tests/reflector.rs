@@ -236,6 +236,20 @@ async fn pods_are_cached_trimmed() {
     assert!(pod.get("status").is_none(), "{pod}");
     assert_eq!(view.pod("shop", "other"), None);
     assert_eq!(view.pod("default", "debug"), None);
+    let names = |ns: &str| -> Vec<String> {
+        view.pods_in(ns)
+            .expect("pods are watched")
+            .iter()
+            .map(|p| {
+                p["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(names("shop"), ["debug"]);
+    assert!(names("default").is_empty());
     // Namespaces are not watched: unknown.
     assert_eq!(view.namespace_labels("shop"), None);
 }

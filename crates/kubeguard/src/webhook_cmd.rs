@@ -39,7 +39,8 @@ Input:
 Cluster state:
   Namespace labels (Pod Security levels) come from the policy's
   cluster.namespaces section and from Namespace objects in --objects files;
-  Pods in --objects files are what the exec guard looks up.
+  Pods in --objects files are what the exec guard looks up, and what Pod
+  Security checks when a Namespace UPDATE tightens its enforce level.
 
 Output:
   The AdmissionReview response as JSON (a JSON array of them when FILE holds

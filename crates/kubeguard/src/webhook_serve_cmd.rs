@@ -134,6 +134,7 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
             }
             source
         };
+        let shutdown = shutdown_signal();
         tracing::info!("listening on https://{bound}");
         Webhook {
             listener,
@@ -143,7 +144,7 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
             reload_every: args.reload_interval,
             timeouts: Timeouts::default(),
         }
-        .run(shutdown_signal())
+        .run(shutdown)
         .await?;
         tracing::info!("stopped");
         Ok(0)

@@ -18,6 +18,10 @@ use std::collections::HashMap;
 pub(crate) struct Findings {
     /// Violations that deny the request, each naming its source.
     pub deny: Vec<String>,
+    /// Reasons the object is invalid (answered 422 Invalid rather than
+    /// 403 Forbidden, as the API server answers invalid Pod Security
+    /// labels on a Namespace).
+    pub invalid: Vec<String>,
     /// Warnings to return to the client.
     pub warn: Vec<String>,
     /// Audit annotations (keys without a prefix: the API server prefixes
