@@ -7,6 +7,7 @@
 use crate::error::PssError;
 use crate::level::Level;
 use crate::namespace::Policy;
+use crate::pod::Pod;
 use crate::version::Version;
 use kubeguard_core::{Located, Object};
 
@@ -25,6 +26,15 @@ pub struct Exemptions {
     pub runtime_classes: Vec<String>,
     /// Namespaces.
     pub namespaces: Vec<String>,
+}
+
+impl Exemptions {
+    /// The pod's runtime class, when it is exempt.
+    #[must_use]
+    pub fn runtime_class<'p>(&self, pod: &Pod<'p>) -> Option<&'p str> {
+        pod.runtime_class_name
+            .filter(|rc| self.runtime_classes.iter().any(|r| r == rc))
+    }
 }
 
 /// A parsed `PodSecurityConfiguration`.

@@ -61,13 +61,19 @@ pub struct LabelError {
     pub label: &'static str,
     /// Its value.
     pub value: String,
-    /// What a valid value is, and what the plugin does instead.
-    pub message: String,
     /// What a valid value is (`must be one of ...`).
     pub requirement: &'static str,
+    /// What the plugin evaluates instead (`restricted`, `latest`, ...).
+    pub evaluated_as: String,
 }
 
 impl LabelError {
+    /// What a valid value is, and what the plugin does instead.
+    #[must_use]
+    pub fn message(&self) -> String {
+        format!("{}; evaluated as {}", self.requirement, self.evaluated_as)
+    }
+
     /// The error as the API server words it:
     /// `metadata.labels[KEY]: Invalid value: "VALUE": must be ...`.
     #[must_use]
@@ -128,8 +134,8 @@ pub fn resolve_labels<'l>(
                 errors.push(LabelError {
                     label: key,
                     value: value.to_owned(),
-                    message: format!("{LEVEL_REQUIREMENT}; evaluated as {fail}"),
                     requirement: LEVEL_REQUIREMENT,
+                    evaluated_as: fail.to_string(),
                 });
                 fail
             });
@@ -172,8 +178,8 @@ pub fn resolve_labels<'l>(
                 errors.push(LabelError {
                     label: key,
                     value: value.to_owned(),
-                    message: format!("{VERSION_REQUIREMENT}; evaluated as latest"),
                     requirement: VERSION_REQUIREMENT,
+                    evaluated_as: Version::Latest.to_string(),
                 });
                 *slot = Version::Latest;
             }
@@ -276,9 +282,7 @@ pub fn admit(
         out.exempt = Some(Exemption::Username(user.to_owned()));
         return out;
     }
-    if let Some(rc) = pod.runtime_class_name
-        && exemptions.runtime_classes.iter().any(|r| r == rc)
-    {
+    if let Some(rc) = exemptions.runtime_class(pod) {
         out.exempt = Some(Exemption::RuntimeClass(rc.to_owned()));
         return out;
     }

@@ -464,7 +464,9 @@ fn namespaces(args: &NamespacesArgs, out: &mut dyn Write) -> Result<u8> {
                 writeln!(
                     out,
                     "  invalid label {}={:?}: {}",
-                    e.label, e.value, e.message
+                    e.label,
+                    e.value,
+                    e.message()
                 )?;
             }
             for (label, v) in &ns.future_versions {
@@ -539,7 +541,7 @@ fn namespaces(args: &NamespacesArgs, out: &mut dyn Write) -> Result<u8> {
             json_namespaces.push(json!({
                 "name": name, "in_input": declared,
                 "enforce": p.enforce.to_string(), "audit": p.audit.to_string(), "warn": p.warn.to_string(),
-                "label_errors": ns.errors.iter().map(|e| json!({"label": e.label, "value": e.value, "message": e.message})).collect::<Vec<_>>(),
+                "label_errors": ns.errors.iter().map(|e| json!({"label": e.label, "value": e.value, "message": e.message()})).collect::<Vec<_>>(),
                 "objects": json_objects,
             }));
         }

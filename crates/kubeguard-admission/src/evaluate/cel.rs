@@ -153,16 +153,16 @@ impl Compiled {
         for (i, v) in rule.variables.iter().enumerate() {
             let what = format!("{what} variable {:?}", v.name);
             let at = Located::new(file, &what, v.expression_at);
-            let expression = at.parse(&v.expression)?;
-            reads.push(at.variables_read(&expression, &names[..i])?);
+            let (expression, read) = at.parse(&v.expression, &names[..i])?;
+            reads.push(read);
             variables.push(expression);
         }
         let at = Located::new(file, &what, rule.expression_at);
-        let expression = at.parse(&rule.expression)?;
+        let (expression, read) = at.parse(&rule.expression, &names)?;
         // Variables read only earlier ones: one pass from the last down
         // closes the set.
         let mut needed = vec![false; names.len()];
-        for i in at.variables_read(&expression, &names)? {
+        for i in read {
             needed[i] = true;
         }
         for i in (0..names.len()).rev() {
@@ -239,7 +239,14 @@ impl<'a> Located<'a> {
     /// Parses `source` with the optional syntax (`?.`, `[?]`) on, as the
     /// API server does, and refuses the variables this engine does not
     /// provide, so the mistake shows at start rather than on each request.
-    fn parse(&self, source: &str) -> Result<Expression, PolicyError> {
+    /// Also returns the indices in `defined` of the `variables.NAME` the
+    /// expression reads; a name not in `defined` (undefined, or defined
+    /// after the variable that reads it) is an error.
+    fn parse(
+        &self,
+        source: &str,
+        defined: &[&str],
+    ) -> Result<(Expression, Vec<usize>), PolicyError> {
         let mut expression = Parser::new()
             .enable_optional_syntax(true)
             .parse(source)
@@ -252,27 +259,15 @@ impl<'a> Located<'a> {
                     .join("; ");
                 self.error(format!("the expression does not parse ({detail})"))
             })?;
-        optional_select_as_index(&mut expression);
+        let mut fields = Vec::new();
+        prepare(&mut expression, &mut fields);
         if expression.references().has_variable("authorizer") {
             return Err(self.error(format!(
                 "the variable authorizer is not supported; use {}",
                 VARIABLES.join(", ")
             )));
         }
-        Ok(expression)
-    }
-
-    /// The indices in `defined` of the `variables.NAME` the expression
-    /// reads; a name not in `defined` (undefined, or defined after the
-    /// variable that reads it) is an error.
-    fn variables_read(
-        &self,
-        expression: &Expression,
-        defined: &[&str],
-    ) -> Result<Vec<usize>, PolicyError> {
-        let mut fields = Vec::new();
-        variable_fields(expression, &mut fields);
-        let mut out = Vec::new();
+        let mut read = Vec::new();
         for field in fields {
             let Some(i) = defined.iter().position(|d| *d == field) else {
                 let before = if defined.is_empty() {
@@ -284,33 +279,51 @@ impl<'a> Located<'a> {
                     "variables.{field} is not defined before this expression (defined: {before})"
                 )));
             };
-            if !out.contains(&i) {
-                out.push(i);
+            if !read.contains(&i) {
+                read.push(i);
             }
         }
-        Ok(out)
+        Ok((expression, read))
     }
 }
 
 /// The parser's name of `a[?b]`, and of `a.?b` once rewritten.
 const OPT_INDEX: &str = "_[?_]";
 
-/// Rewrites every optional field selection `a.?f` as the optional index
-/// `a[?'f']`. The two mean the same on the maps that JSON objects become,
-/// and the interpreter evaluates the latter as the CEL spec says (a
-/// missing field gives `optional.none()`) where it fails the former.
-fn optional_select_as_index(e: &mut Expression) {
+/// One walk over a parsed expression that
+/// - rewrites every optional field selection `a.?f` as the optional index
+///   `a[?'f']`: the two mean the same on the maps that JSON objects become,
+///   and the interpreter evaluates the latter as the CEL spec says (a
+///   missing field gives `optional.none()`) where it fails the former;
+/// - collects the fields read from the `variables` identifier
+///   (`variables.x`, `has(variables.x)`, `variables.?x`, `variables[?'x']`).
+fn prepare(e: &mut Expression, variables_read: &mut Vec<String>) {
+    let is_variables = |e: &Expression| matches!(&e.expr, Expr::Ident(n) if n == "variables");
     match &mut e.expr {
+        Expr::Select(s) => {
+            if is_variables(&s.operand) {
+                variables_read.push(s.field.clone());
+            }
+            prepare(&mut s.operand, variables_read);
+        }
         Expr::Call(call) => {
             if call.func_name == "_?._" {
                 call.func_name = OPT_INDEX.to_owned();
             }
-            if let Some(target) = &mut call.target {
-                optional_select_as_index(target);
+            if let [target, field] = call.args.as_slice()
+                && call.func_name == OPT_INDEX
+                && is_variables(target)
+                && let Expr::Literal(LiteralValue::String(name)) = &field.expr
+            {
+                variables_read.push(name.inner().to_owned());
             }
-            call.args.iter_mut().for_each(optional_select_as_index);
+            if let Some(target) = &mut call.target {
+                prepare(target, variables_read);
+            }
+            for arg in &mut call.args {
+                prepare(arg, variables_read);
+            }
         }
-        Expr::Select(s) => optional_select_as_index(&mut s.operand),
         Expr::Comprehension(c) => {
             for part in [
                 &mut c.iter_range,
@@ -319,76 +332,28 @@ fn optional_select_as_index(e: &mut Expression) {
                 &mut c.loop_step,
                 &mut c.result,
             ] {
-                optional_select_as_index(part);
-            }
-        }
-        Expr::List(list) => list.elements.iter_mut().for_each(optional_select_as_index),
-        Expr::Map(map) => map.entries.iter_mut().for_each(entry_as_index),
-        Expr::Struct(s) => s.entries.iter_mut().for_each(entry_as_index),
-        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
-    }
-}
-
-/// [`optional_select_as_index`] over a map or struct entry.
-fn entry_as_index(entry: &mut IdedEntryExpr) {
-    match &mut entry.expr {
-        EntryExpr::StructField(f) => optional_select_as_index(&mut f.value),
-        EntryExpr::MapEntry(m) => {
-            optional_select_as_index(&mut m.key);
-            optional_select_as_index(&mut m.value);
-        }
-    }
-}
-
-/// Collects the fields selected on the `variables` identifier
-/// (`variables.x`, `has(variables.x)`, `variables.?x`, `variables[?'x']`).
-fn variable_fields<'e>(e: &'e Expression, out: &mut Vec<&'e str>) {
-    let is_variables = |e: &Expression| matches!(&e.expr, Expr::Ident(n) if n == "variables");
-    match &e.expr {
-        Expr::Select(s) if is_variables(&s.operand) => out.push(&s.field),
-        Expr::Select(s) => variable_fields(&s.operand, out),
-        Expr::Call(call) => {
-            if let [target, field] = call.args.as_slice()
-                && call.func_name == OPT_INDEX
-                && is_variables(target)
-                && let Expr::Literal(LiteralValue::String(name)) = &field.expr
-            {
-                out.push(name.inner());
-            }
-            for arg in call.target.iter().map(AsRef::as_ref).chain(&call.args) {
-                variable_fields(arg, out);
-            }
-        }
-        Expr::Comprehension(c) => {
-            for part in [
-                &c.iter_range,
-                &c.accu_init,
-                &c.loop_cond,
-                &c.loop_step,
-                &c.result,
-            ] {
-                variable_fields(part, out);
+                prepare(part, variables_read);
             }
         }
         Expr::List(list) => {
-            for x in &list.elements {
-                variable_fields(x, out);
+            for x in &mut list.elements {
+                prepare(x, variables_read);
             }
         }
-        Expr::Map(map) => entry_fields(&map.entries, out),
-        Expr::Struct(s) => entry_fields(&s.entries, out),
+        Expr::Map(map) => prepare_entries(&mut map.entries, variables_read),
+        Expr::Struct(s) => prepare_entries(&mut s.entries, variables_read),
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
     }
 }
 
-/// [`variable_fields`] over map and struct entries.
-fn entry_fields<'e>(entries: &'e [IdedEntryExpr], out: &mut Vec<&'e str>) {
+/// [`prepare`] over map and struct entries.
+fn prepare_entries(entries: &mut [IdedEntryExpr], variables_read: &mut Vec<String>) {
     for entry in entries {
-        match &entry.expr {
-            EntryExpr::StructField(f) => variable_fields(&f.value, out),
+        match &mut entry.expr {
+            EntryExpr::StructField(f) => prepare(&mut f.value, variables_read),
             EntryExpr::MapEntry(m) => {
-                variable_fields(&m.key, out);
-                variable_fields(&m.value, out);
+                prepare(&mut m.key, variables_read);
+                prepare(&mut m.value, variables_read);
             }
         }
     }

@@ -161,15 +161,12 @@ fn existing_pod_warnings(
             pods.len()
         ));
     }
-    // Reason -> (first pod name, number of pods).
+    // Reason -> (first pod name, number of pods); pods come sorted by name.
     let mut by_reason: BTreeMap<String, (String, usize)> = BTreeMap::new();
     for json in pods.iter().take(MAX_PODS_TO_CHECK) {
         let Ok(obj) = to_object(json) else { continue };
         let Ok(pod) = Pod::of(&obj) else { continue };
-        let exempt_class = pod
-            .runtime_class_name
-            .is_some_and(|rc| ps.config.exemptions.runtime_classes.iter().any(|r| r == rc));
-        if exempt_class {
+        if ps.config.exemptions.runtime_class(&pod).is_some() {
             continue;
         }
         let verdict = evaluate(&pod, enforce);
@@ -177,13 +174,10 @@ fn existing_pod_warnings(
             continue;
         }
         let name = obj.name.as_deref().unwrap_or_default();
-        let entry = by_reason
+        by_reason
             .entry(verdict.forbidden_reason())
-            .or_insert_with(|| (name.to_owned(), 0));
-        if name < entry.0.as_str() {
-            name.clone_into(&mut entry.0);
-        }
-        entry.1 += 1;
+            .or_insert_with(|| (name.to_owned(), 0))
+            .1 += 1;
     }
     if by_reason.is_empty() {
         return warnings;
