@@ -1,20 +1,12 @@
 //! End-to-end tests of `kubeguard rbac`: can-i, who-can, risks and unused
 //! over `examples/rbac/cluster.yaml`, with exit codes and formats.
 
-use assert_cmd::Command;
-use serde_json::Value;
-use std::path::{Path, PathBuf};
+use crate::support::{json, kubeguard_in_repo};
 
 const EXAMPLE: &str = "examples/rbac/cluster.yaml";
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn kubeguard(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("kubeguard")
-        .unwrap()
-        .current_dir(repo())
+    let out = kubeguard_in_repo()
         .env("NO_COLOR", "1")
         .arg("rbac")
         .args(args)
@@ -25,10 +17,6 @@ fn kubeguard(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).expect("valid JSON")
 }
 
 #[test]

@@ -1,23 +1,19 @@
 //! The rule pages under `docs/rules/` and the rule table in the README are
 //! generated from every engine's rules (the catalog of `kubeguard rules`);
 //! this test fails when they are stale.
-//! Regenerate with `KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard --test docs`.
+//! Regenerate with `KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard --test cli docs::`.
 
 // The binary's catalog module, compiled into this test; the test uses
 // `all` only.
 #[allow(dead_code)]
-#[path = "../src/catalog.rs"]
+#[path = "../../src/catalog.rs"]
 mod catalog;
 
+use crate::support::repo;
 use kubeguard_rules::docs;
-use std::path::{Path, PathBuf};
 
 const START: &str = "<!-- rules:start -->\n";
 const END: &str = "<!-- rules:end -->";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn updating() -> bool {
     std::env::var_os("KUBEGUARD_UPDATE_DOCS").is_some()
@@ -25,7 +21,7 @@ fn updating() -> bool {
 
 #[test]
 fn rule_pages_are_fresh() {
-    let dir = repo_root().join("docs/rules");
+    let dir = repo().join("docs/rules");
     let rules = catalog::all();
     let mut stale = Vec::new();
     if updating() {
@@ -58,14 +54,14 @@ fn rule_pages_are_fresh() {
     }
     assert!(
         stale.is_empty(),
-        "stale rule docs; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard --test docs:\n{}",
+        "stale rule docs; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard --test cli docs:::\n{}",
         stale.join("\n")
     );
 }
 
 #[test]
 fn readme_rule_table_is_fresh() {
-    let path = repo_root().join("README.md");
+    let path = repo().join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
     let start = readme
         .find(START)
@@ -81,7 +77,7 @@ fn readme_rule_table_is_fresh() {
         std::fs::write(&path, updated).unwrap();
     } else {
         panic!(
-            "README rule table is stale; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard --test docs"
+            "README rule table is stale; run KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard --test cli docs::"
         );
     }
 }

@@ -2,23 +2,17 @@
 //! `kubeguard pss check --level restricted` find nothing, the image is
 //! pinned by digest, and the policy in the ConfigMap is a valid policy.
 
-use assert_cmd::Command;
+use crate::support::{kubeguard_in_repo, repo};
 use std::path::PathBuf;
 
 fn deploy_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy")
-}
-
-fn kubeguard() -> Command {
-    let mut cmd = Command::cargo_bin("kubeguard").expect("binary");
-    cmd.current_dir(deploy_dir().join(".."));
-    cmd
+    repo().join("deploy")
 }
 
 /// Runs kubeguard from the repository root, asserts exit code 0 and
 /// returns its stdout.
 fn succeeds(args: &[&str]) -> String {
-    let out = kubeguard().args(args).output().expect("run");
+    let out = kubeguard_in_repo().args(args).output().expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(
         out.status.code(),

@@ -1,20 +1,11 @@
 //! `kubeguard webhook serve` as a process: flag and config errors exit 2,
 //! the self-signed mode prints a CA bundle and serves, SIGTERM exits 0.
 
-use assert_cmd::Command;
+use crate::support::{kubeguard, webhook_policy as policy};
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn policy() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../kubeguard-webhook/tests/fixtures/policy.yaml")
-}
-
-fn kubeguard() -> Command {
-    Command::cargo_bin("kubeguard").expect("binary")
-}
 
 /// Runs `kubeguard webhook serve --config POLICY EXTRA...` and returns its
 /// exit code and stderr.

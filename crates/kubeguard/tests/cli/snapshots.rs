@@ -1,15 +1,12 @@
 //! Snapshots of every output format for the insecure example, so any
 //! change to a message, position, field path or format shows up in review.
-//! Update with `INSTA_UPDATE=always cargo test -p kubeguard --test snapshots`
+//! Update with `INSTA_UPDATE=always cargo test -p kubeguard --test cli snapshots::`
 //! (or `cargo insta review`).
 
-use assert_cmd::Command;
-use std::path::Path;
+use crate::support::kubeguard_in_repo;
 
 fn scan(format: &str) -> String {
-    let out = Command::cargo_bin("kubeguard")
-        .unwrap()
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+    let out = kubeguard_in_repo()
         .args([
             "scan",
             "examples/insecure-app",

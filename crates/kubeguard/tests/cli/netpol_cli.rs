@@ -1,17 +1,10 @@
 //! End-to-end tests of `kubeguard netpol`: exit codes and every output format.
 
-use assert_cmd::Command;
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/netpol")
-}
+use crate::support::{json, kubeguard, netpol_fixtures};
 
 fn netpol(args: &[&str]) -> (i32, String) {
-    let out = Command::cargo_bin("kubeguard")
-        .unwrap()
-        .current_dir(dir())
+    let out = kubeguard()
+        .current_dir(netpol_fixtures())
         .arg("netpol")
         .args(args)
         .output()
@@ -20,10 +13,6 @@ fn netpol(args: &[&str]) -> (i32, String) {
         out.status.code().unwrap(),
         String::from_utf8(out.stdout).unwrap(),
     )
-}
-
-fn json(s: &str) -> Value {
-    serde_json::from_str(s).expect("valid JSON")
 }
 
 #[test]
@@ -194,8 +183,7 @@ fn invalid_policy_is_located_and_exits_2() {
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad, namespace: a}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: not-a-cidr}\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("kubeguard")
-        .unwrap()
+    let out = kubeguard()
         .args(["netpol", "coverage"])
         .arg(&file)
         .output()

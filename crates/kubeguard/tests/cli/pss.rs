@@ -1,19 +1,8 @@
 //! End-to-end tests of `kubeguard pss`: check (text and JSON, exit codes),
 //! namespaces (labels and modes), the admission configuration, and plan.
 
-use assert_cmd::Command;
+use crate::support::{json, kubeguard, write};
 use serde_json::Value;
-use std::path::Path;
-
-fn kubeguard() -> Command {
-    Command::cargo_bin("kubeguard").unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
 
 const HARDENED_POD: &str = "apiVersion: v1
 kind: Pod
@@ -59,10 +48,6 @@ metadata:
     pod-security.kubernetes.io/enforce-version: v1.30
     pod-security.kubernetes.io/warn: restricted
 ";
-
-fn json(out: &[u8]) -> Value {
-    serde_json::from_slice(out).expect("JSON output")
-}
 
 #[test]
 fn check_text_names_each_failed_check_and_exits_1() {

@@ -1,39 +1,16 @@
 //! End-to-end tests of the `kubeguard` binary: exit codes, output formats,
 //! configuration, suppressions, stdin, Helm and Kustomize inputs.
 
-#[path = "../../../tests/shared_data.rs"]
-mod shared_data;
-
+use crate::support::{json, kubeguard_in_repo, repo, shared, tool_available};
 use assert_cmd::Command;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
+/// The binary from the repository root, with `NO_COLOR` removed from its
+/// environment.
 fn kubeguard() -> Command {
-    let mut cmd = Command::cargo_bin("kubeguard").unwrap();
-    cmd.current_dir(repo()).env_remove("NO_COLOR");
+    let mut cmd = kubeguard_in_repo();
+    cmd.env_remove("NO_COLOR");
     cmd
-}
-
-fn json_of(out: &[u8]) -> Value {
-    serde_json::from_slice(out).expect("valid JSON output")
-}
-
-/// Whether an external tool the test needs is available; in CI
-/// (`KUBEGUARD_REQUIRE_TOOLS`) its absence is a failure, elsewhere a visible skip.
-fn tool_available(check: &mut std::process::Command, what: &str) -> bool {
-    let ok = check.output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("KUBEGUARD_REQUIRE_TOOLS").is_none(),
-            "{what} is required here but missing; run scripts/install-tools.sh"
-        );
-        eprintln!("SKIPPED: {what} not available (run scripts/install-tools.sh)");
-    }
-    ok
 }
 
 const POD_HOST_PID: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: team\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: nginx\n";
@@ -54,7 +31,7 @@ fn insecure_example_fails_with_located_findings() {
         .args(["scan", "examples/insecure-app", "--format", "json"])
         .assert()
         .code(1);
-    let report = json_of(&out.get_output().stdout);
+    let report = json(&out.get_output().stdout);
     assert_eq!(report["tool"], "kubeguard");
     let findings = report["findings"].as_array().unwrap();
     assert!(findings.len() > 20, "{} findings", findings.len());
@@ -124,7 +101,7 @@ fn stdin_findings_name_stdin() {
         .write_stdin(POD_HOST_PID)
         .assert()
         .code(1);
-    let report = json_of(&out.get_output().stdout);
+    let report = json(&out.get_output().stdout);
     let f = &report["findings"][0];
     assert_eq!(f["file"], "<stdin>");
     assert_eq!(
@@ -148,7 +125,7 @@ fn select_and_ignore_rules() {
         ])
         .assert()
         .code(1);
-    let report = json_of(&out.get_output().stdout);
+    let report = json(&out.get_output().stdout);
     for f in report["findings"].as_array().unwrap() {
         assert!(["host-pid", "host-network"].contains(&f["rule"].as_str().unwrap()));
     }
@@ -163,7 +140,7 @@ fn select_and_ignore_rules() {
         ])
         .assert()
         .code(1);
-    let report = json_of(&out.get_output().stdout);
+    let report = json(&out.get_output().stdout);
     assert!(
         report["findings"]
             .as_array()
@@ -192,7 +169,7 @@ fn unknown_rule_is_a_usage_error_with_a_suggestion() {
 
 #[test]
 fn sarif_output_is_valid_sarif_2_1_0() {
-    let Some(schema_path) = shared_data::shared("schemas/sarif-schema-2.1.0.json") else {
+    let Some(schema_path) = shared("schemas/sarif-schema-2.1.0.json") else {
         return;
     };
     let schema: Value =
@@ -202,7 +179,7 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         .args(["scan", "examples/insecure-app", "--format", "sarif"])
         .assert()
         .code(1);
-    let sarif = json_of(&out.get_output().stdout);
+    let sarif = json(&out.get_output().stdout);
     let errors: Vec<String> = validator
         .iter_errors(&sarif)
         .map(|e| format!("{e} at {}", e.instance_path()))
@@ -292,13 +269,12 @@ fn config_file_is_discovered_and_applied() {
         "select: [host-pid, runs-as-root]\nseverity:\n  host-pid: low\nignores:\n- rule: runs-as-root\n  name: p\n  reason: test image runs as root\n- rule: host-pid\n  kind: Deployment\n  reason: matches nothing\n- rule: host-pid\n  namespace: team\n  reason: expired\n  expires: 2020-01-01\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("kubeguard")
-        .unwrap()
+    let out = crate::support::kubeguard()
         .current_dir(dir.path())
         .args(["scan", ".", "--format", "json", "--report-unused-ignores"])
         .assert()
         .code(1);
-    let report = json_of(&out.get_output().stdout);
+    let report = json(&out.get_output().stdout);
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0]["rule"], "host-pid");
@@ -328,8 +304,7 @@ fn bad_config_is_a_located_error() {
         "select: [all]\nignores:\n- rule: host-pid\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("kubeguard")
-        .unwrap()
+    let out = crate::support::kubeguard()
         .current_dir(dir.path())
         .args(["scan", "."])
         .assert()
@@ -360,7 +335,7 @@ fn inline_ignore_annotation() {
         .write_stdin(pod)
         .assert()
         .code(0);
-    let report = json_of(&out.get_output().stdout);
+    let report = json(&out.get_output().stdout);
     assert!(report["findings"].as_array().unwrap().is_empty());
     assert_eq!(report["summary"]["suppressed"], 1);
     let warnings = report["warnings"].as_array().unwrap();
@@ -393,7 +368,7 @@ fn helm_chart_is_rendered_and_findings_point_into_templates() {
         .arg(&helper)
         .assert()
         .code(1);
-    let report = json_of(&out.get_output().stdout);
+    let report = json(&out.get_output().stdout);
     let findings = report["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     let template = "examples/helm/webapp/templates/deployment.yaml";
@@ -431,7 +406,7 @@ fn helm_chart_is_rendered_and_findings_point_into_templates() {
         ])
         .arg(&helper)
         .assert();
-    let report = json_of(&out.get_output().stdout);
+    let report = json(&out.get_output().stdout);
     assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
 }
 
@@ -473,7 +448,7 @@ fn kustomize_overlay_is_rendered() {
         ])
         .assert()
         .code(1);
-    let report = json_of(&out.get_output().stdout);
+    let report = json(&out.get_output().stdout);
     let f = &report["findings"][0];
     assert_eq!(f["rule"], "host-network");
     assert!(f["file"].as_str().unwrap().contains("kustomize build"));
@@ -494,7 +469,7 @@ fn rules_command_lists_and_explains() {
         .args(["rules", "--format", "json"])
         .assert()
         .code(0);
-    assert!(json_of(&out.get_output().stdout).as_array().unwrap().len() >= 5);
+    assert!(json(&out.get_output().stdout).as_array().unwrap().len() >= 5);
 }
 
 #[test]
@@ -564,7 +539,7 @@ fn scan_pss_reports_violations_and_honours_namespace_enforce_labels() {
         .arg(dir.path())
         .assert()
         .code(1);
-    let report = json_of(&out.get_output().stdout);
+    let report = json(&out.get_output().stdout);
     let pss: Vec<&Value> = report["findings"]
         .as_array()
         .unwrap()

@@ -8,6 +8,7 @@
 //! handling, and one rule that is known to fire keeps them independent of
 //! the rest of the rule set.
 
+use crate::support;
 use assert_cmd::Command;
 use serde_json::Value;
 use std::fs;
@@ -93,7 +94,7 @@ impl Run {
 }
 
 fn kubeguard(cwd: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("kubeguard").unwrap();
+    let mut cmd = support::kubeguard();
     // A hang would otherwise stall the suite: fail instead.
     cmd.current_dir(cwd).timeout(Duration::from_secs(300));
     cmd

@@ -2,20 +2,9 @@
 //! policy kind, warn, audit, mutate, AdmissionReview and plain-object input,
 //! `--objects`, and exit code 2 for bad input and bad policies.
 
-use assert_cmd::Command;
+use crate::support::{kubeguard, write};
 use base64::Engine as _;
 use serde_json::{Value, json};
-use std::path::Path;
-
-fn kubeguard() -> Command {
-    Command::cargo_bin("kubeguard").unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
 
 /// Runs a review; returns (exit code, response JSON or null, stderr).
 fn review(args: &[&str]) -> (i32, Value, String) {

@@ -1,0 +1,67 @@
+//! Helpers shared by every module of the CLI tests: the command for the
+//! `kubeguard` binary, paths into the repository and its fixtures, JSON
+//! parsing of output, temporary input files, and the `../shared` locator.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+#[path = "../../../../tests/shared_data.rs"]
+pub mod shared_data;
+
+pub use shared_data::shared;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The fixtures of the `kubeguard netpol` tests.
+pub fn netpol_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/netpol")
+}
+
+/// The admission policy the webhook crate's tests use.
+pub fn webhook_policy() -> PathBuf {
+    repo().join("crates/kubeguard-webhook/tests/fixtures/policy.yaml")
+}
+
+/// The `kubeguard` binary built for these tests, in the test's working
+/// directory and environment.
+pub fn kubeguard() -> Command {
+    Command::cargo_bin("kubeguard").expect("the kubeguard binary")
+}
+
+/// `kubeguard()` run from the repository root, so paths such as
+/// `examples/insecure-app` are relative to it.
+pub fn kubeguard_in_repo() -> Command {
+    let mut cmd = kubeguard();
+    cmd.current_dir(repo());
+    cmd
+}
+
+/// Parses output (stdout bytes or text) as JSON, failing the test otherwise.
+pub fn json(out: impl AsRef<[u8]>) -> Value {
+    serde_json::from_slice(out.as_ref()).expect("valid JSON output")
+}
+
+/// Writes `text` to `dir/name` and returns the file's path as a string.
+pub fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// Whether an external tool the test needs is available; in CI
+/// (`KUBEGUARD_REQUIRE_TOOLS`) its absence is a failure, elsewhere a visible skip.
+pub fn tool_available(check: &mut std::process::Command, what: &str) -> bool {
+    let ok = check.output().is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("KUBEGUARD_REQUIRE_TOOLS").is_none(),
+            "{what} is required here but missing; run scripts/install-tools.sh"
+        );
+        eprintln!("SKIPPED: {what} not available (run scripts/install-tools.sh)");
+    }
+    ok
+}
