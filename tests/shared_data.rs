@@ -1,25 +1,24 @@
 //! Locating the data in `../shared` beside the repository, shared by the
 //! crates' integration tests. Included with `#[path]`.
 //!
-//! On a user's clone `../shared` is absent: tests that need it say so and
-//! skip. In CI (`KUBEGUARD_REQUIRE_SHARED` set by `.ci/run`) its absence
-//! fails the test, so those tests always run there.
+//! A test that calls [`shared`] carries
+//! `#[cfg_attr(not(shared_data), ignore = "needs ../shared; runs in CI")]`:
+//! the crate's build script (`shared_data_build.rs`) sets `cfg(shared_data)`
+//! only when the data is there, so on a user's clone without `../shared`
+//! the runner reports those tests as skipped. In CI (`KUBEGUARD_REQUIRE_SHARED`
+//! set by `.ci/run`) a missing `../shared` fails the build.
 
 use std::path::{Path, PathBuf};
 
-/// `../shared/<path>` when it exists; otherwise `None` after printing a
-/// visible skip (or failing, when `KUBEGUARD_REQUIRE_SHARED` is set).
-pub fn shared(path: &str) -> Option<PathBuf> {
+/// `../shared/<path>`; fails the test when it is missing (run anyway with
+/// `--ignored` or `--run-ignored`).
+pub fn shared(path: &str) -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared")
         .join(path);
-    if p.exists() {
-        return Some(p);
-    }
     assert!(
-        std::env::var_os("KUBEGUARD_REQUIRE_SHARED").is_none(),
-        "../shared/{path} is required here but missing"
+        p.exists(),
+        "../shared/{path} is missing: this test needs ../shared beside the repository"
     );
-    eprintln!("SKIPPED: ../shared/{path} not found (tests that need ../shared run in CI)");
-    None
+    p
 }
