@@ -5,6 +5,7 @@
 //! This crate does no I/O; the loader builds [`Object`]s and the rule crates
 //! turn them into [`Finding`]s.
 
+mod diagnostic;
 mod finding;
 mod located;
 mod node;
@@ -12,6 +13,7 @@ mod object;
 mod rule;
 pub mod workload;
 
+pub use diagnostic::Diagnostic;
 pub use finding::{Finding, ObjectRef, Severity};
 pub use located::{Located, push_path_index, push_path_key};
 pub use node::{Map, Node, Pos, Scalar, ScalarKind, Span, Value};

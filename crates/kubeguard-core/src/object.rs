@@ -173,11 +173,34 @@ impl Object {
     /// `apiVersion` and `kind` (not a Kubernetes object).
     #[must_use]
     pub fn from_root(source: Arc<Source>, root: Node) -> Option<Self> {
-        let api_version = root.get("apiVersion")?.as_str()?.to_owned();
-        let kind = root.get("kind")?.as_str()?.to_owned();
-        if api_version.is_empty() || kind.is_empty() {
-            return None;
-        }
+        Self::with_type(source, root, None)
+    }
+
+    /// Builds an object from an item of a typed list (`PodList`,
+    /// `DeploymentList`, ...). As the API server's decoder does, an item
+    /// without `apiVersion` or `kind` (as `kubectl get pods -o yaml` prints
+    /// them) takes the list's `apiVersion` and its element kind.
+    #[must_use]
+    pub fn from_list_item(
+        source: Arc<Source>,
+        root: Node,
+        list_api_version: &str,
+        element_kind: &str,
+    ) -> Option<Self> {
+        Self::with_type(source, root, Some((list_api_version, element_kind)))
+    }
+
+    fn with_type(source: Arc<Source>, root: Node, default: Option<(&str, &str)>) -> Option<Self> {
+        let field = |key: &str, fallback: Option<&str>| {
+            match root.get(key) {
+                Some(node) => node.as_str(),
+                None => fallback,
+            }
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+        };
+        let api_version = field("apiVersion", default.map(|d| d.0))?;
+        let kind = field("kind", default.map(|d| d.1))?;
         let meta = root.get("metadata");
         let text = |k| {
             meta.and_then(|m| m.get(k))

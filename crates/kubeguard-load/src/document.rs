@@ -1,7 +1,7 @@
 //! Text of one file to objects: documents, `List` kinds, non-objects.
 
-use crate::error::LoadError;
 use crate::parse::parse_documents;
+use kubeguard_core::Diagnostic;
 use kubeguard_core::{Node, Object, Pos, Source, Value};
 use std::sync::Arc;
 
@@ -50,7 +50,7 @@ pub struct LoadedFile {
     /// Documents that are not Kubernetes objects.
     pub skipped: Vec<Skipped>,
     /// Errors, each located.
-    pub errors: Vec<LoadError>,
+    pub errors: Vec<Diagnostic>,
 }
 
 /// Parses `source.text` and collects its objects.
@@ -60,10 +60,10 @@ pub fn load_source(source: Source) -> LoadedFile {
     let (docs, error) = parse_documents(&source.text);
     let mut out = LoadedFile::default();
     for root in docs.into_iter().flatten() {
-        add_document(&source, root, &mut out);
+        add_document(&source, root, None, &mut out);
     }
     if let Some(e) = error {
-        out.errors.push(LoadError {
+        out.errors.push(Diagnostic {
             file: source.name.clone(),
             pos: e.pos,
             message: e.message,
@@ -72,21 +72,36 @@ pub fn load_source(source: Source) -> LoadedFile {
     out
 }
 
-/// Whether `kind` is a list kind (`List`, `PodList`, `DeploymentList`, ...).
-fn is_list_kind(root: &Node) -> bool {
-    root.get("kind")
-        .and_then(Node::as_str)
-        .is_some_and(|k| k.ends_with("List"))
-        && root
-            .get("items")
-            .is_some_and(|i| i.as_seq().is_some() || i.is_null())
+/// The element kind of a list kind: `Pod` for `PodList`, empty for the
+/// generic `List` (whose items carry their own kind); `None` when `root` is
+/// not a list.
+fn list_element_kind(root: &Node) -> Option<&str> {
+    let kind = root.get("kind").and_then(Node::as_str)?;
+    let element = kind.strip_suffix("List")?;
+    root.get("items")
+        .is_some_and(|i| i.as_seq().is_some() || i.is_null())
+        .then_some(element)
 }
 
-fn add_document(source: &Arc<Source>, root: Node, out: &mut LoadedFile) {
+/// The type an item of a list takes when it names none itself.
+struct ListType {
+    api_version: String,
+    element_kind: String,
+}
+
+fn add_document(source: &Arc<Source>, root: Node, list: Option<&ListType>, out: &mut LoadedFile) {
     if root.is_null() {
         return;
     }
-    if is_list_kind(&root) {
+    if let Some(element_kind) = list_element_kind(&root) {
+        let item_type = ListType {
+            api_version: root
+                .get("apiVersion")
+                .and_then(Node::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            element_kind: element_kind.to_owned(),
+        };
         let Value::Map(mut map) = root.value else {
             return;
         };
@@ -94,8 +109,9 @@ fn add_document(source: &Arc<Source>, root: Node, out: &mut LoadedFile) {
         if let Some(idx) = idx {
             let (_, _, items) = map.entries.swap_remove(idx);
             if let Value::Seq(items) = items.value {
+                let typed = !item_type.element_kind.is_empty();
                 for item in items {
-                    add_document(source, item, out);
+                    add_document(source, item, typed.then_some(&item_type), out);
                 }
             }
         }
@@ -107,14 +123,21 @@ fn add_document(source: &Arc<Source>, root: Node, out: &mut LoadedFile) {
         pos: start,
         reason,
     };
-    match root.as_map() {
-        Some(_) => match Object::from_root(Arc::clone(source), root) {
-            Some(obj) if obj.api_version.starts_with(KUBEGUARD_GROUP) => {
-                out.skipped.push(skip(SkipReason::KubeguardConfig));
-            }
-            Some(obj) => out.objects.push(obj),
-            None => out.skipped.push(skip(SkipReason::NotAnObject)),
-        },
+    if root.as_map().is_none() {
+        out.skipped.push(skip(SkipReason::NotAnObject));
+        return;
+    }
+    let object = match list {
+        Some(t) => {
+            Object::from_list_item(Arc::clone(source), root, &t.api_version, &t.element_kind)
+        }
+        None => Object::from_root(Arc::clone(source), root),
+    };
+    match object {
+        Some(obj) if obj.api_version.starts_with(KUBEGUARD_GROUP) => {
+            out.skipped.push(skip(SkipReason::KubeguardConfig));
+        }
+        Some(obj) => out.objects.push(obj),
         None => out.skipped.push(skip(SkipReason::NotAnObject)),
     }
 }
@@ -145,6 +168,30 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn typed_list_items_take_the_element_kind() {
+        // As `kubectl get pods -o yaml` prints a PodList: items carry no kind.
+        let text = "apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: a, namespace: shop}\n  spec: {containers: [{name: c, image: nginx}]}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\nmetadata: {resourceVersion: \"1\"}\n";
+        let out = load_source(Source::new("pods.yaml", text));
+        assert_eq!(out.objects.len(), 2, "{:?}", out.skipped);
+        assert_eq!(out.objects[0].kind, "Pod");
+        assert_eq!(out.objects[0].api_version, "v1");
+        assert_eq!(out.objects[0].namespace.as_deref(), Some("shop"));
+        let deployments =
+            "apiVersion: apps/v1\nkind: DeploymentList\nitems:\n- metadata: {name: web}\n";
+        let out = load_source(Source::new("d.yaml", deployments));
+        assert_eq!(out.objects[0].kind, "Deployment");
+        assert_eq!(out.objects[0].api_version, "apps/v1");
+    }
+
+    #[test]
+    fn generic_list_items_need_their_own_kind() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- metadata: {name: a}\n";
+        let out = load_source(Source::new("x.yaml", text));
+        assert!(out.objects.is_empty());
+        assert_eq!(out.skipped.len(), 1);
     }
 
     #[test]

@@ -7,17 +7,17 @@
 //! the objects that parsed together with located errors.
 
 mod document;
-mod error;
 mod parse;
 mod read;
 mod render;
 mod scalar;
 mod walk;
 
+use kubeguard_core::Diagnostic;
+
 pub use document::{LoadedFile, SkipReason, Skipped, load_source};
-pub use error::LoadError;
 pub use parse::{Document, MAX_DEPTH, SyntaxError, parse_documents};
-pub use read::{DEFAULT_MAX_FILE_SIZE, read_file, read_stdin};
+pub use read::{DEFAULT_MAX_FILE_SIZE, STDIN_NAME, read_file, read_stdin};
 pub use render::{RenderOptions, render_helm, render_kustomize};
 pub use walk::{Input, WalkOptions, discover};
 
@@ -67,4 +67,38 @@ pub fn load_input(input: &Input, options: &LoadOptions) -> LoadedFile {
             ..LoadedFile::default()
         },
     }
+}
+
+/// Everything the inputs named on a command line hold, for the engines
+/// that need all objects at once (Pod Security, RBAC, NetworkPolicy).
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The objects, in input order.
+    pub objects: Vec<kubeguard_core::Object>,
+    /// Inputs (and paths) that could not be read, parsed or rendered.
+    pub errors: Vec<Diagnostic>,
+    /// Documents that are not Kubernetes objects.
+    pub skipped: Vec<Skipped>,
+    /// How many inputs were read.
+    pub inputs: usize,
+}
+
+/// Discovers the inputs under `paths` and loads them all, in parallel,
+/// each read and parsed once.
+#[must_use]
+pub fn load_all(paths: &[std::path::PathBuf], options: &LoadOptions) -> Loaded {
+    use rayon::prelude::*;
+    let (inputs, errors) = discover(paths, options.walk);
+    let files: Vec<LoadedFile> = inputs.par_iter().map(|i| load_input(i, options)).collect();
+    let mut out = Loaded {
+        errors,
+        inputs: inputs.len(),
+        ..Loaded::default()
+    };
+    for f in files {
+        out.objects.extend(f.objects);
+        out.errors.extend(f.errors);
+        out.skipped.extend(f.skipped);
+    }
+    out
 }

@@ -1,38 +1,52 @@
 //! Reading one file or stdin into a [`Source`], refusing what is not text.
 
-use crate::error::LoadError;
+use kubeguard_core::Diagnostic;
 use kubeguard_core::{Pos, Source};
 use std::io::Read;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// Default largest file read: far above any real manifest, small enough
 /// that memory stays bounded.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 
 /// Reads a file, refusing files over `max_size` bytes.
-pub fn read_file(path: &Path, max_size: u64) -> Result<Source, LoadError> {
+pub fn read_file(path: &Path, max_size: u64) -> Result<Source, Diagnostic> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| LoadError::file(&name, io_message(&e)))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| Diagnostic::whole_file(&name, io_message(&e)))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len > max_size {
-        return Err(LoadError::file(&name, too_large(Some(len), max_size)));
+        return Err(Diagnostic::whole_file(
+            &name,
+            too_large(Some(len), max_size),
+        ));
     }
     read_bounded(file, &name, max_size)
 }
 
-/// Reads standard input, refusing more than `max_size` bytes.
-pub fn read_stdin(max_size: u64) -> Result<Source, LoadError> {
-    read_bounded(std::io::stdin().lock(), "<stdin>", max_size)
+/// The name standard input is reported under.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Reads standard input, refusing more than `max_size` bytes. Standard
+/// input is read once per process: later calls get the same text (or the
+/// same error), so no command can consume it twice.
+pub fn read_stdin(max_size: u64) -> Result<Source, Diagnostic> {
+    static STDIN: OnceLock<Result<String, Diagnostic>> = OnceLock::new();
+    STDIN
+        .get_or_init(|| read_bounded(std::io::stdin().lock(), STDIN_NAME, max_size).map(|s| s.text))
+        .clone()
+        .map(|text| Source::new(STDIN_NAME, text))
 }
 
-fn read_bounded(reader: impl Read, name: &str, max_size: u64) -> Result<Source, LoadError> {
+fn read_bounded(reader: impl Read, name: &str, max_size: u64) -> Result<Source, Diagnostic> {
     let mut bytes = Vec::new();
     reader
         .take(max_size.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| LoadError::file(name, io_message(&e)))?;
+        .map_err(|e| Diagnostic::whole_file(name, io_message(&e)))?;
     if bytes.len() as u64 > max_size {
-        return Err(LoadError::file(name, too_large(None, max_size)));
+        return Err(Diagnostic::whole_file(name, too_large(None, max_size)));
     }
     let text = decode(name, bytes)?;
     Ok(Source::new(name, text))
@@ -94,15 +108,15 @@ fn locate(bytes: &[u8], offset: usize) -> Pos {
 
 /// Decodes UTF-8 text, rejecting binary data with the position of the
 /// first offending byte.
-fn decode(name: &str, bytes: Vec<u8>) -> Result<String, LoadError> {
+fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-        return Err(LoadError::file(
+        return Err(Diagnostic::whole_file(
             name,
             "UTF-16 text (it starts with a UTF-16 byte-order mark); Kubernetes manifests must be UTF-8: convert it, e.g. with `iconv -f UTF-16 -t UTF-8`",
         ));
     }
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
-        return Err(LoadError {
+        return Err(Diagnostic {
             file: name.to_owned(),
             pos: locate(&bytes, nul),
             message: "binary data (a NUL byte), not YAML or JSON text".into(),
@@ -117,7 +131,7 @@ fn decode(name: &str, bytes: Vec<u8>) -> Result<String, LoadError> {
         }
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
-            Err(LoadError {
+            Err(Diagnostic {
                 file: name.to_owned(),
                 pos: locate(e.as_bytes(), offset),
                 message: "not valid UTF-8 text; Kubernetes manifests must be UTF-8".into(),

@@ -4,7 +4,7 @@
 //! the template file, and each rendered line is matched back to the
 //! template line it came from where that match is certain.
 
-use crate::error::LoadError;
+use kubeguard_core::Diagnostic;
 use kubeguard_core::{RenderedOrigin, Source};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ pub struct RenderOptions {
 }
 
 /// Runs `helm template` on a chart and returns one source per template.
-pub fn render_helm(chart: &Path, options: &RenderOptions) -> Result<Vec<Source>, LoadError> {
+pub fn render_helm(chart: &Path, options: &RenderOptions) -> Result<Vec<Source>, Diagnostic> {
     let helm = options
         .helm_bin
         .clone()
@@ -47,7 +47,7 @@ const HELM_HINT: &str = "install Helm 3 or later (https://helm.sh/docs/intro/ins
 const KUSTOMIZE_HINT: &str = "install kubectl or kustomize, pass --kustomize-bin PATH, or render it yourself and pipe it in: `kubectl kustomize DIR | kubeguard scan -`";
 
 /// Runs `kustomize build` (or `kubectl kustomize`) on a directory.
-pub fn render_kustomize(dir: &Path, options: &RenderOptions) -> Result<Source, LoadError> {
+pub fn render_kustomize(dir: &Path, options: &RenderOptions) -> Result<Source, Diagnostic> {
     let name = dir.display().to_string();
     let (program, mut cmd) = match &options.kustomize_bin {
         Some(bin) => {
@@ -82,14 +82,14 @@ fn run(
     program: &Path,
     what: &str,
     hint: &str,
-) -> Result<String, LoadError> {
+) -> Result<String, Diagnostic> {
     let output = cmd.output().map_err(|e| {
         let why = if e.kind() == std::io::ErrorKind::NotFound {
             format!("cannot run {what}: `{}` was not found", program.display())
         } else {
             format!("cannot run {what} (`{}`): {e}", program.display())
         };
-        LoadError::file(name, format!("{why}; {hint}"))
+        Diagnostic::whole_file(name, format!("{why}; {hint}"))
     })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -98,13 +98,14 @@ fn run(
             .filter(|l| !l.trim().is_empty())
             .take(5)
             .collect();
-        return Err(LoadError::file(
+        return Err(Diagnostic::whole_file(
             name,
             format!("{what} failed ({}): {}", output.status, detail.join(" / ")),
         ));
     }
-    String::from_utf8(output.stdout)
-        .map_err(|_| LoadError::file(name, format!("{what} printed output that is not UTF-8")))
+    String::from_utf8(output.stdout).map_err(|_| {
+        Diagnostic::whole_file(name, format!("{what} printed output that is not UTF-8"))
+    })
 }
 
 /// Splits `helm template` output at `# Source: chart/templates/x.yaml`

@@ -2,7 +2,7 @@
 //! walked recursively (honouring `.gitignore`), Helm charts and Kustomize
 //! directories.
 
-use crate::error::LoadError;
+use kubeguard_core::Diagnostic;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -51,7 +51,7 @@ fn classify_dir(dir: &Path) -> Option<Input> {
 /// recursively; a chart or kustomization directory is one input and is not
 /// walked into. Inputs come back sorted, so output order is stable.
 #[must_use]
-pub fn discover(paths: &[PathBuf], options: WalkOptions) -> (Vec<Input>, Vec<LoadError>) {
+pub fn discover(paths: &[PathBuf], options: WalkOptions) -> (Vec<Input>, Vec<Diagnostic>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -62,7 +62,7 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> (Vec<Input>, Vec<Loa
         } else if path.exists() {
             inputs.push(Input::File(path.clone()));
         } else {
-            errors.push(LoadError::file(
+            errors.push(Diagnostic::whole_file(
                 path.display().to_string(),
                 "no such file or directory",
             ));
@@ -77,7 +77,7 @@ fn walk_dir(
     root: &Path,
     options: WalkOptions,
     inputs: &mut Vec<Input>,
-    errors: &mut Vec<LoadError>,
+    errors: &mut Vec<Diagnostic>,
 ) {
     if let Some(input) = classify_dir(root) {
         inputs.push(input);
@@ -131,7 +131,7 @@ fn is_manifest_name(path: &Path) -> bool {
 
 /// The error for a failed walk step; `None` for a broken symlink whose name
 /// is not a manifest's, which would not have been read anyway.
-fn walk_error(root: &Path, err: &ignore::Error) -> Option<LoadError> {
+fn walk_error(root: &Path, err: &ignore::Error) -> Option<Diagnostic> {
     fn inner(err: &ignore::Error) -> (Option<PathBuf>, String) {
         match err {
             ignore::Error::WithPath { path, err } => (Some(path.clone()), inner(err).1),
@@ -165,5 +165,5 @@ fn walk_error(root: &Path, err: &ignore::Error) -> Option<LoadError> {
             target.display()
         );
     }
-    Some(LoadError::file(file.display().to_string(), message))
+    Some(Diagnostic::whole_file(file.display().to_string(), message))
 }

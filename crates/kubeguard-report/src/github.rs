@@ -1,8 +1,8 @@
 //! `--format github`: workflow commands that GitHub Actions shows as
 //! annotations on the pull request.
 
-use crate::Report;
-use kubeguard_core::Severity;
+use crate::Ending;
+use kubeguard_core::{Finding, Severity};
 use std::io::{self, Write};
 
 fn escape_data(s: &str) -> String {
@@ -15,8 +15,8 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    for f in report.findings {
+pub(crate) fn findings(batch: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+    for f in batch {
         let level = match f.severity {
             Severity::Critical | Severity::High => "error",
             Severity::Medium | Severity::Low => "warning",
@@ -35,7 +35,11 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             )),
         )?;
     }
-    for e in report.errors {
+    Ok(())
+}
+
+pub(crate) fn finish(ending: &Ending<'_>, out: &mut dyn Write) -> io::Result<()> {
+    for e in ending.errors {
         writeln!(
             out,
             "::error file={},line={},col={},title=kubeguard could not read this file::{}",
@@ -45,7 +49,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             escape_data(&e.message)
         )?;
     }
-    for w in report.warnings {
+    for w in ending.warnings {
         writeln!(
             out,
             "::warning file={},line={},col={},title=kubeguard::{}",

@@ -1,7 +1,10 @@
-//! `--format json`: the machine-readable contract, streamed to the writer.
+//! `--format json`: the machine-readable contract, streamed to the writer:
+//! `{tool, version, findings, <engine-specific keys>, errors, warnings,
+//! summary}`.
 
-use crate::{Report, VERSION, seq};
-use kubeguard_core::{Finding, ObjectRef, Pos, Severity};
+use crate::indent;
+use crate::{Ending, Tally, VERSION};
+use kubeguard_core::{Diagnostic, Finding, ObjectRef, Severity};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use std::io::{self, Write};
@@ -39,31 +42,32 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
     }
 }
 
+/// A diagnostic as `{file, line, column, message}`.
 #[derive(Serialize)]
-struct JsonLocated<'a> {
+pub(crate) struct JsonDiagnostic<'a> {
     file: &'a str,
     line: u32,
     column: u32,
     message: &'a str,
 }
 
-impl<'a> JsonLocated<'a> {
-    fn new(file: &'a str, pos: Pos, message: &'a str) -> Self {
-        JsonLocated {
-            file,
-            line: pos.line,
-            column: pos.col,
-            message,
+impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
+    fn from(d: &'a Diagnostic) -> Self {
+        JsonDiagnostic {
+            file: &d.file,
+            line: d.pos.line,
+            column: d.pos.col,
+            message: &d.message,
         }
     }
 }
 
-struct BySeverity<'a>(&'a [(Severity, usize)]);
+struct BySeverity(Vec<(Severity, usize)>);
 
-impl Serialize for BySeverity<'_> {
+impl Serialize for BySeverity {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (sev, n) in self.0 {
+        for (sev, n) in &self.0 {
             map.serialize_entry(sev.as_str(), n)?;
         }
         map.end()
@@ -71,50 +75,67 @@ impl Serialize for BySeverity<'_> {
 }
 
 #[derive(Serialize)]
-struct JsonSummary<'a> {
+struct JsonSummary {
     files: usize,
     objects: usize,
     skipped: usize,
     findings: usize,
     suppressed: usize,
     errors: usize,
-    by_severity: BySeverity<'a>,
+    by_severity: BySeverity,
 }
 
-pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    #[derive(Serialize)]
-    struct Document<'a, F, E, W> {
-        tool: &'static str,
-        version: &'static str,
-        findings: F,
-        errors: E,
-        warnings: W,
-        summary: JsonSummary<'a>,
+/// The JSON document, written as findings arrive.
+pub(crate) struct JsonWriter {
+    first: bool,
+}
+
+impl JsonWriter {
+    pub(crate) fn begin(out: &mut dyn Write) -> io::Result<Self> {
+        write!(
+            out,
+            "{{\n  \"tool\": \"kubeguard\",\n  \"version\": \"{VERSION}\",\n  \"findings\": ["
+        )?;
+        Ok(JsonWriter { first: true })
     }
-    let by_severity = report.by_severity();
-    let s = &report.summary;
-    let doc = Document {
-        tool: "kubeguard",
-        version: VERSION,
-        findings: seq(report.findings.iter().map(JsonFinding::from)),
-        errors: seq(report
-            .errors
-            .iter()
-            .map(|e| JsonLocated::new(&e.file, e.pos, &e.message))),
-        warnings: seq(report
-            .warnings
-            .iter()
-            .map(|w| JsonLocated::new(&w.file, w.pos, &w.message))),
-        summary: JsonSummary {
+
+    pub(crate) fn findings(&mut self, batch: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+        for f in batch {
+            out.write_all(if self.first { b"\n    " } else { b",\n    " })?;
+            self.first = false;
+            indent::pretty(out, 4, &JsonFinding::from(f))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(
+        self,
+        e: &Ending<'_>,
+        tally: &Tally,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        out.write_all(if self.first { b"]" } else { b"\n  ]" })?;
+        for (key, value) in e.extras {
+            write!(out, ",\n  {}: ", serde_json::to_string(key)?)?;
+            indent::extra(out, 2, *value)?;
+        }
+        for (key, items) in [("errors", e.errors), ("warnings", e.warnings)] {
+            write!(out, ",\n  \"{key}\": ")?;
+            let items: Vec<JsonDiagnostic<'_>> = items.iter().map(JsonDiagnostic::from).collect();
+            indent::pretty(out, 2, &items)?;
+        }
+        let s = &e.summary;
+        let summary = JsonSummary {
             files: s.files,
             objects: s.objects,
             skipped: s.skipped,
-            findings: report.findings.len(),
+            findings: tally.findings(),
             suppressed: s.suppressed,
-            errors: report.errors.len(),
-            by_severity: BySeverity(&by_severity),
-        },
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+            errors: e.errors.len(),
+            by_severity: BySeverity(tally.by_severity()),
+        };
+        out.write_all(b",\n  \"summary\": ")?;
+        indent::pretty(out, 2, &summary)?;
+        out.write_all(b"\n}\n")
+    }
 }

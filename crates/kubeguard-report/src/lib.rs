@@ -1,40 +1,23 @@
-//! kubeguard's output formats. Every writer takes the same [`Report`] and a
-//! `Write`; none of them prints on its own.
+//! kubeguard's output formats. Every command that reports problems writes
+//! through one [`ReportWriter`]: the header as soon as the rules are known,
+//! findings in batches as the engines produce them (streamed where the
+//! format allows: text, JSON, SARIF, GitHub; JUnit keeps compact test cases
+//! until the end), then engine-specific data, errors, warnings and the
+//! summary. None of the writers prints on its own.
 
 mod github;
+mod indent;
 mod json;
 mod junit;
 mod sarif;
 mod text;
 
-use kubeguard_core::{Finding, Pos, RuleMeta, Severity};
-use serde::{Serialize, Serializer};
+use kubeguard_core::{Diagnostic, Finding, RuleMeta, Severity};
+use std::collections::HashSet;
 use std::io::{self, Write};
+use std::sync::Arc;
 
-/// An input that could not be read, parsed or rendered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorItem {
-    /// The file.
-    pub file: String,
-    /// Where in it.
-    pub pos: Pos,
-    /// What went wrong.
-    pub message: String,
-}
-
-/// Something the user should know that is not a finding (an expired or
-/// unused ignore, a document that is not a Kubernetes object).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
-    /// The file.
-    pub file: String,
-    /// Where in it.
-    pub pos: Pos,
-    /// What to know.
-    pub message: String,
-}
-
-/// Counts for the summary.
+/// Counts for the summary, known when the run ends.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     /// Files (and rendered sources) read.
@@ -47,32 +30,30 @@ pub struct Summary {
     pub suppressed: usize,
 }
 
-/// Everything a scan produced.
-#[derive(Debug)]
-pub struct Report<'a> {
-    /// Findings, sorted by file, line, column and rule.
-    pub findings: &'a [Finding],
-    /// Inputs that failed.
-    pub errors: &'a [ErrorItem],
-    /// Notes that are not findings.
-    pub warnings: &'a [Warning],
-    /// Counts.
-    pub summary: Summary,
-    /// The rules that ran (for SARIF rule descriptors).
-    pub rules: &'a [&'static RuleMeta],
+/// Engine-specific data written beside `findings` in JSON output (RBAC
+/// chains, Pod Security verdicts, coverage). Any `Serialize` value is one;
+/// it is serialised straight to the output, never built as one big value.
+pub trait JsonExtra {
+    /// Writes the value as pretty JSON.
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()>;
 }
 
-impl Report<'_> {
-    /// Number of findings per severity, highest first, only non-zero.
-    #[must_use]
-    pub fn by_severity(&self) -> Vec<(Severity, usize)> {
-        Severity::ALL
-            .into_iter()
-            .rev()
-            .map(|s| (s, self.findings.iter().filter(|f| f.severity == s).count()))
-            .filter(|(_, n)| *n > 0)
-            .collect()
+impl<T: serde::Serialize> JsonExtra for T {
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(out, self).map_err(io::Error::from)
     }
+}
+
+/// What closes a report: everything known only at the end of the run.
+pub struct Ending<'a> {
+    /// Inputs that could not be read, parsed or analysed.
+    pub errors: &'a [Diagnostic],
+    /// Notes that are not findings (expired or unused ignores, ...).
+    pub warnings: &'a [Diagnostic],
+    /// Counts.
+    pub summary: Summary,
+    /// Engine-specific JSON data, as `(key, value)`, after `findings`.
+    pub extras: &'a [(&'static str, &'a dyn JsonExtra)],
 }
 
 /// Output formats.
@@ -96,33 +77,124 @@ pub const DOCS_URL: &str = "https://github.com/kubeguard/kubeguard/blob/main/doc
 /// The version written into reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Writes `report` in `format`. `color` applies to text only.
+/// Tallies of what was written, for the summary.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    /// Findings per severity, indexed by `Severity as usize`.
+    by_severity: [usize; 5],
+    /// Files that have at least one finding.
+    files: HashSet<Arc<str>>,
+}
+
+impl Tally {
+    fn add(&mut self, f: &Finding) {
+        self.by_severity[f.severity as usize] += 1;
+        if !self.files.contains(&f.file) {
+            self.files.insert(Arc::clone(&f.file));
+        }
+    }
+
+    /// Number of findings written.
+    pub(crate) fn findings(&self) -> usize {
+        self.by_severity.iter().sum()
+    }
+
+    /// Number of files with findings.
+    pub(crate) fn files_with_findings(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Findings per severity, highest first, only non-zero.
+    pub(crate) fn by_severity(&self) -> Vec<(Severity, usize)> {
+        Severity::ALL
+            .into_iter()
+            .rev()
+            .map(|s| (s, self.by_severity[s as usize]))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+enum State {
+    Text(text::TextWriter),
+    Json(json::JsonWriter),
+    Sarif(sarif::SarifWriter),
+    Junit(junit::JunitWriter),
+    Github,
+}
+
+/// Writes one report in one format, findings streamed in batches.
+pub struct ReportWriter<'w> {
+    out: &'w mut dyn Write,
+    state: State,
+    tally: Tally,
+}
+
+impl<'w> ReportWriter<'w> {
+    /// Starts a report: `rules` are the rules that ran (SARIF describes
+    /// them up front); `color` applies to text only.
+    pub fn begin(
+        format: Format,
+        rules: &[&'static RuleMeta],
+        color: bool,
+        out: &'w mut dyn Write,
+    ) -> io::Result<Self> {
+        let state = match format {
+            Format::Text => State::Text(text::TextWriter::new(color)),
+            Format::Json => State::Json(json::JsonWriter::begin(out)?),
+            Format::Sarif => State::Sarif(sarif::SarifWriter::begin(rules, out)?),
+            Format::Junit => State::Junit(junit::JunitWriter::default()),
+            Format::Github => State::Github,
+        };
+        Ok(ReportWriter {
+            out,
+            state,
+            tally: Tally::default(),
+        })
+    }
+
+    /// Writes a batch of findings, in the order given (callers sort each
+    /// batch; text output heads each run of one file's findings).
+    pub fn findings(&mut self, batch: &[Finding]) -> io::Result<()> {
+        for f in batch {
+            self.tally.add(f);
+        }
+        match &mut self.state {
+            State::Text(w) => w.findings(batch, self.out),
+            State::Json(w) => w.findings(batch, self.out),
+            State::Sarif(w) => w.findings(batch, self.out),
+            State::Junit(w) => {
+                w.findings(batch);
+                Ok(())
+            }
+            State::Github => github::findings(batch, self.out),
+        }
+    }
+
+    /// Writes what closes the report and flushes.
+    pub fn finish(self, ending: &Ending<'_>) -> io::Result<()> {
+        let out = self.out;
+        match self.state {
+            State::Text(w) => w.finish(ending, &self.tally, out)?,
+            State::Json(w) => w.finish(ending, &self.tally, out)?,
+            State::Sarif(w) => w.finish(ending, out)?,
+            State::Junit(w) => w.finish(ending, out)?,
+            State::Github => github::finish(ending, out)?,
+        }
+        out.flush()
+    }
+}
+
+/// Writes a whole report at once: `findings` in the order given.
 pub fn write(
     format: Format,
-    report: &Report<'_>,
-    out: &mut dyn Write,
+    rules: &[&'static RuleMeta],
+    findings: &[Finding],
+    ending: &Ending<'_>,
     color: bool,
+    out: &mut dyn Write,
 ) -> io::Result<()> {
-    match format {
-        Format::Text => text::write(report, out, color),
-        Format::Json => json::write(report, out),
-        Format::Sarif => sarif::write(report, out),
-        Format::Junit => junit::write(report, out),
-        Format::Github => github::write(report, out),
-    }
-}
-
-/// Serialises a sequence lazily, item by item, so large reports stream to
-/// the writer instead of being built in memory first.
-pub(crate) struct Seq<I>(std::cell::RefCell<Option<I>>);
-
-impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let items = self.0.borrow_mut().take().into_iter().flatten();
-        s.collect_seq(items)
-    }
-}
-
-pub(crate) fn seq<I: Iterator>(items: I) -> Seq<I> {
-    Seq(std::cell::RefCell::new(Some(items)))
+    let mut w = ReportWriter::begin(format, rules, color, out)?;
+    w.findings(findings)?;
+    w.finish(ending)
 }

@@ -1,6 +1,6 @@
 //! `--format text`: findings with a code snippet and the fix, then a summary.
 
-use crate::Report;
+use crate::{Ending, Tally};
 use anstyle::{AnsiColor, Effects, Style};
 use kubeguard_core::{Finding, Severity};
 use std::io::{self, Write};
@@ -106,102 +106,121 @@ impl Palette {
     }
 }
 
-pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write, color: bool) -> io::Result<()> {
-    let p = Palette { color };
-    for (i, f) in report.findings.iter().enumerate() {
-        if i == 0 || report.findings[i - 1].file != f.file {
-            let count = report.findings[i..]
-                .iter()
-                .take_while(|g| g.file == f.file)
-                .count();
-            let noun = if count == 1 { "finding" } else { "findings" };
+/// Text output: findings as they come, then warnings, errors and the summary.
+pub(crate) struct TextWriter {
+    palette: Palette,
+}
+
+impl TextWriter {
+    pub(crate) fn new(color: bool) -> Self {
+        TextWriter {
+            palette: Palette { color },
+        }
+    }
+
+    pub(crate) fn findings(&mut self, batch: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+        let p = &self.palette;
+        for (i, f) in batch.iter().enumerate() {
+            if i == 0 || batch[i - 1].file != f.file {
+                let count = batch[i..].iter().take_while(|g| g.file == f.file).count();
+                let noun = if count == 1 { "finding" } else { "findings" };
+                writeln!(
+                    out,
+                    "{} {}",
+                    p.bold(&format!("── {}", f.file)),
+                    p.dim(&format!("({count} {noun})"))
+                )?;
+                writeln!(out)?;
+            }
+            write_finding(f, out, p)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(
+        self,
+        e: &Ending<'_>,
+        tally: &Tally,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let p = &self.palette;
+        for w in e.warnings {
+            let label = p.paint(
+                Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+                "warning:",
+            );
             writeln!(
                 out,
-                "{} {}",
-                p.bold(&format!("── {}", f.file)),
-                p.dim(&format!("({count} {noun})"))
+                "{}:{}:{}: {label} {}",
+                p.bold(&w.file),
+                w.pos.line,
+                w.pos.col,
+                w.message
             )?;
-            writeln!(out)?;
         }
-        write_finding(f, out, &p)?;
+        for d in e.errors {
+            writeln!(
+                out,
+                "{}:{}:{}: {} {}",
+                p.bold(&d.file),
+                d.pos.line,
+                d.pos.col,
+                p.paint(
+                    Style::new()
+                        .fg_color(Some(AnsiColor::Red.into()))
+                        .effects(Effects::BOLD),
+                    "error:"
+                ),
+                d.message
+            )?;
+        }
+        writeln!(out, "{}", summary_line(e, tally, p))
     }
-    for w in report.warnings {
-        let label = p.paint(
-            Style::new().fg_color(Some(AnsiColor::Yellow.into())),
-            "warning:",
-        );
-        writeln!(
-            out,
-            "{}:{}:{}: {label} {}",
-            p.bold(&w.file),
-            w.pos.line,
-            w.pos.col,
-            w.message
-        )?;
-    }
-    for e in report.errors {
-        writeln!(
-            out,
-            "{}:{}:{}: {} {}",
-            p.bold(&e.file),
-            e.pos.line,
-            e.pos.col,
-            p.paint(
-                Style::new()
-                    .fg_color(Some(AnsiColor::Red.into()))
-                    .effects(Effects::BOLD),
-                "error:"
-            ),
-            e.message
-        )?;
-    }
-    let s = &report.summary;
-    let counts: Vec<String> = report
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn summary_line(e: &Ending<'_>, tally: &Tally, p: &Palette) -> String {
+    let s = &e.summary;
+    let counts: Vec<String> = tally
         .by_severity()
         .into_iter()
         .map(|(sev, n)| format!("{n} {}", p.severity(sev)))
         .collect();
-    let files_with_findings = {
-        let mut files: Vec<&str> = report.findings.iter().map(|f| &*f.file).collect();
-        files.dedup();
-        files.len()
-    };
-    let headline = if report.findings.is_empty() {
+    let headline = if tally.findings() == 0 {
         "No findings".to_owned()
     } else {
         format!(
-            "{} finding{} ({})",
-            report.findings.len(),
-            if report.findings.len() == 1 { "" } else { "s" },
+            "{} ({})",
+            plural(tally.findings(), "finding", "findings"),
             counts.join(", ")
         )
     };
     let mut extras = vec![format!(
-        "{} object{} in {} file{} checked",
-        s.objects,
-        if s.objects == 1 { "" } else { "s" },
-        s.files,
-        if s.files == 1 { "" } else { "s" }
+        "{} in {} checked",
+        plural(s.objects, "object", "objects"),
+        plural(s.files, "file", "files")
     )];
-    if files_with_findings > 0 {
-        extras.push(format!("{files_with_findings} with findings"));
+    if tally.files_with_findings() > 0 {
+        extras.push(format!("{} with findings", tally.files_with_findings()));
     }
     if s.suppressed > 0 {
         extras.push(format!("{} suppressed", s.suppressed));
     }
     if s.skipped > 0 {
         extras.push(format!(
-            "{} non-Kubernetes document{} skipped (--verbose lists them)",
-            s.skipped,
-            if s.skipped == 1 { "" } else { "s" }
+            "{} skipped (--verbose lists them)",
+            plural(
+                s.skipped,
+                "non-Kubernetes document",
+                "non-Kubernetes documents"
+            )
         ));
     }
-    if !report.errors.is_empty() {
-        extras.push(format!(
-            "{} error{}",
-            report.errors.len(),
-            if report.errors.len() == 1 { "" } else { "s" }
-        ));
+    if !e.errors.is_empty() {
+        extras.push(plural(e.errors.len(), "error", "errors"));
     }
-    writeln!(out, "{}: {}.", p.bold(&headline), extras.join(", "))
+    format!("{}: {}.", p.bold(&headline), extras.join(", "))
 }

@@ -9,7 +9,7 @@ use divan::Bencher;
 use divan::counter::ItemsCount;
 use kubeguard_core::Source;
 use kubeguard_load::load_source;
-use kubeguard_rules::{Engine, Selection, Settings};
+use kubeguard_rules::{Engine, Policy, Settings};
 use std::sync::OnceLock;
 
 #[path = "../../../benches/corpus.rs"]
@@ -50,7 +50,7 @@ fn parse(bencher: Bencher) {
 
 #[divan::bench]
 fn parse_and_check(bencher: Bencher) {
-    let engine = Engine::new(&Selection::default(), Settings::default()).unwrap();
+    let engine = Engine::new(&Policy::default(), Settings::default());
     bencher.counter(ItemsCount::new(object_count())).bench(|| {
         let mut findings = 0;
         for (n, t) in corpus() {

@@ -17,11 +17,31 @@ pub(crate) struct ObjectInfo<'a> {
     pub object_ref: Arc<ObjectRef>,
 }
 
-impl ObjectInfo<'_> {
+impl<'a> ObjectInfo<'a> {
+    /// The identity of `obj`, shared by every finding about it.
+    pub(crate) fn new(obj: &'a Object) -> Self {
+        ObjectInfo {
+            obj,
+            secret_lines: SecretLines::of(obj),
+            file: Arc::from(obj.source.name.as_str()),
+            object_ref: Arc::new(obj.object_ref()),
+        }
+    }
+
     /// The source line shown for a finding at `at` (reported at `pos`),
     /// unless that line holds a secret value.
     pub(crate) fn snippet(&self, at: &Located<'_>, pos: kubeguard_core::Pos) -> Option<Box<str>> {
-        if self.secret_lines.contains(at.at.line) {
+        self.snippet_at(at.at, pos)
+    }
+
+    /// The source line shown for a finding on the key parsed at `at`
+    /// (reported at `pos`), unless that line holds a secret value.
+    pub(crate) fn snippet_at(
+        &self,
+        at: kubeguard_core::Pos,
+        pos: kubeguard_core::Pos,
+    ) -> Option<Box<str>> {
+        if self.secret_lines.contains(at.line) {
             return None;
         }
         self.obj.source.line_text(pos.line).map(Into::into)

@@ -2,34 +2,15 @@
 
 use crate::context::{ClusterCtx, Ctx, ObjectInfo};
 use crate::index::Index;
-use crate::redact::SecretLines;
+use crate::pipeline::Policy;
+use crate::pss_scan::{self, Pending};
 use crate::registry;
 use crate::rule::{Check, ObjectCheck, Rule};
 use crate::settings::Settings;
 use crate::suppress::{IGNORE_ANNOTATION, InlineIgnore};
-use kubeguard_core::{Finding, Object, Severity};
+use kubeguard_core::{Diagnostic, Finding, Object, RuleMeta, Severity};
+use kubeguard_pss::LevelVersion;
 use std::sync::Arc;
-
-/// Which rules run and how severe their findings are.
-#[derive(Debug, Clone, Default)]
-pub struct Selection {
-    /// Run only these (names or codes); empty means all.
-    pub select: Vec<String>,
-    /// Never run these (names or codes).
-    pub ignore: Vec<String>,
-    /// Severity overrides by rule name or code.
-    pub severity: Vec<(String, Severity)>,
-}
-
-/// A selection names a rule that does not exist.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown rule {name:?}{}; `kubeguard rules` lists them", suggestion.map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default())]
-pub struct UnknownRule {
-    /// The name given.
-    pub name: String,
-    /// The closest rule name, if any is close.
-    pub suggestion: Option<&'static str>,
-}
 
 /// A cluster-wide check.
 type ClusterCheck = fn(&Index, &mut ClusterCtx<'_>);
@@ -39,56 +20,109 @@ pub struct Engine {
     object_rules: Vec<(&'static Rule, Severity, &'static dyn ObjectCheck)>,
     cluster_rules: Vec<(&'static Rule, Severity, ClusterCheck)>,
     settings: Settings,
+    pss: Option<LevelVersion>,
+}
+
+/// What a scan's objects produced, input by input.
+#[derive(Debug, Default)]
+pub struct ScanOutput {
+    /// Findings of the object rules.
+    pub findings: Vec<Finding>,
+    /// Facts for the cross-object rules.
+    pub index: Index,
+    /// `kubeguard.io/ignore` annotations.
+    pub ignores: Vec<InlineIgnore>,
+    /// Pod Security verdicts at the default policy, resolved at the end.
+    pub pss: Vec<Pending>,
+    /// Objects that could not be evaluated.
+    pub errors: Vec<Diagnostic>,
 }
 
 impl Engine {
-    /// Builds an engine; every rule name in `selection` must exist.
-    pub fn new(selection: &Selection, settings: Settings) -> Result<Self, UnknownRule> {
-        let resolve = |name: &String| {
-            registry::find(name).ok_or_else(|| UnknownRule {
-                name: name.clone(),
-                suggestion: registry::closest(name),
-            })
-        };
-        let selected = selection
-            .select
-            .iter()
-            .filter(|n| *n != "all")
-            .map(resolve)
-            .collect::<Result<Vec<_>, _>>()?;
-        let ignored = selection
-            .ignore
-            .iter()
-            .map(resolve)
-            .collect::<Result<Vec<_>, _>>()?;
-        let overrides = selection
-            .severity
-            .iter()
-            .map(|(n, s)| resolve(n).map(|r| (r.meta.name, *s)))
-            .collect::<Result<Vec<_>, _>>()?;
+    /// Builds an engine running the rules `policy` enables, at the
+    /// severities it sets.
+    #[must_use]
+    pub fn new(policy: &Policy, settings: Settings) -> Self {
         let mut object_rules = Vec::new();
         let mut cluster_rules = Vec::new();
         for rule in registry::all() {
-            let name = rule.meta.name;
-            let chosen = selected.is_empty() || selected.iter().any(|r| r.meta.name == name);
-            if !chosen || ignored.iter().any(|r| r.meta.name == name) {
+            if !policy.enabled(&rule.meta) {
                 continue;
             }
-            let severity = overrides
-                .iter()
-                .rev()
-                .find(|(n, _)| *n == name)
-                .map_or(rule.meta.severity, |(_, s)| *s);
+            let severity = policy.severity(&rule.meta);
             match rule.check {
                 Check::Object(check) => object_rules.push((rule, severity, check)),
                 Check::Cluster(check) => cluster_rules.push((rule, severity, check)),
             }
         }
-        Ok(Engine {
+        Engine {
             object_rules,
             cluster_rules,
             settings,
-        })
+            pss: None,
+        }
+    }
+
+    /// Also evaluates Pod Security Standards at `policy` (a namespace's
+    /// enforce label in the input takes precedence), unless `policy`
+    /// disables `pod-security-standard`.
+    #[must_use]
+    pub fn with_pss(mut self, policy: &Policy, default: LevelVersion) -> Self {
+        self.pss = policy
+            .enabled(&kubeguard_pss::POD_SECURITY_STANDARD)
+            .then_some(default);
+        self
+    }
+
+    /// The rules that run, for report headers (SARIF rule descriptors).
+    #[must_use]
+    pub fn rules(&self) -> Vec<&'static RuleMeta> {
+        let mut rules: Vec<&'static RuleMeta> = self
+            .object_rules
+            .iter()
+            .map(|(r, _, _)| &r.meta)
+            .chain(self.cluster_rules.iter().map(|(r, _, _)| &r.meta))
+            .collect();
+        if self.pss.is_some() {
+            rules.push(&kubeguard_pss::POD_SECURITY_STANDARD);
+        }
+        rules.sort_by_key(|m| m.code);
+        rules
+    }
+
+    /// Runs the object rules (and Pod Security, when asked) on `obj` of
+    /// input number `input`, adding to `out`.
+    pub fn scan_object(&self, obj: &Object, input: usize, out: &mut ScanOutput) {
+        let info = self.info(obj);
+        self.run_object_rules(&info, &mut out.index, &mut out.findings);
+        out.ignores.extend(inline_ignore(&info));
+        if let Some(policy) = self.pss {
+            match pss_scan::evaluate(&info, policy, input) {
+                Ok(pending) => out.pss.extend(pending),
+                Err(e) => out.errors.push(e),
+            }
+        }
+    }
+
+    /// Evaluates Pod Security again for `obj` at `policy`: for a pod whose
+    /// namespace the input labels with another policy than the default.
+    pub fn pss_again(
+        &self,
+        obj: &Object,
+        policy: LevelVersion,
+        input: usize,
+    ) -> Result<Option<Pending>, Diagnostic> {
+        pss_scan::evaluate(&self.info(obj), policy, input)
+    }
+
+    /// The default Pod Security policy, when the engine evaluates it.
+    #[must_use]
+    pub fn pss_default(&self) -> Option<LevelVersion> {
+        self.pss
+    }
+
+    fn info<'o>(&self, obj: &'o Object) -> ObjectInfo<'o> {
+        ObjectInfo::new(obj)
     }
 
     /// Number of rules that will run.
@@ -105,18 +139,19 @@ impl Engine {
         index: &mut Index,
         out: &mut Vec<Finding>,
     ) -> Option<InlineIgnore> {
-        let info = ObjectInfo {
-            obj,
-            secret_lines: SecretLines::of(obj),
-            file: Arc::from(obj.source.name.as_str()),
-            object_ref: Arc::new(obj.object_ref()),
-        };
+        let info = self.info(obj);
+        self.run_object_rules(&info, index, out);
+        inline_ignore(&info)
+    }
+
+    fn run_object_rules(&self, info: &ObjectInfo<'_>, index: &mut Index, out: &mut Vec<Finding>) {
+        let obj = info.obj;
         for (rule, severity, check) in &self.object_rules {
             if !rule.meta.kinds.is_empty() && !rule.meta.kinds.contains(&obj.kind.as_str()) {
                 continue;
             }
             let mut cx = Ctx {
-                info: &info,
+                info,
                 rule,
                 severity: *severity,
                 settings: &self.settings,
@@ -124,13 +159,12 @@ impl Engine {
             };
             check.check(obj, &mut cx);
         }
-        index.add(&info);
-        inline_ignore(&info)
+        index.add(info);
     }
 
     /// Runs every selected rule over `objects`, in order: object rules, then
     /// cluster rules over their index. Returns the findings and the inline
-    /// ignores found (suppressions are applied by [`crate::suppress::apply`]).
+    /// ignores found (suppressions are applied by [`crate::Pipeline`]).
     pub fn check_all<'a>(
         &self,
         objects: impl IntoIterator<Item = &'a Object>,
@@ -156,6 +190,13 @@ impl Engine {
             check(index, &mut cx);
         }
     }
+}
+
+/// The `kubeguard.io/ignore` annotation of `obj`, for engines that build
+/// their findings without the rule engine.
+#[must_use]
+pub fn inline_ignore_of(obj: &Object) -> Option<InlineIgnore> {
+    inline_ignore(&ObjectInfo::new(obj))
 }
 
 fn inline_ignore(info: &ObjectInfo<'_>) -> Option<InlineIgnore> {

@@ -137,6 +137,12 @@ impl Index {
         }
     }
 
+    /// What the input says about the namespace `name`.
+    #[must_use]
+    pub fn namespace(&self, name: &str) -> Option<&NamespaceInfo> {
+        self.namespaces.get(name)
+    }
+
     /// Merges an index built over later files into this one.
     pub fn merge(&mut self, other: Index) {
         for (name, info) in other.namespaces {

@@ -1,21 +1,30 @@
-//! kubeguard's manifest rules, their registry, and the engine that runs
-//! them. Each rule lives in `src/rules/<group>/<rule_name>.rs` and is listed
-//! in its group's `RULES`; [`registry::all`] is the one table of them all.
+//! kubeguard's manifest rules and the engine that runs them, the one
+//! [`catalog`] of every rule of every engine, the configuration file, and
+//! the one findings [`pipeline`] every command uses. Each manifest rule
+//! lives in `src/rules/<group>/<rule_name>.rs` and is listed in its group's
+//! `RULES`; [`registry::all`] is the table of them.
 
+pub mod catalog;
+pub mod config;
 mod context;
 pub mod docs;
 mod engine;
 pub mod image;
 mod index;
+pub mod pipeline;
+pub mod pss_scan;
 mod redact;
 pub mod registry;
 mod rule;
 mod rules;
+pub mod scan;
 mod settings;
 pub mod suppress;
 
+pub use catalog::UnknownRule;
 pub use context::{ClusterCtx, Ctx};
-pub use engine::{Engine, Selection, UnknownRule};
+pub use engine::{Engine, ScanOutput, inline_ignore_of};
 pub use index::{Anchor, Index, NamespaceInfo, SYSTEM_NAMESPACES};
+pub use pipeline::{CliPolicy, Outcome, Pipeline, Policy, Selection};
 pub use rule::{Check, ObjectCheck, Rule};
 pub use settings::Settings;

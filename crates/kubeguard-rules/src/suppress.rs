@@ -1,6 +1,5 @@
-//! Suppressions, applied after all rules in one pass: the
-//! `kubeguard.io/ignore` annotation and the `ignores` of the config file,
-//! with expiry dates and reporting of ignores that matched nothing.
+//! Suppressions: the `kubeguard.io/ignore` annotation and the `ignores` of
+//! the config file. The pipeline ([`crate::pipeline`]) applies them.
 
 use globset::GlobMatcher;
 use kubeguard_core::{Finding, ObjectRef, Pos};
@@ -53,7 +52,7 @@ pub struct ConfigIgnore {
 }
 
 impl ConfigIgnore {
-    fn matches(&self, f: &Finding) -> bool {
+    pub(crate) fn matches(&self, f: &Finding) -> bool {
         rule_matches(&self.rule, f)
             && self.kind.as_ref().is_none_or(|k| *k == f.object.kind)
             && glob_matches(self.namespace.as_ref(), f.object.namespace.as_deref())
@@ -69,113 +68,6 @@ fn glob_matches(glob: Option<&GlobMatcher>, value: Option<&str>) -> bool {
     }
 }
 
-fn rule_matches(selector: &str, f: &Finding) -> bool {
+pub(crate) fn rule_matches(selector: &str, f: &Finding) -> bool {
     selector == "all" || selector == f.rule || selector.eq_ignore_ascii_case(f.code)
-}
-
-/// A note about an ignore: expired, or (when asked) unused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    /// The file holding the ignore.
-    pub file: String,
-    /// Where the ignore is written.
-    pub pos: Pos,
-    /// What to know.
-    pub message: String,
-}
-
-/// What remains after suppressions.
-#[derive(Debug, Default)]
-pub struct Suppressed {
-    /// Findings not suppressed.
-    pub findings: Vec<Finding>,
-    /// How many findings were suppressed.
-    pub suppressed: usize,
-    /// Notices about expired (and, when asked, unused) ignores.
-    pub notices: Vec<Notice>,
-}
-
-/// Applies inline and config ignores. Expired config ignores do not apply
-/// and are always reported; unused ones are reported when `report_unused`.
-#[must_use]
-pub fn apply(
-    findings: Vec<Finding>,
-    inline: &[InlineIgnore],
-    config: &[ConfigIgnore],
-    today: time::Date,
-    report_unused: bool,
-) -> Suppressed {
-    let active: Vec<&ConfigIgnore> = config
-        .iter()
-        .filter(|c| c.expires.is_none_or(|d| d >= today))
-        .collect();
-    let mut inline_used: Vec<Vec<bool>> =
-        inline.iter().map(|i| vec![false; i.rules.len()]).collect();
-    let mut config_used = vec![false; active.len()];
-    let mut out = Suppressed::default();
-    for f in findings {
-        let mut hit = false;
-        for (i, ig) in inline.iter().enumerate() {
-            if ig.object == f.object && ig.file == f.file {
-                for (j, r) in ig.rules.iter().enumerate() {
-                    if rule_matches(r, &f) {
-                        inline_used[i][j] = true;
-                        hit = true;
-                    }
-                }
-            }
-        }
-        for (i, c) in active.iter().enumerate() {
-            if c.matches(&f) {
-                config_used[i] = true;
-                hit = true;
-            }
-        }
-        if hit {
-            out.suppressed += 1;
-        } else {
-            out.findings.push(f);
-        }
-    }
-    for c in config
-        .iter()
-        .filter(|c| c.expires.is_some_and(|d| d < today))
-    {
-        out.notices.push(Notice {
-            file: c.origin.file.clone(),
-            pos: c.origin.pos,
-            message: format!(
-                "ignore of {} expired on {}; it no longer applies (reason given: {})",
-                c.rule,
-                c.expires.map(|d| d.to_string()).unwrap_or_default(),
-                c.reason
-            ),
-        });
-    }
-    if report_unused {
-        for (c, used) in active.iter().zip(&config_used) {
-            if !used {
-                out.notices.push(Notice {
-                    file: c.origin.file.clone(),
-                    pos: c.origin.pos,
-                    message: format!("ignore of {} matched no finding; remove it", c.rule),
-                });
-            }
-        }
-        for (ig, used) in inline.iter().zip(&inline_used) {
-            for (rule, used) in ig.rules.iter().zip(used) {
-                if !used {
-                    out.notices.push(Notice {
-                        file: ig.file.to_string(),
-                        pos: ig.pos,
-                        message: format!(
-                            "{IGNORE_ANNOTATION} of {rule} on {} matched no finding; remove it",
-                            ig.object
-                        ),
-                    });
-                }
-            }
-        }
-    }
-    out
 }

@@ -9,7 +9,7 @@
 use kubeguard_core::Finding;
 use kubeguard_core::Source;
 use kubeguard_load::load_source;
-use kubeguard_rules::{Engine, Selection, Settings, registry};
+use kubeguard_rules::{Engine, Pipeline, Policy, Settings, registry};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -66,11 +66,12 @@ fn scan(name: &str, text: &str) -> (Vec<Finding>, Vec<String>) {
         .chain(&fixture.errors)
         .map(ToString::to_string)
         .collect();
-    let engine = Engine::new(&Selection::default(), settings()).unwrap();
+    let policy = Policy::default();
+    let engine = Engine::new(&policy, settings());
     let (findings, ignores) = engine.check_all(ctx.objects.iter().chain(&fixture.objects));
-    let today = time::OffsetDateTime::now_utc().date();
-    let kept = kubeguard_rules::suppress::apply(findings, &ignores, &[], today, false);
-    (kept.findings, errors)
+    let mut pipeline = Pipeline::new(&policy);
+    pipeline.add_inline(ignores);
+    (pipeline.process(findings), errors)
 }
 
 #[test]

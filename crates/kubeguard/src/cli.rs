@@ -1,7 +1,13 @@
 //! The command line.
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use kubeguard_core::Severity;
+use kubeguard_core::{Diagnostic, Severity};
+use kubeguard_load::{LoadOptions, RenderOptions, WalkOptions};
+use kubeguard_report::Format;
+use kubeguard_rules::config::{self, Config};
+use kubeguard_rules::{CliPolicy, Policy, UnknownRule};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// kubeguard checks Kubernetes manifests for security problems: privileged
@@ -118,34 +124,6 @@ pub struct ScanArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
-
-    /// Write the report to FILE instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Exit 1 when a finding is at or above this severity [default: low, or the config's fail-on].
-    #[arg(long, value_enum, value_name = "SEVERITY")]
-    pub fail_on: Option<FailOn>,
-
-    /// Run only these rules (names or codes, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub select: Vec<String>,
-
-    /// Do not run these rules (names or codes, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub ignore: Vec<String>,
-
-    /// Configuration file [default: .kubeguard.yaml found from the current directory upwards].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Do not read any configuration file.
-    #[arg(long, conflicts_with = "config")]
-    pub no_config: bool,
-
     /// Also evaluate Pod Security Standards at LEVEL[:VERSION] (e.g. restricted, baseline:v1.30);
     /// a namespace's enforce label in the input takes precedence for its objects.
     #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_pss)]
@@ -155,10 +133,21 @@ pub struct ScanArgs {
     #[arg(long = "allowed-registry", value_name = "PREFIX")]
     pub allowed_registries: Vec<String>,
 
-    /// Report ignores (config entries and annotations) that matched no finding.
-    #[arg(long)]
-    pub report_unused_ignores: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
 
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How inputs are found and read: the same flags for every command that
+/// reads manifests.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Input")]
+pub struct LoadArgs {
     /// Also read files excluded by .gitignore, .ignore and hidden-file rules.
     #[arg(long)]
     pub no_ignore: bool,
@@ -183,13 +172,140 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_file_size: u64,
 
-    /// When to use colour.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-
     /// Also list documents skipped because they are not Kubernetes objects.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+impl LoadArgs {
+    /// The loader's options.
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
+            walk: WalkOptions {
+                no_ignore: self.no_ignore,
+            },
+            render: RenderOptions {
+                helm_bin: self.helm_bin.clone(),
+                helm_values: self.helm_values.clone(),
+                helm_set: self.helm_set.clone(),
+                kustomize_bin: self.kustomize_bin.clone(),
+            },
+            max_file_size: self.max_file_size,
+        }
+    }
+}
+
+/// Which rules report, what is suppressed, and when the run fails: the same
+/// flags for every command that reports problems.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Policy")]
+pub struct PolicyArgs {
+    /// Exit 1 when a finding is at or above this severity [default: low, or the config's fail-on].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+
+    /// Report only these rules (names or codes, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Do not report these rules (names or codes, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// Configuration file [default: .kubeguard.yaml found from the current directory upwards].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// Report ignores (config entries and annotations) that matched no finding.
+    #[arg(long)]
+    pub report_unused_ignores: bool,
+}
+
+impl PolicyArgs {
+    /// The configuration file this run uses.
+    pub fn config(&self) -> Result<Config, Diagnostic> {
+        config::resolve(self.config.as_deref(), self.no_config)
+    }
+
+    /// The policy of `config` with these flags on top.
+    pub fn policy(&self, config: &Config) -> Result<Policy, UnknownRule> {
+        Policy::from_config(
+            config,
+            &CliPolicy {
+                select: self.select.clone(),
+                ignore: self.ignore.clone(),
+                fail_on: self.fail_on.map(FailOn::threshold),
+                report_unused_ignores: self.report_unused_ignores,
+            },
+        )
+    }
+}
+
+/// Where and how the report is written: the same flags for every command
+/// that reports problems.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+impl OutputArgs {
+    /// The report format.
+    pub fn report_format(&self) -> Format {
+        match self.format {
+            OutputFormat::Text => Format::Text,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Sarif => Format::Sarif,
+            OutputFormat::Junit => Format::Junit,
+            OutputFormat::Github => Format::Github,
+        }
+    }
+
+    /// Opens the destination: `--output FILE` or standard output, and
+    /// whether text may be coloured there.
+    pub fn open(&self) -> anyhow::Result<(Box<dyn Write>, bool)> {
+        match &self.output {
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot write the report to {}", path.display()))?;
+                Ok((
+                    Box::new(std::io::BufWriter::new(file)),
+                    self.color == ColorChoice::Always,
+                ))
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let color = match self.color {
+                    ColorChoice::Always => true,
+                    ColorChoice::Never => false,
+                    ColorChoice::Auto => {
+                        stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                    }
+                };
+                Ok((Box::new(std::io::BufWriter::new(stdout.lock())), color))
+            }
+        }
+    }
+
+    /// Whether errors must also go to standard error: the report does not
+    /// show them to a person reading the terminal.
+    pub fn errors_to_stderr(&self) -> bool {
+        self.format != OutputFormat::Text || self.output.is_some()
+    }
 }
 
 #[derive(Debug, Args)]

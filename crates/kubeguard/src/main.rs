@@ -1,15 +1,12 @@
 //! The `kubeguard` command: parses the command line, runs the subcommand,
 //! and maps the outcome to an exit code (0 clean, 1 findings, 2 error).
 
-mod catalog;
 mod cli;
-mod config;
 mod netpol_cmd;
 mod pss_cmd;
 mod rbac_cmd;
 mod rules_cmd;
 mod scan;
-mod scan_pss;
 mod webhook_cmd;
 mod webhook_serve_cmd;
 

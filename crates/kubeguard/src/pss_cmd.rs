@@ -2,17 +2,21 @@
 //! per namespace and admission mode (`namespaces`), and a migration plan
 //! (`plan`).
 
+use crate::cli::{LoadArgs, OutputArgs, OutputFormat, PolicyArgs};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use kubeguard_core::{Object, Pos};
-use kubeguard_load::{LoadOptions, discover, load_input};
+use kubeguard_core::{Diagnostic, Object};
+use kubeguard_load::load_all;
+use kubeguard_pss::POD_SECURITY_STANDARD;
 use kubeguard_pss::config::{AdmissionConfig, ConfigDocument};
 use kubeguard_pss::namespace::{
     Admission, Exemption, NamespacePolicy, Request, admit, resolve_labels,
 };
 use kubeguard_pss::plan::plan;
 use kubeguard_pss::{Level, LevelVersion, Pod, Verdict, Version};
-use rayon::prelude::*;
+use kubeguard_report::{Ending, Summary};
+use kubeguard_rules::pss_scan::verdict_findings;
+use kubeguard_rules::{Pipeline, inline_ignore_of};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -48,17 +52,16 @@ pub enum PssFormat {
 /// Inputs and options every `pss` subcommand shares.
 #[derive(Debug, Args)]
 pub struct Common {
-    /// Files, directories, or - for stdin.
+    /// Files, directories, chart or kustomize directories, or - for stdin.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = PssFormat::Text)]
-    pub format: PssFormat,
 
     /// The admission plugin's PodSecurityConfiguration (or an AdmissionConfiguration holding it): defaults and exemptions.
     #[arg(long, value_name = "FILE")]
     pub admission_config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 /// `kubeguard pss check`.
@@ -78,6 +81,12 @@ pub struct CheckArgs {
     /// Requesting user, matched against the admission config's exempt usernames.
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `kubeguard pss namespaces`.
@@ -89,6 +98,10 @@ pub struct NamespacesArgs {
     /// Requesting user, matched against the admission config's exempt usernames.
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = PssFormat::Text)]
+    pub format: PssFormat,
 }
 
 /// `kubeguard pss plan`.
@@ -96,6 +109,10 @@ pub struct NamespacesArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub common: Common,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = PssFormat::Text)]
+    pub format: PssFormat,
 }
 
 fn parse_level(s: &str) -> Result<Level, String> {
@@ -108,37 +125,21 @@ fn parse_version(s: &str) -> Result<Version, String> {
         .map_err(|e: kubeguard_pss::PssError| e.to_string())
 }
 
-/// An input problem, reported with its location.
-struct Problem {
-    file: String,
-    pos: Pos,
-    message: String,
-}
-
 /// What the inputs held.
 struct Inputs {
     objects: Vec<Object>,
-    problems: Vec<Problem>,
+    problems: Vec<Diagnostic>,
+    files: usize,
+    skipped: usize,
 }
 
-fn load(paths: &[PathBuf]) -> Inputs {
-    let options = LoadOptions::default();
-    let (inputs, walk_errors) = discover(paths, options.walk);
-    let loaded: Vec<_> = inputs.par_iter().map(|i| load_input(i, &options)).collect();
-    let mut problems: Vec<Problem> = walk_errors.into_iter().map(problem).collect();
-    let mut objects = Vec::new();
-    for l in loaded {
-        problems.extend(l.errors.into_iter().map(problem));
-        objects.extend(l.objects);
-    }
-    Inputs { objects, problems }
-}
-
-fn problem(e: kubeguard_load::LoadError) -> Problem {
-    Problem {
-        file: e.file,
-        pos: e.pos,
-        message: e.message,
+fn load(common: &Common) -> Inputs {
+    let loaded = load_all(&common.paths, &common.load.options());
+    Inputs {
+        objects: loaded.objects,
+        problems: loaded.errors,
+        files: loaded.inputs,
+        skipped: loaded.skipped.len(),
     }
 }
 
@@ -226,7 +227,7 @@ fn write_verdict(out: &mut dyn Write, v: &Verdict, file: &str, indent: &str) -> 
 }
 
 fn report_problems(
-    problems: &[Problem],
+    problems: &[Diagnostic],
     out: &mut dyn Write,
     format: PssFormat,
 ) -> Result<Vec<Value>> {
@@ -250,15 +251,15 @@ fn report_problems(
     Ok(json_errors)
 }
 
-fn decode<'a>(obj: &'a Object, problems: &mut Vec<Problem>) -> Option<Pod<'a>> {
+fn decode<'a>(obj: &'a Object, problems: &mut Vec<Diagnostic>) -> Option<Pod<'a>> {
     match Pod::of(obj) {
         Ok(p) => Some(p),
         Err(e) => {
-            problems.push(Problem {
-                file: obj.source.name.clone(),
-                pos: e.pos().unwrap_or(obj.root.span.start),
-                message: format!("{}: {e}", obj.object_ref()),
-            });
+            problems.push(Diagnostic::new(
+                &obj.source.name,
+                e.pos().unwrap_or(obj.root.span.start),
+                format!("{}: {e}", obj.object_ref()),
+            ));
             None
         }
     }
@@ -272,28 +273,40 @@ fn exemption_text(e: &Exemption) -> String {
     }
 }
 
+/// One object's verdict as `pss check` shows it: only the violations the
+/// findings pipeline kept, and how many it suppressed.
+struct Row<'a> {
+    obj: &'a Object,
+    exempt: Option<Exemption>,
+    verdict: Option<Verdict>,
+    suppressed: usize,
+}
+
 fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8> {
-    let config = admission_config(args.common.admission_config.as_deref())?;
-    let policy = LevelVersion::new(
+    let admission = admission_config(args.common.admission_config.as_deref())?;
+    let level_version = LevelVersion::new(
         args.level
             .unwrap_or(if args.common.admission_config.is_some() {
-                config.defaults.enforce.level
+                admission.defaults.enforce.level
             } else {
                 Level::Restricted
             }),
-        args.version.unwrap_or(config.defaults.enforce.version),
+        args.version.unwrap_or(admission.defaults.enforce.version),
     );
-    let inputs = load(&args.common.paths);
+    let config = args.policy.config()?;
+    let policy = args.policy.policy(&config)?;
+    let inputs = load(&args.common);
     let mut problems = inputs.problems;
-    let mut results = Vec::new();
-    let (mut allowed, mut denied, mut exempt) = (0, 0, 0);
+    let mut pipeline = Pipeline::new(&policy);
+    let mut findings = Vec::new();
+    let mut rows = Vec::new();
     for obj in inputs.objects.iter().filter(|o| is_workload(o)) {
         let Some(pod) = decode(obj, &mut problems) else {
             continue;
         };
-        let file = obj.source.name.as_str();
+        pipeline.add_inline(inline_ignore_of(obj));
         let namespace = obj.effective_namespace().unwrap_or("default");
-        let exemption = admit(
+        let exempt = admit(
             &pod,
             true,
             namespace,
@@ -302,97 +315,182 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8> {
                 errors: vec![],
                 future_versions: vec![],
             },
-            &config.exemptions,
+            &admission.exemptions,
             Request {
                 username: args.user.as_deref(),
             },
         )
         .exempt;
-        if let Some(e) = exemption {
-            exempt += 1;
-            match args.common.format {
-                PssFormat::Text => writeln!(
-                    out,
-                    "{file}:{} {}: {}",
-                    obj_line(obj),
-                    obj.object_ref(),
-                    exemption_text(&e)
-                )?,
-                PssFormat::Json => results.push(json!({
-                    "object": object_json(obj), "file": file, "line": obj_line(obj),
-                    "level": policy.level.as_str(), "version": policy.version.to_string(),
-                    "allowed": true, "exempt": exemption_text(&e), "violations": [],
-                })),
-            }
+        if exempt.is_some() {
+            rows.push(Row {
+                obj,
+                exempt,
+                verdict: None,
+                suppressed: 0,
+            });
             continue;
         }
-        let verdict = kubeguard_pss::evaluate(&pod, policy);
-        if verdict.allowed() {
-            allowed += 1;
-        } else {
-            denied += 1;
+        let mut verdict = kubeguard_pss::evaluate(&pod, level_version);
+        let mut kept = Vec::new();
+        let mut suppressed = 0;
+        for (mut f, v) in verdict_findings(obj, &verdict)
+            .into_iter()
+            .zip(std::mem::take(&mut verdict.violations))
+        {
+            if pipeline.admit(&mut f) {
+                findings.push(f);
+                kept.push(v);
+            } else {
+                suppressed += 1;
+            }
         }
-        match args.common.format {
-            PssFormat::Text => {
-                let what = if verdict.allowed() {
-                    "allowed"
-                } else {
-                    "denied"
-                };
-                writeln!(
-                    out,
-                    "{file}:{} {}: {what} by {policy}",
-                    obj_line(obj),
-                    obj.object_ref()
-                )?;
-                write_verdict(out, &verdict, file, "  ")?;
-            }
-            PssFormat::Json => {
-                let mut v = verdict_json(&verdict, file);
-                v["object"] = object_json(obj);
-                v["file"] = json!(file);
-                v["line"] = json!(obj_line(obj));
-                results.push(v);
-            }
+        verdict.violations = kept;
+        rows.push(Row {
+            obj,
+            exempt: None,
+            verdict: Some(verdict),
+            suppressed,
+        });
+    }
+    let outcome = pipeline.finish();
+    if args.output.format == OutputFormat::Text {
+        let (mut dest, _) = args.output.open()?;
+        write_check_text(
+            &rows,
+            level_version,
+            &problems,
+            &outcome.warnings,
+            &mut dest,
+        )?;
+        dest.flush()?;
+    } else {
+        kubeguard_rules::pipeline::sort(&mut findings);
+        let results: Vec<Value> = rows.iter().map(|r| row_json(r, level_version)).collect();
+        let level = level_version.level.as_str();
+        let version = level_version.version.to_string();
+        let rules = policy.enabled_of(&[&POD_SECURITY_STANDARD]);
+        let (mut dest, color) = args.output.open()?;
+        kubeguard_report::write(
+            args.output.report_format(),
+            &rules,
+            &findings,
+            &Ending {
+                errors: &problems,
+                warnings: &outcome.warnings,
+                summary: Summary {
+                    files: inputs.files,
+                    objects: inputs.objects.len(),
+                    skipped: inputs.skipped,
+                    suppressed: outcome.suppressed,
+                },
+                extras: &[
+                    ("level", &level),
+                    ("version", &version),
+                    ("results", &results),
+                ],
+            },
+            color,
+            &mut dest,
+        )?;
+        if args.output.errors_to_stderr() {
+            crate::scan::print_all("error", &problems);
         }
     }
-    let errors = report_problems(&problems, out, args.common.format)?;
-    match args.common.format {
-        PssFormat::Text => {
-            writeln!(
-                out,
-                "{} objects: {allowed} allowed, {denied} denied{} at {policy}",
-                allowed + denied + exempt,
-                if exempt > 0 {
-                    format!(", {exempt} exempt")
-                } else {
-                    String::new()
-                }
-            )?;
-            if policy.version.is_future() {
-                writeln!(
-                    out,
-                    "note: {} is newer than v1.{}; evaluated with the latest checks",
-                    policy.version,
-                    kubeguard_pss::LATEST_MINOR
-                )?;
-            }
-        }
-        PssFormat::Json => {
-            serde_json::to_writer_pretty(
-                &mut *out,
-                &json!({
-                    "level": policy.level.as_str(), "version": policy.version.to_string(),
-                    "results": results, "errors": errors,
-                }),
-            )?;
-            writeln!(out)?;
-        }
-    }
-    Ok(exit(&problems, denied > 0))
+    let _ = out;
+    Ok(outcome.exit_code(!problems.is_empty()))
 }
 
-fn exit(problems: &[Problem], failed: bool) -> u8 {
+fn row_json(row: &Row<'_>, policy: LevelVersion) -> Value {
+    let file = row.obj.source.name.as_str();
+    match (&row.exempt, &row.verdict) {
+        (None, Some(v)) => {
+            let mut j = verdict_json(v, file);
+            j["object"] = object_json(row.obj);
+            j["file"] = json!(file);
+            j["line"] = json!(obj_line(row.obj));
+            j["suppressed"] = json!(row.suppressed);
+            j
+        }
+        (exempt, _) => json!({
+            "object": object_json(row.obj), "file": file, "line": obj_line(row.obj),
+            "level": policy.level.as_str(), "version": policy.version.to_string(),
+            "allowed": true, "exempt": exempt.as_ref().map(exemption_text), "violations": [],
+        }),
+    }
+}
+
+fn write_check_text(
+    rows: &[Row<'_>],
+    policy: LevelVersion,
+    problems: &[Diagnostic],
+    warnings: &[Diagnostic],
+    out: &mut dyn Write,
+) -> Result<()> {
+    let (mut allowed, mut denied, mut exempt) = (0, 0, 0);
+    for row in rows {
+        let file = row.obj.source.name.as_str();
+        if let Some(e) = &row.exempt {
+            exempt += 1;
+            writeln!(
+                out,
+                "{file}:{} {}: {}",
+                obj_line(row.obj),
+                row.obj.object_ref(),
+                exemption_text(e)
+            )?;
+            continue;
+        }
+        let Some(verdict) = &row.verdict else {
+            continue;
+        };
+        let what = if !verdict.allowed() {
+            denied += 1;
+            "denied".to_owned()
+        } else if row.suppressed > 0 {
+            allowed += 1;
+            format!(
+                "allowed ({} violation{} suppressed)",
+                row.suppressed,
+                if row.suppressed == 1 { "" } else { "s" }
+            )
+        } else {
+            allowed += 1;
+            "allowed".to_owned()
+        };
+        writeln!(
+            out,
+            "{file}:{} {}: {what} by {policy}",
+            obj_line(row.obj),
+            row.obj.object_ref()
+        )?;
+        write_verdict(out, verdict, file, "  ")?;
+    }
+    report_problems(problems, out, PssFormat::Text)?;
+    for w in warnings {
+        writeln!(out, "warning: {w}")?;
+    }
+    writeln!(
+        out,
+        "{} objects: {allowed} allowed, {denied} denied{} at {policy}",
+        allowed + denied + exempt,
+        if exempt > 0 {
+            format!(", {exempt} exempt")
+        } else {
+            String::new()
+        }
+    )?;
+    if policy.version.is_future() {
+        writeln!(
+            out,
+            "note: {} is newer than v1.{}; evaluated with the latest checks",
+            policy.version,
+            kubeguard_pss::LATEST_MINOR
+        )?;
+    }
+    Ok(())
+}
+
+fn exit(problems: &[Diagnostic], failed: bool) -> u8 {
     if !problems.is_empty() {
         2
     } else {
@@ -424,7 +522,7 @@ fn policy_text(ns: &NamespacePolicy) -> String {
 
 fn namespaces(args: &NamespacesArgs, out: &mut dyn Write) -> Result<u8> {
     let config = admission_config(args.common.admission_config.as_deref())?;
-    let inputs = load(&args.common.paths);
+    let inputs = load(&args.common);
     let mut problems = inputs.problems;
     let mut by_ns = namespace_policies(&inputs.objects, &config);
     let mut members: BTreeMap<String, Vec<(&Object, Admission)>> = BTreeMap::new();
@@ -453,7 +551,7 @@ fn namespaces(args: &NamespacesArgs, out: &mut dyn Write) -> Result<u8> {
     for (name, (ns, declared)) in &by_ns {
         let objects = members.get(name).map(Vec::as_slice).unwrap_or_default();
         let mut json_objects = Vec::new();
-        if args.common.format == PssFormat::Text {
+        if args.format == PssFormat::Text {
             let origin = if *declared {
                 ""
             } else {
@@ -489,7 +587,7 @@ fn namespaces(args: &NamespacesArgs, out: &mut dyn Write) -> Result<u8> {
             } else {
                 "admitted".to_owned()
             };
-            match args.common.format {
+            match args.format {
                 PssFormat::Text => {
                     writeln!(
                         out,
@@ -536,7 +634,7 @@ fn namespaces(args: &NamespacesArgs, out: &mut dyn Write) -> Result<u8> {
                 }
             }
         }
-        if args.common.format == PssFormat::Json {
+        if args.format == PssFormat::Json {
             let p = &ns.policy;
             json_namespaces.push(json!({
                 "name": name, "in_input": declared,
@@ -546,8 +644,8 @@ fn namespaces(args: &NamespacesArgs, out: &mut dyn Write) -> Result<u8> {
             }));
         }
     }
-    let errors = report_problems(&problems, out, args.common.format)?;
-    if args.common.format == PssFormat::Json {
+    let errors = report_problems(&problems, out, args.format)?;
+    if args.format == PssFormat::Json {
         serde_json::to_writer_pretty(
             &mut *out,
             &json!({"namespaces": json_namespaces, "errors": errors}),
@@ -559,7 +657,7 @@ fn namespaces(args: &NamespacesArgs, out: &mut dyn Write) -> Result<u8> {
 
 fn plan_cmd(args: &PlanArgs, out: &mut dyn Write) -> Result<u8> {
     let config = admission_config(args.common.admission_config.as_deref())?;
-    let inputs = load(&args.common.paths);
+    let inputs = load(&args.common);
     let mut problems = inputs.problems;
     let by_ns = namespace_policies(&inputs.objects, &config);
     let mut members: BTreeMap<String, Vec<(&Object, Pod<'_>)>> =
@@ -579,7 +677,7 @@ fn plan_cmd(args: &PlanArgs, out: &mut dyn Write) -> Result<u8> {
         let pods: Vec<Pod<'_>> = list.iter().map(|(_, p)| p.clone()).collect();
         let p = plan(&pods);
         let current = by_ns.get(name).map(|(ns, _)| ns.policy.enforce);
-        match args.common.format {
+        match args.format {
             PssFormat::Text => {
                 writeln!(out, "namespace {name} ({} pods and workloads)", list.len())?;
                 if let Some(c) = current {
@@ -620,8 +718,8 @@ fn plan_cmd(args: &PlanArgs, out: &mut dyn Write) -> Result<u8> {
             })),
         }
     }
-    let errors = report_problems(&problems, out, args.common.format)?;
-    if args.common.format == PssFormat::Json {
+    let errors = report_problems(&problems, out, args.format)?;
+    if args.format == PssFormat::Json {
         serde_json::to_writer_pretty(
             &mut *out,
             &json!({"namespaces": json_namespaces, "errors": errors}),

@@ -1,19 +1,20 @@
 //! `kubeguard rbac`: can-i, who-can, risks and unused over the RBAC objects
 //! of manifests, answered as the API server's RBAC authorizer would.
 
-use crate::cli::{ColorChoice, FailOn, OutputFormat};
+use crate::cli::{LoadArgs, OutputArgs, OutputFormat, PolicyArgs};
 use anyhow::{Context, Result, bail};
-use clap::{Args, Subcommand};
-use kubeguard_core::{Finding, RuleMeta, Severity};
-use kubeguard_load::{LoadOptions, discover, load_input};
+use clap::{Args, Subcommand, ValueEnum};
+use kubeguard_core::{Diagnostic, Finding, RuleMeta};
+use kubeguard_load::load_all;
 use kubeguard_rbac::model::{Binding, PolicyRule, Role, Subject};
 use kubeguard_rbac::query::build_request;
 use kubeguard_rbac::risks::{self, Hit, Step};
 use kubeguard_rbac::{Authorizer, Grant, Model, UserInfo, defaults, unused};
-use kubeguard_report::{ErrorItem, Format, Report, Summary};
-use rayon::prelude::*;
+use kubeguard_report::{Ending, JsonExtra, Summary};
+use kubeguard_rules::suppress::InlineIgnore;
+use kubeguard_rules::{Outcome, Pipeline, inline_ignore_of};
 use serde_json::{Value, json};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const RBAC_HELP: &str = "\
@@ -62,13 +63,8 @@ pub struct Common {
     #[arg(long)]
     pub with_defaults: bool,
 
-    /// Output format (can-i and who-can: text or json).
-    #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
-
-    /// When to use colour (risks and unused text).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +85,10 @@ pub struct CanIArgs {
     #[arg(required = true, value_name = "VERB RESOURCE [NAME] FILES")]
     pub args: Vec<String>,
 
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = QueryFormat::Text)]
+    pub format: QueryFormat,
+
     #[command(flatten)]
     pub common: Common,
 }
@@ -103,8 +103,21 @@ pub struct WhoCanArgs {
     #[arg(required = true, value_name = "VERB RESOURCE [NAME] FILES")]
     pub args: Vec<String>,
 
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = QueryFormat::Text)]
+    pub format: QueryFormat,
+
     #[command(flatten)]
     pub common: Common,
+}
+
+/// Output formats of `can-i` and `who-can`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryFormat {
+    /// Human-readable.
+    Text,
+    /// Machine-readable JSON.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -113,12 +126,14 @@ pub struct ReportArgs {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 
-    /// Exit 1 when a result is at or above this severity.
-    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Low)]
-    pub fail_on: FailOn,
-
     #[command(flatten)]
     pub common: Common,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Runs `kubeguard rbac` and returns the exit code.
@@ -134,56 +149,40 @@ pub fn run(args: &RbacArgs, out: &mut dyn Write) -> Result<u8> {
 /// What was loaded: the authorizer, the errors and counts.
 struct Loaded {
     auth: Authorizer,
-    errors: Vec<ErrorItem>,
+    errors: Vec<Diagnostic>,
+    ignores: Vec<InlineIgnore>,
     files: usize,
     objects: usize,
+    skipped: usize,
 }
 
-fn load(paths: &[PathBuf], with_defaults: bool) -> Loaded {
-    let options = LoadOptions::default();
-    let (inputs, walk_errors) = discover(paths, options.walk);
-    let loaded: Vec<_> = inputs.par_iter().map(|i| load_input(i, &options)).collect();
-    let mut errors: Vec<ErrorItem> = walk_errors.into_iter().map(error_item).collect();
-    let mut model = if with_defaults {
+fn load(paths: &[PathBuf], common: &Common) -> Loaded {
+    let loaded = load_all(paths, &common.load.options());
+    let mut model = if common.with_defaults {
         defaults::model()
     } else {
         Model::default()
     };
-    let mut objects = 0;
-    for file in loaded {
-        objects += file.objects.len();
-        errors.extend(file.errors.into_iter().map(error_item));
-        let (m, model_errors) = Model::from_objects(&file.objects);
-        model.extend(m);
-        errors.extend(model_errors.into_iter().map(|e| ErrorItem {
-            file: e.origin.file.to_string(),
-            pos: e.origin.pos,
-            message: e.message,
-        }));
-    }
+    let mut errors = loaded.errors;
+    let (m, model_errors) = Model::from_objects(&loaded.objects);
+    model.extend(m);
+    errors.extend(
+        model_errors
+            .into_iter()
+            .map(|e| Diagnostic::new(&*e.origin.file, e.origin.pos, e.message)),
+    );
     Loaded {
         auth: Authorizer::new(model),
         errors,
-        files: inputs.len(),
-        objects,
+        ignores: loaded.objects.iter().filter_map(inline_ignore_of).collect(),
+        files: loaded.inputs,
+        objects: loaded.objects.len(),
+        skipped: loaded.skipped.len(),
     }
 }
 
-fn error_item(e: kubeguard_load::LoadError) -> ErrorItem {
-    ErrorItem {
-        file: e.file,
-        pos: e.pos,
-        message: e.message,
-    }
-}
-
-fn report_errors(errors: &[ErrorItem]) {
-    for e in errors {
-        eprintln!(
-            "error: {}:{}:{}: {}",
-            e.file, e.pos.line, e.pos.col, e.message
-        );
-    }
+fn report_errors(errors: &[Diagnostic]) {
+    crate::scan::print_all("error", errors);
 }
 
 /// Splits `VERB RESOURCE [NAME] FILES...`: the third argument is a name
@@ -206,22 +205,14 @@ fn split_query(args: &[String]) -> Result<(&str, &str, Option<&str>, Vec<PathBuf
     ))
 }
 
-fn check_query_format(format: OutputFormat) -> Result<()> {
-    if !matches!(format, OutputFormat::Text | OutputFormat::Json) {
-        bail!("can-i and who-can write text or json; use --format text or --format json");
-    }
-    Ok(())
-}
-
 fn can_i(args: &CanIArgs, out: &mut dyn Write) -> Result<u8> {
-    check_query_format(args.common.format)?;
     let (verb, resource, name, files) = split_query(&args.args)?;
-    let loaded = load(&files, args.common.with_defaults);
+    let loaded = load(&files, &args.common);
     let request = build_request(verb, resource, name, &args.namespace);
     let user = UserInfo::new(&args.as_user, &args.as_groups);
     let grants = loaded.auth.can_i(&user, &request);
     let allowed = !grants.is_empty();
-    if args.common.format == OutputFormat::Json {
+    if args.format == QueryFormat::Json {
         let doc = json!({
             "allowed": allowed,
             "grants": grants.iter().map(|g| grant_json(&loaded.auth, g)).collect::<Vec<_>>(),
@@ -242,12 +233,11 @@ fn can_i(args: &CanIArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 fn who_can(args: &WhoCanArgs, out: &mut dyn Write) -> Result<u8> {
-    check_query_format(args.common.format)?;
     let (verb, resource, name, files) = split_query(&args.args)?;
-    let loaded = load(&files, args.common.with_defaults);
+    let loaded = load(&files, &args.common);
     let request = build_request(verb, resource, name, &args.namespace);
     let subjects = loaded.auth.who_can(&request);
-    if args.common.format == OutputFormat::Json {
+    if args.format == QueryFormat::Json {
         let doc = json!({
             "subjects": subjects.iter().map(|s| {
                 let mut v = subject_json(&s.subject);
@@ -361,73 +351,60 @@ fn hit_json(auth: &Authorizer, h: &Hit) -> Value {
     })
 }
 
-fn report_format(format: OutputFormat) -> Format {
-    match format {
-        OutputFormat::Text => Format::Text,
-        OutputFormat::Json => Format::Json,
-        OutputFormat::Sarif => Format::Sarif,
-        OutputFormat::Junit => Format::Junit,
-        OutputFormat::Github => Format::Github,
-    }
-}
-
-fn use_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+/// Runs findings through the pipeline, keeping the data items (`items`,
+/// one per finding) whose findings it keeps.
+fn admit<T>(
+    pipeline: &mut Pipeline<'_>,
+    findings: Vec<Finding>,
+    items: Vec<T>,
+) -> (Vec<Finding>, Vec<T>) {
+    let mut kept = (Vec::new(), Vec::new());
+    for (mut f, item) in findings.into_iter().zip(items) {
+        if pipeline.admit(&mut f) {
+            kept.0.push(f);
+            kept.1.push(item);
         }
     }
+    kept
 }
 
-fn write_findings(
+/// Writes a report of `findings` with the common contract and returns the
+/// exit code.
+fn write_report(
     args: &ReportArgs,
     loaded: &Loaded,
-    findings: &mut [Finding],
+    mut findings: Vec<Finding>,
+    outcome: &Outcome,
     rules: &[&'static RuleMeta],
-    out: &mut dyn Write,
+    extras: &[(&'static str, &dyn JsonExtra)],
 ) -> Result<()> {
-    findings.sort_by(|a, b| {
-        (&a.file, a.pos, a.rule, &a.message).cmp(&(&b.file, b.pos, b.rule, &b.message))
-    });
-    let report = Report {
-        findings,
-        errors: &loaded.errors,
-        warnings: &[],
-        summary: Summary {
-            files: loaded.files,
-            objects: loaded.objects,
-            skipped: 0,
-            suppressed: 0,
-        },
-        rules,
-    };
+    kubeguard_rules::pipeline::sort(&mut findings);
+    let (mut out, color) = args.output.open()?;
     kubeguard_report::write(
-        report_format(args.common.format),
-        &report,
-        out,
-        use_color(args.common.color),
+        args.output.report_format(),
+        rules,
+        &findings,
+        &Ending {
+            errors: &loaded.errors,
+            warnings: &outcome.warnings,
+            summary: Summary {
+                files: loaded.files,
+                objects: loaded.objects,
+                skipped: loaded.skipped,
+                suppressed: outcome.suppressed,
+            },
+            extras,
+        },
+        color,
+        &mut out,
     )
     .context("cannot write the report")
 }
 
-fn exit_code(loaded: &Loaded, severities: impl Iterator<Item = Severity>, fail_on: FailOn) -> u8 {
-    let mut severities = severities;
-    if !loaded.errors.is_empty() {
-        2
-    } else if fail_on
-        .threshold()
-        .is_some_and(|t| severities.any(|s| s >= t))
-    {
-        1
-    } else {
-        0
-    }
-}
-
 fn risks_cmd(args: &ReportArgs, out: &mut dyn Write) -> Result<u8> {
-    let loaded = load(&args.paths, args.common.with_defaults);
+    let config = args.policy.config()?;
+    let policy = args.policy.policy(&config)?;
+    let loaded = load(&args.paths, &args.common);
     let mut hits = risks::analyze(&loaded.auth);
     hits.sort_by(|a, b| {
         b.severity.cmp(&a.severity).then_with(|| {
@@ -438,74 +415,102 @@ fn risks_cmd(args: &ReportArgs, out: &mut dyn Write) -> Result<u8> {
             ))
         })
     });
-    match args.common.format {
-        OutputFormat::Json => {
-            let doc = json!({
-                "risks": hits.iter().map(|h| hit_json(&loaded.auth, h)).collect::<Vec<_>>(),
-                "errors": loaded.errors.iter().map(|e| json!({
-                    "file": e.file, "line": e.pos.line, "column": e.pos.col, "message": e.message,
-                })).collect::<Vec<_>>(),
-            });
-            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-        }
-        OutputFormat::Text => {
-            for h in &hits {
-                let scope = h
-                    .namespace
-                    .as_ref()
-                    .map_or_else(|| "cluster-wide".to_owned(), |ns| format!("in {ns}"));
-                writeln!(
-                    out,
-                    "{:<8} {} [{} {}] {}, {scope}{}",
-                    h.severity.as_str(),
-                    h.subject,
-                    h.risk.meta.code,
-                    h.risk.meta.name,
-                    h.risk.meta.summary,
-                    if h.is_escalation() {
-                        " (escalation)"
-                    } else {
-                        ""
-                    }
-                )?;
-                for step in &h.chain {
-                    writeln!(out, "    {}", risks::step_text(&loaded.auth, step))?;
-                }
+    let mut pipeline = Pipeline::new(&policy);
+    pipeline.add_inline(loaded.ignores.iter().cloned());
+    let findings = risks::to_findings(&loaded.auth, &hits);
+    let (findings, hits) = admit(&mut pipeline, findings, hits);
+    let outcome = pipeline.finish();
+    if args.output.format == OutputFormat::Text {
+        let (mut dest, _) = args.output.open()?;
+        write_risks_text(&loaded, &hits, &outcome, &mut dest)?;
+        dest.flush()?;
+    } else {
+        let risks: Vec<Value> = hits.iter().map(|h| hit_json(&loaded.auth, h)).collect();
+        let rules = policy.enabled_of(&risks::metas());
+        write_report(
+            args,
+            &loaded,
+            findings,
+            &outcome,
+            &rules,
+            &[("risks", &risks)],
+        )?;
+    }
+    let _ = out;
+    if args.output.errors_to_stderr() {
+        report_errors(&loaded.errors);
+    }
+    Ok(outcome.exit_code(!loaded.errors.is_empty()))
+}
+
+fn write_risks_text(
+    loaded: &Loaded,
+    hits: &[Hit],
+    outcome: &Outcome,
+    out: &mut dyn Write,
+) -> Result<()> {
+    for h in hits {
+        let scope = h
+            .namespace
+            .as_ref()
+            .map_or_else(|| "cluster-wide".to_owned(), |ns| format!("in {ns}"));
+        writeln!(
+            out,
+            "{:<8} {} [{} {}] {}, {scope}{}",
+            h.severity.as_str(),
+            h.subject,
+            h.risk.meta.code,
+            h.risk.meta.name,
+            h.risk.meta.summary,
+            if h.is_escalation() {
+                " (escalation)"
+            } else {
+                ""
             }
-            writeln!(
-                out,
-                "{} risk(s) for {} subject(s)",
-                hits.len(),
-                hits.iter()
-                    .map(|h| &h.subject)
-                    .collect::<std::collections::BTreeSet<&Subject>>()
-                    .len()
-            )?;
-        }
-        _ => {
-            let mut findings = risks::to_findings(&loaded.auth, &hits);
-            write_findings(args, &loaded, &mut findings, &risks::metas(), out)?;
+        )?;
+        for step in &h.chain {
+            writeln!(out, "    {}", risks::step_text(&loaded.auth, step))?;
         }
     }
-    report_errors(&loaded.errors);
-    Ok(exit_code(
-        &loaded,
-        hits.iter().map(|h| h.severity),
-        args.fail_on,
-    ))
+    for w in &outcome.warnings {
+        writeln!(out, "warning: {w}")?;
+    }
+    for e in &loaded.errors {
+        writeln!(out, "error: {e}")?;
+    }
+    let subjects = hits
+        .iter()
+        .map(|h| &h.subject)
+        .collect::<std::collections::BTreeSet<&Subject>>()
+        .len();
+    let suppressed = if outcome.suppressed > 0 {
+        format!(", {} suppressed", outcome.suppressed)
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "{} risk(s) for {subjects} subject(s){suppressed}",
+        hits.len()
+    )?;
+    Ok(())
 }
 
 fn unused_cmd(args: &ReportArgs, out: &mut dyn Write) -> Result<u8> {
-    let loaded = load(&args.paths, args.common.with_defaults);
+    let config = args.policy.config()?;
+    let policy = args.policy.policy(&config)?;
+    let loaded = load(&args.paths, &args.common);
     let items = unused::find(&loaded.auth);
-    let mut findings = unused::to_findings(&items);
-    write_findings(args, &loaded, &mut findings, &unused::metas(), out)?;
-    if args.common.format != OutputFormat::Text {
+    let mut pipeline = Pipeline::new(&policy);
+    pipeline.add_inline(loaded.ignores.iter().cloned());
+    let findings = unused::to_findings(&items);
+    let (findings, _) = admit(&mut pipeline, findings, items);
+    let outcome = pipeline.finish();
+    let rules = policy.enabled_of(&unused::metas());
+    write_report(args, &loaded, findings, &outcome, &rules, &[])?;
+    let _ = out;
+    if args.output.errors_to_stderr() {
         report_errors(&loaded.errors);
     }
-    Ok(exit_code(
-        &loaded,
-        findings.iter().map(|f| f.severity),
-        args.fail_on,
-    ))
+    Ok(outcome.exit_code(!loaded.errors.is_empty()))
 }

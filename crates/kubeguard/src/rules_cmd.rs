@@ -1,26 +1,17 @@
 //! `kubeguard rules`: the rule list, or one rule's docs.
 
-use crate::catalog;
 use crate::cli::{RulesArgs, RulesFormat};
-use anyhow::{Result, bail};
+use anyhow::Result;
 use kubeguard_core::RuleMeta;
-use kubeguard_rules::{docs, registry};
+use kubeguard_rules::{catalog, docs};
 use serde_json::json;
 use std::io::Write;
 
 /// Prints the rules or one rule; returns the exit code.
 pub fn run(args: &RulesArgs, out: &mut dyn Write) -> Result<u8> {
     let rules: Vec<&RuleMeta> = match &args.name {
-        Some(name) => match catalog::find(name) {
-            Some(rule) => vec![rule],
-            None => {
-                let hint = registry::closest(name)
-                    .map(|s| format!(" (did you mean {s:?}?)"))
-                    .unwrap_or_default();
-                bail!("unknown rule {name:?}{hint}; `kubeguard rules` lists them");
-            }
-        },
-        None => catalog::all(),
+        Some(name) => vec![catalog::resolve(name)?],
+        None => catalog::all().to_vec(),
     };
     match args.format {
         RulesFormat::Json => {

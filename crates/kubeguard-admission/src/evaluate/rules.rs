@@ -6,7 +6,7 @@
 use super::Findings;
 use crate::policy::{Action, RuleSelection, RuleSelector};
 use kubeguard_core::Object;
-use kubeguard_rules::{Engine, Index, Selection, Settings, UnknownRule};
+use kubeguard_rules::{Engine, Index, Policy, Selection, Settings, UnknownRule};
 
 /// The selected rules and the action each one's findings take.
 pub(crate) struct Rules {
@@ -42,7 +42,7 @@ impl Rules {
             ..Selection::default()
         };
         Ok(Some(Rules {
-            engine: Engine::new(&selection, settings)?,
+            engine: Engine::new(&Policy::new(&selection)?, settings),
             actions,
         }))
     }

@@ -3,14 +3,8 @@
 //! this test fails when they are stale.
 //! Regenerate with `KUBEGUARD_UPDATE_DOCS=1 cargo test -p kubeguard --test cli docs::`.
 
-// The binary's catalog module, compiled into this test; the test uses
-// `all` only.
-#[allow(dead_code)]
-#[path = "../../src/catalog.rs"]
-mod catalog;
-
 use crate::support::repo;
-use kubeguard_rules::docs;
+use kubeguard_rules::{catalog, docs};
 
 const START: &str = "<!-- rules:start -->\n";
 const END: &str = "<!-- rules:end -->";
@@ -27,7 +21,7 @@ fn rule_pages_are_fresh() {
     if updating() {
         std::fs::create_dir_all(&dir).unwrap();
     }
-    for rule in &rules {
+    for rule in rules {
         let path = dir.join(format!("{}.md", rule.name));
         let page = docs::rule_page(rule);
         if std::fs::read_to_string(&path).ok().as_deref() != Some(page.as_str()) {
@@ -68,7 +62,7 @@ fn readme_rule_table_is_fresh() {
         .expect("README has the rules:start marker")
         + START.len();
     let end = readme.find(END).expect("README has the rules:end marker");
-    let table = docs::rules_table(&catalog::all());
+    let table = docs::rules_table(catalog::all());
     if readme[start..end] == table {
         return;
     }

@@ -326,5 +326,5 @@ fn malformed_rbac_is_a_located_error() {
         "sarif",
     ]);
     assert_eq!(code, 2);
-    assert!(err.contains("use --format text or --format json"), "{err}");
+    assert!(err.contains("[possible values: text, json]"), "{err}");
 }

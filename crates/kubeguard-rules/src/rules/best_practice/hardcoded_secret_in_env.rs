@@ -236,7 +236,7 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
 #[cfg(test)]
 mod tests {
     use super::{is_credential_name, may_be_credential};
-    use crate::{Engine, Selection, Settings};
+    use crate::{Engine, Policy, Selection, Settings};
     use kubeguard_core::Source;
 
     #[test]
@@ -320,7 +320,7 @@ mod tests {
             select: vec!["hardcoded-secret-in-env".into()],
             ..Selection::default()
         };
-        let engine = Engine::new(&selection, Settings::default()).unwrap();
+        let engine = Engine::new(&Policy::new(&selection).unwrap(), Settings::default());
         let (findings, _) = engine.check_all(&loaded.objects);
         assert_eq!(findings.len(), 2);
         for f in &findings {

@@ -1,11 +1,10 @@
 //! `.kubeguard.yaml`: found by walking up from the current directory, or
 //! named with `--config`. Every error names the file, line and column.
 
+use crate::catalog;
+use crate::suppress::{ConfigIgnore, ConfigPos};
 use globset::{Glob, GlobMatcher};
-use kubeguard_core::{Located, Pos, Severity};
-use kubeguard_rules::registry;
-use kubeguard_rules::suppress::{ConfigIgnore, ConfigPos};
-use std::fmt;
+use kubeguard_core::{Diagnostic, Located, Pos, Severity};
 use std::path::{Path, PathBuf};
 
 /// Names the config file may have, in lookup order.
@@ -42,34 +41,11 @@ pub struct Config {
     pub severity: Vec<(String, Severity)>,
     /// Allowed image registries.
     pub allowed_registries: Vec<String>,
-    /// Default `--fail-on`, as written.
-    pub fail_on: Option<String>,
+    /// Default `--fail-on`: `Some(None)` for `none` (never fail).
+    pub fail_on: Option<Option<Severity>>,
     /// Ignores.
     pub ignores: Vec<ConfigIgnore>,
 }
-
-/// A configuration problem.
-#[derive(Debug)]
-pub struct ConfigError {
-    /// The config file.
-    pub file: String,
-    /// Where.
-    pub pos: Pos,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.pos.line, self.pos.col, self.message
-        )
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 /// Finds the config file from `start` upwards.
 pub fn discover(start: &Path) -> Option<PathBuf> {
@@ -81,13 +57,28 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     })
 }
 
+/// The configuration a command runs with: none with `no_config`, the
+/// `explicit` file when given, else the one found from the current
+/// directory upwards, else the defaults.
+pub fn resolve(explicit: Option<&Path>, no_config: bool) -> Result<Config, Diagnostic> {
+    if no_config {
+        return Ok(Config::default());
+    }
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => std::env::current_dir().ok().and_then(|dir| discover(&dir)),
+    };
+    match path {
+        Some(p) => load(&p),
+        None => Ok(Config::default()),
+    }
+}
+
 /// Reads and validates a config file.
-pub fn load(path: &Path) -> Result<Config, ConfigError> {
+pub fn load(path: &Path) -> Result<Config, Diagnostic> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        file: name.clone(),
-        pos: Pos { line: 1, col: 1 },
-        message: format!("cannot read configuration: {e}"),
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::whole_file(name.clone(), format!("cannot read configuration: {e}"))
     })?;
     let mut config = parse(&name, &text)?;
     config.file = Some(path.to_path_buf());
@@ -95,12 +86,8 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// Parses config text; `name` is used in errors.
-pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
-    let err = |pos: Pos, message: String| ConfigError {
-        file: name.to_owned(),
-        pos,
-        message,
-    };
+pub fn parse(name: &str, text: &str) -> Result<Config, Diagnostic> {
+    let err = |pos: Pos, message: String| Diagnostic::new(name, pos, message);
     let (docs, syntax) = kubeguard_load::parse_documents(text);
     if let Some(e) = syntax {
         return Err(err(e.pos, e.message));
@@ -131,11 +118,12 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
                 config.allowed_registries = p.string_list(&value, "registry prefixes")?
             }
             "fail-on" => {
-                let level = p.string(&value, "a severity")?;
-                if level != "none" {
-                    level.parse::<Severity>().map_err(|m| err(value.at, m))?;
-                }
-                config.fail_on = Some(level);
+                let level = p.string(&value, "a severity or none")?;
+                config.fail_on = Some(if level == "none" {
+                    None
+                } else {
+                    Some(level.parse::<Severity>().map_err(|m| err(value.at, m))?)
+                });
             }
             "ignores" => {
                 if value.node.as_seq().is_none() {
@@ -156,36 +144,32 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn err(&self, pos: Pos, message: impl Into<String>) -> ConfigError {
-        ConfigError {
-            file: self.name.to_owned(),
-            pos,
-            message: message.into(),
-        }
+    fn err(&self, pos: Pos, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.name, pos, message)
     }
 
-    fn expect_map(&self, at: &Located<'_>, what: &str) -> Result<(), ConfigError> {
+    fn expect_map(&self, at: &Located<'_>, what: &str) -> Result<(), Diagnostic> {
         match at.node.as_map() {
             Some(_) => Ok(()),
             None => Err(self.err(at.node.span.start, format!("{what} must be a mapping"))),
         }
     }
 
-    fn unknown_key(&self, at: &Located<'_>, key: &str, known: &[&str]) -> ConfigError {
+    fn unknown_key(&self, at: &Located<'_>, key: &str, known: &[&str]) -> Diagnostic {
         self.err(
             at.at,
             format!("unknown key {key:?}; expected one of: {}", known.join(", ")),
         )
     }
 
-    fn string(&self, at: &Located<'_>, what: &str) -> Result<String, ConfigError> {
+    fn string(&self, at: &Located<'_>, what: &str) -> Result<String, Diagnostic> {
         at.node
             .scalar_text()
             .map(str::to_owned)
             .ok_or_else(|| self.err(at.node.span.start, format!("expected {what}")))
     }
 
-    fn string_list(&self, at: &Located<'_>, what: &str) -> Result<Vec<String>, ConfigError> {
+    fn string_list(&self, at: &Located<'_>, what: &str) -> Result<Vec<String>, Diagnostic> {
         if at.node.as_seq().is_none() {
             return Err(self.err(at.node.span.start, format!("expected a list of {what}")));
         }
@@ -194,14 +178,11 @@ impl Parser<'_> {
             .collect()
     }
 
-    fn check_rule(&self, rule: &str, at: &Located<'_>) -> Result<(), ConfigError> {
-        if rule == "all"
-            || rule == kubeguard_pss::POD_SECURITY_STANDARD.name
-            || registry::find(rule).is_some()
-        {
+    fn check_rule(&self, rule: &str, at: &Located<'_>) -> Result<(), Diagnostic> {
+        if rule == "all" || catalog::find(rule).is_some() {
             return Ok(());
         }
-        let hint = registry::closest(rule)
+        let hint = catalog::closest(rule)
             .map(|s| format!(" (did you mean {s:?}?)"))
             .unwrap_or_default();
         Err(self.err(
@@ -210,7 +191,7 @@ impl Parser<'_> {
         ))
     }
 
-    fn rule_list(&self, at: &Located<'_>) -> Result<Vec<String>, ConfigError> {
+    fn rule_list(&self, at: &Located<'_>) -> Result<Vec<String>, Diagnostic> {
         let names = self.string_list(at, "rule names")?;
         for (name, item) in names.iter().zip(at.items()) {
             self.check_rule(name, &item)?;
@@ -218,14 +199,14 @@ impl Parser<'_> {
         Ok(names)
     }
 
-    fn glob(&self, at: &Located<'_>) -> Result<GlobMatcher, ConfigError> {
+    fn glob(&self, at: &Located<'_>) -> Result<GlobMatcher, Diagnostic> {
         let text = self.string(at, "a name or glob")?;
         Glob::new(&text)
             .map(|g| g.compile_matcher())
             .map_err(|e| self.err(at.node.span.start, format!("invalid glob {text:?}: {e}")))
     }
 
-    fn ignore(&self, file: &str, item: &Located<'_>) -> Result<ConfigIgnore, ConfigError> {
+    fn ignore(&self, file: &str, item: &Located<'_>) -> Result<ConfigIgnore, Diagnostic> {
         self.expect_map(item, "an ignore entry")?;
         let mut rule = None;
         let mut ignore = ConfigIgnore {

@@ -1,0 +1,325 @@
+//! The one findings pipeline every command runs its findings through:
+//! rule selection, severity overrides, suppressions (with warnings about
+//! expired and unused ignores), sorting, and the `--fail-on` exit status.
+
+use crate::catalog::{self, UnknownRule};
+use crate::config::Config;
+use crate::suppress::{ConfigIgnore, IGNORE_ANNOTATION, InlineIgnore, rule_matches};
+use kubeguard_core::{Diagnostic, Finding, ObjectRef, RuleMeta, Severity};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Which rules run and how severe their findings are, by name or code.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Run only these; empty (or `all`) means every rule.
+    pub select: Vec<String>,
+    /// Never run these.
+    pub ignore: Vec<String>,
+    /// Severity overrides; a later entry for the same rule wins.
+    pub severity: Vec<(String, Severity)>,
+}
+
+/// What the command line adds to the configuration file.
+#[derive(Debug, Clone, Default)]
+pub struct CliPolicy {
+    /// `--select`: replaces the config's `select` when not empty.
+    pub select: Vec<String>,
+    /// `--ignore`: added to the config's `disable`.
+    pub ignore: Vec<String>,
+    /// `--fail-on`: `Some(None)` never fails; `None` takes the config's.
+    pub fail_on: Option<Option<Severity>>,
+    /// `--report-unused-ignores`.
+    pub report_unused_ignores: bool,
+}
+
+/// Everything that decides what happens to a finding, resolved against
+/// the catalog: shared by every command.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    selected: Option<HashSet<&'static str>>,
+    disabled: HashSet<&'static str>,
+    severity: HashMap<&'static str, Severity>,
+    ignores: Vec<ConfigIgnore>,
+    /// The lowest severity that fails the run; `None` never fails.
+    pub fail_on: Option<Severity>,
+    report_unused_ignores: bool,
+    today: time::Date,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            selected: None,
+            disabled: HashSet::new(),
+            severity: HashMap::new(),
+            ignores: Vec::new(),
+            fail_on: Some(Severity::Low),
+            report_unused_ignores: false,
+            today: time::OffsetDateTime::now_utc().date(),
+        }
+    }
+}
+
+impl Policy {
+    /// A policy of a selection only: no ignores, failing at `low`.
+    pub fn new(selection: &Selection) -> Result<Self, UnknownRule> {
+        let names = |list: &[String]| -> Result<HashSet<&'static str>, UnknownRule> {
+            list.iter()
+                .filter(|n| *n != "all")
+                .map(|n| catalog::resolve(n).map(|m| m.name))
+                .collect()
+        };
+        let selected = names(&selection.select)?;
+        let mut severity = HashMap::new();
+        for (name, level) in &selection.severity {
+            severity.insert(catalog::resolve(name)?.name, *level);
+        }
+        Ok(Policy {
+            selected: (!selected.is_empty()).then_some(selected),
+            disabled: names(&selection.ignore)?,
+            severity,
+            ..Policy::default()
+        })
+    }
+
+    /// The configuration file's policy with the command line's on top.
+    pub fn from_config(config: &Config, cli: &CliPolicy) -> Result<Self, UnknownRule> {
+        let selection = Selection {
+            select: if cli.select.is_empty() {
+                config.select.clone()
+            } else {
+                cli.select.clone()
+            },
+            ignore: config.disable.iter().chain(&cli.ignore).cloned().collect(),
+            severity: config.severity.clone(),
+        };
+        Ok(Policy {
+            ignores: config.ignores.clone(),
+            fail_on: cli
+                .fail_on
+                .or(config.fail_on)
+                .unwrap_or(Some(Severity::Low)),
+            report_unused_ignores: cli.report_unused_ignores,
+            ..Policy::new(&selection)?
+        })
+    }
+
+    /// Adds `rule` to an explicit selection (a flag that asks for one
+    /// engine, such as `--pss`, is not undone by `--select`); `disable`
+    /// and `--ignore` still turn it off.
+    pub fn also_select(&mut self, rule: &'static RuleMeta) {
+        if let Some(selected) = &mut self.selected {
+            selected.insert(rule.name);
+        }
+    }
+
+    /// Whether findings of `rule` are reported (and so whether it runs).
+    #[must_use]
+    pub fn enabled(&self, rule: &RuleMeta) -> bool {
+        self.selected.as_ref().is_none_or(|s| s.contains(rule.name))
+            && !self.disabled.contains(rule.name)
+    }
+
+    /// The severity findings of `rule` are reported at by default.
+    #[must_use]
+    pub fn severity(&self, rule: &RuleMeta) -> Severity {
+        self.severity_override(rule).unwrap_or(rule.severity)
+    }
+
+    /// The severity the configuration sets for `rule`, if it sets one
+    /// (engines may rate single findings above or below the default).
+    #[must_use]
+    pub fn severity_override(&self, rule: &RuleMeta) -> Option<Severity> {
+        self.severity.get(rule.name).copied()
+    }
+
+    /// The enabled rules of `rules` (for SARIF descriptors and listings).
+    #[must_use]
+    pub fn enabled_of(&self, rules: &[&'static RuleMeta]) -> Vec<&'static RuleMeta> {
+        rules.iter().copied().filter(|r| self.enabled(r)).collect()
+    }
+
+    /// Whether a finding at `severity` fails the run.
+    #[must_use]
+    pub fn fails(&self, severity: Severity) -> bool {
+        self.fail_on.is_some_and(|t| severity >= t)
+    }
+}
+
+/// Sorts findings by file, position, rule and message.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.file, a.pos, a.rule, &a.message).cmp(&(&b.file, b.pos, b.rule, &b.message))
+    });
+}
+
+type ObjectKey = (Arc<str>, Arc<ObjectRef>);
+
+/// Findings passing through the policy, batch by batch, with the tallies
+/// the exit status and the summary need.
+#[derive(Debug)]
+pub struct Pipeline<'p> {
+    policy: &'p Policy,
+    active: Vec<&'p ConfigIgnore>,
+    config_used: Vec<bool>,
+    inline: Vec<(InlineIgnore, Vec<bool>)>,
+    inline_by_object: HashMap<ObjectKey, Vec<usize>>,
+    suppressed: usize,
+    failing: bool,
+}
+
+/// What the pipeline concluded when the run ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Expired ignores, and (when asked) ignores that matched nothing.
+    pub warnings: Vec<Diagnostic>,
+    /// Findings removed by ignores.
+    pub suppressed: usize,
+    /// A reported finding is at or above `--fail-on`.
+    pub failing: bool,
+}
+
+impl Outcome {
+    /// The exit status: 2 when the analysis is incomplete (`errors`), 1
+    /// when a finding fails the run, else 0.
+    #[must_use]
+    pub fn exit_code(&self, errors: bool) -> u8 {
+        if errors { 2 } else { u8::from(self.failing) }
+    }
+}
+
+impl<'p> Pipeline<'p> {
+    /// A pipeline applying `policy`.
+    #[must_use]
+    pub fn new(policy: &'p Policy) -> Self {
+        let active: Vec<&ConfigIgnore> = policy
+            .ignores
+            .iter()
+            .filter(|c| c.expires.is_none_or(|d| d >= policy.today))
+            .collect();
+        Pipeline {
+            policy,
+            config_used: vec![false; active.len()],
+            active,
+            inline: Vec::new(),
+            inline_by_object: HashMap::new(),
+            suppressed: 0,
+            failing: false,
+        }
+    }
+
+    /// Registers `kubeguard.io/ignore` annotations; they apply to every
+    /// later finding about the same object.
+    pub fn add_inline(&mut self, ignores: impl IntoIterator<Item = InlineIgnore>) {
+        for ig in ignores {
+            let key = (Arc::clone(&ig.file), Arc::clone(&ig.object));
+            self.inline_by_object
+                .entry(key)
+                .or_default()
+                .push(self.inline.len());
+            let used = vec![false; ig.rules.len()];
+            self.inline.push((ig, used));
+        }
+    }
+
+    /// Applies selection, severity overrides and suppressions to one
+    /// finding; `false` when it is not reported.
+    pub fn admit(&mut self, f: &mut Finding) -> bool {
+        let Some(meta) = catalog::find(f.code) else {
+            return true;
+        };
+        if !self.policy.enabled(meta) {
+            return false;
+        }
+        if let Some(severity) = self.policy.severity_override(meta) {
+            f.severity = severity;
+        }
+        let mut hit = false;
+        let key = (Arc::clone(&f.file), Arc::clone(&f.object));
+        if let Some(indexes) = self.inline_by_object.get(&key) {
+            for &i in indexes {
+                let (ig, used) = &mut self.inline[i];
+                for (rule, used) in ig.rules.iter().zip(used.iter_mut()) {
+                    if rule_matches(rule, f) {
+                        *used = true;
+                        hit = true;
+                    }
+                }
+            }
+        }
+        for (c, used) in self.active.iter().zip(self.config_used.iter_mut()) {
+            if c.matches(f) {
+                *used = true;
+                hit = true;
+            }
+        }
+        if hit {
+            self.suppressed += 1;
+            return false;
+        }
+        self.failing |= self.policy.fails(f.severity);
+        true
+    }
+
+    /// Admits a batch and sorts what is kept.
+    #[must_use]
+    pub fn process(&mut self, mut batch: Vec<Finding>) -> Vec<Finding> {
+        batch.retain_mut(|f| self.admit(f));
+        sort(&mut batch);
+        batch
+    }
+
+    /// Ends the run: expired ignores always, unused ones when asked.
+    #[must_use]
+    pub fn finish(self) -> Outcome {
+        let policy = self.policy;
+        let mut warnings = Vec::new();
+        for c in policy
+            .ignores
+            .iter()
+            .filter(|c| c.expires.is_some_and(|d| d < policy.today))
+        {
+            warnings.push(Diagnostic::new(
+                &c.origin.file,
+                c.origin.pos,
+                format!(
+                    "ignore of {} expired on {}; it no longer applies (reason given: {})",
+                    c.rule,
+                    c.expires.map(|d| d.to_string()).unwrap_or_default(),
+                    c.reason
+                ),
+            ));
+        }
+        if policy.report_unused_ignores {
+            for (c, used) in self.active.iter().zip(&self.config_used) {
+                if !used {
+                    warnings.push(Diagnostic::new(
+                        &c.origin.file,
+                        c.origin.pos,
+                        format!("ignore of {} matched no finding; remove it", c.rule),
+                    ));
+                }
+            }
+            for (ig, used) in &self.inline {
+                for (rule, used) in ig.rules.iter().zip(used) {
+                    if !used {
+                        warnings.push(Diagnostic::new(
+                            &*ig.file,
+                            ig.pos,
+                            format!(
+                                "{IGNORE_ANNOTATION} of {rule} on {} matched no finding; remove it",
+                                ig.object
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Outcome {
+            warnings,
+            suppressed: self.suppressed,
+            failing: self.failing,
+        }
+    }
+}
