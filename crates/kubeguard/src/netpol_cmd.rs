@@ -1,10 +1,10 @@
 //! `kubeguard netpol`: reachability matrix, explanations, coverage and
 //! diffs of NetworkPolicies over the pods and namespaces of the input.
 
+use crate::cli::LoadArgs;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use kubeguard_core::Object;
-use kubeguard_load::{LoadOptions, discover, load_input};
+use kubeguard_load::load_all;
 use kubeguard_netpol::{
     Analysis, Classes, Endpoint, Model, Protocol, coverage, diff, explain, matrix,
 };
@@ -77,6 +77,8 @@ pub struct MatrixArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = MatrixFormat::Text)]
     pub format: MatrixFormat,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +95,8 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +107,8 @@ pub struct CoverageArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +120,8 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 /// A port and its protocol.
@@ -136,7 +144,7 @@ fn parse_port(s: &str) -> Result<(Protocol, u16), String> {
 pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
     match &args.command {
         NetpolCommand::Matrix(a) => {
-            let input = Input::load(&a.paths)?;
+            let input = Input::load(&a.paths, &a.load)?;
             let analysis = Analysis::new(&input.model);
             let classes = Classes::new(&analysis);
             let format = match a.format {
@@ -150,7 +158,7 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
             Ok(input.exit_or(0))
         }
         NetpolCommand::Explain(a) => {
-            let input = Input::load(&a.paths)?;
+            let input = Input::load(&a.paths, &a.load)?;
             let analysis = Analysis::new(&input.model);
             let src = endpoint(&input.model, &a.from)?;
             let (to, port) = split_port(&a.to).map_err(anyhow::Error::msg)?;
@@ -166,7 +174,7 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
             Ok(input.exit_or(u8::from(!e.allowed)))
         }
         NetpolCommand::Coverage(a) => {
-            let input = Input::load(&a.paths)?;
+            let input = Input::load(&a.paths, &a.load)?;
             let analysis = Analysis::new(&input.model);
             let c = coverage::coverage(&analysis);
             match a.format {
@@ -179,8 +187,8 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
             Ok(input.exit_or(u8::from(!c.is_clean())))
         }
         NetpolCommand::Diff(a) => {
-            let old = Input::load(std::slice::from_ref(&a.old))?;
-            let new = Input::load(std::slice::from_ref(&a.new))?;
+            let old = Input::load(std::slice::from_ref(&a.old), &a.load)?;
+            let new = Input::load(std::slice::from_ref(&a.new), &a.load)?;
             let (old_a, new_a) = (Analysis::new(&old.model), Analysis::new(&new.model));
             let (old_c, new_c) = (Classes::new(&old_a), Classes::new(&new_a));
             let d = diff::diff(&old.model, &old_c, &new.model, &new_c);
@@ -204,27 +212,16 @@ struct Input {
 }
 
 impl Input {
-    fn load(paths: &[PathBuf]) -> Result<Input> {
-        let options = LoadOptions::default();
-        let (inputs, walk_errors) = discover(paths, options.walk);
-        let mut failed = false;
-        for e in &walk_errors {
+    fn load(paths: &[PathBuf], load: &LoadArgs) -> Result<Input> {
+        let loaded = load_all(paths, &load.options());
+        for e in &loaded.errors {
             eprintln!("error: {e}");
-            failed = true;
         }
-        let mut objects: Vec<Object> = Vec::new();
-        for input in &inputs {
-            let loaded = load_input(input, &options);
-            for e in &loaded.errors {
-                eprintln!("error: {e}");
-                failed = true;
-            }
-            objects.extend(loaded.objects);
-        }
-        if inputs.is_empty() && !walk_errors.is_empty() {
+        if loaded.inputs == 0 && !loaded.errors.is_empty() {
             bail!("no input could be read");
         }
-        let (model, errors) = Model::from_objects(&objects);
+        let mut failed = !loaded.errors.is_empty();
+        let (model, errors) = Model::from_objects(&loaded.objects);
         for e in &errors {
             eprintln!("error: {e}");
             failed = true;

@@ -10,6 +10,7 @@ mod bad_input;
 mod deploy;
 mod docs;
 mod netpol_cli;
+mod pipeline;
 mod pss;
 mod rbac;
 mod scan;
