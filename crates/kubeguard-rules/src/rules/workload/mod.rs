@@ -87,7 +87,7 @@ pub(super) fn is_windows(pod: &PodSpec<'_>) -> bool {
         .node
         .get_path(&["os", "name"])
         .and_then(Node::as_str)
-        == Some("windows")
+        == Some(kubeguard_pss::values::WINDOWS_OS)
 }
 
 /// `init container "x"`, `container "x"` or `ephemeral container "x"`.
