@@ -1,6 +1,7 @@
 use super::{BINDING_KINDS, Binding, binding};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::matcher::{ANONYMOUS, AUTHENTICATED, UNAUTHENTICATED};
 
 declare_rule! {
     /// ## What it does
@@ -68,10 +69,10 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
         .any(|r| binding.refers_to_cluster_role(r));
     for subject in &binding.subjects {
         let who = match (subject.kind, subject.name) {
-            ("User", "system:anonymous") | ("Group", "system:unauthenticated") if !default => {
+            ("User", ANONYMOUS) | ("Group", UNAUTHENTICATED) if !default => {
                 "anyone who can reach the API server without credentials"
             }
-            ("Group", "system:authenticated") if broad => "every user and service account",
+            ("Group", AUTHENTICATED) if broad => "every user and service account",
             _ => continue,
         };
         cx.report(&subject.at, message(&binding, &subject.describe(), who));
