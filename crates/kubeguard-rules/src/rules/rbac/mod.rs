@@ -331,6 +331,27 @@ impl<'a> Subject<'a> {
         }
     }
 
+    /// The user this subject stands for, as the RBAC authorizer matches
+    /// subjects to users ([`kubeguard_rbac::UserInfo::of_subject`]): a
+    /// group stands for its members. `None` for an unknown kind.
+    #[must_use]
+    pub fn user(&self) -> Option<kubeguard_rbac::UserInfo> {
+        use kubeguard_rbac::SubjectKind;
+        let kind = match self.kind {
+            "User" => SubjectKind::User,
+            "Group" => SubjectKind::Group,
+            "ServiceAccount" => SubjectKind::ServiceAccount,
+            _ => return None,
+        };
+        Some(kubeguard_rbac::UserInfo::of_subject(
+            &kubeguard_rbac::Subject {
+                kind,
+                name: self.name.to_owned(),
+                namespace: self.namespace.map(str::to_owned),
+            },
+        ))
+    }
+
     /// `User "x"`, `Group "x"` or `ServiceAccount "ns/x"`, for messages.
     #[must_use]
     pub fn describe(&self) -> String {
