@@ -169,10 +169,6 @@ pub fn is_allowed_apparmor_annotation(value: &str) -> bool {
 /// any value in a pod with `hostUsers: false`, the restricted level never.
 pub const DEFAULT_PROC_MOUNT: &str = "Default";
 
-/// The pod spec fields that share a host namespace; the baseline level
-/// forbids `true` in each.
-pub const HOST_NAMESPACE_FIELDS: &[&str] = &["hostNetwork", "hostPID", "hostIPC"];
-
 /// The `spec.os.name` of Windows pods, which the restricted level exempts
 /// from its Linux-only checks (from v1.25).
 pub const WINDOWS_OS: &str = "windows";

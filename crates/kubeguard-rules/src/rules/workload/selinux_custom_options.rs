@@ -85,3 +85,19 @@ fn container_types() -> String {
         .collect();
     types.join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use kubeguard_pss::Version;
+    use kubeguard_pss::values::selinux_types;
+
+    #[test]
+    fn docs_name_every_container_type() {
+        for t in selinux_types(Version::Latest)
+            .iter()
+            .filter(|t| !t.is_empty())
+        {
+            assert!(super::RULE.meta.docs.contains(&format!("`{t}`")), "{t}");
+        }
+    }
+}

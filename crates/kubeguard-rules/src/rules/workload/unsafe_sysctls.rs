@@ -85,6 +85,18 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
 #[cfg(test)]
 mod tests {
     use super::normalize;
+    use kubeguard_pss::Version;
+    use kubeguard_pss::values::safe_sysctls;
+
+    #[test]
+    fn docs_name_every_safe_sysctl() {
+        for name in safe_sysctls(Version::Latest) {
+            assert!(
+                super::RULE.meta.docs.contains(&format!("`{name}`")),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn slash_separated_names_read_as_dotted() {
