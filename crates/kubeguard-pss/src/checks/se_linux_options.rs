@@ -87,3 +87,17 @@ fn se_linux_options<'a>(pod: &Pod<'a>, types: &[&str]) -> Option<Failure<'a>> {
         at,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_grow_where_an_implementation_starts() {
+        let points: Vec<_> = CHECK.version_points().skip(1).collect();
+        let grows: Vec<u32> = (1..=crate::LATEST_MINOR)
+            .filter(|&m| selinux_types(Version::V1(m)) != selinux_types(Version::V1(m - 1)))
+            .collect();
+        assert_eq!(grows, points);
+    }
+}

@@ -86,5 +86,10 @@ mod tests {
     fn each_version_allows_more() {
         let points: Vec<_> = CHECK.version_points().collect();
         assert_eq!(points, [0, 27, 29, 32, 37]);
+        // The list grows exactly where an implementation starts.
+        let grows: Vec<u32> = (1..=crate::LATEST_MINOR)
+            .filter(|&m| safe_sysctls(Version::V1(m)) != safe_sysctls(Version::V1(m - 1)))
+            .collect();
+        assert_eq!(grows, points[1..]);
     }
 }
