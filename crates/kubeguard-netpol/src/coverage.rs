@@ -3,9 +3,9 @@
 //! match, and overly broad rules.
 
 use crate::Direction;
-use crate::admin::{Action, AdminPeer, AdminPolicy, AdminRule};
+use crate::default_deny::DefaultDeny;
 use crate::evaluate::Analysis;
-use crate::model::{Model, Origin, Pod};
+use crate::model::Origin;
 use crate::peer::Peer;
 use serde_json::{Value, json};
 use std::io::{self, Write};
@@ -26,11 +26,8 @@ pub struct RuleIssue {
 /// The coverage report.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Coverage {
-    /// Namespaces holding pods where not every pod is isolated for ingress
-    /// by a policy selecting all pods (`podSelector: {}`), nor denied by
-    /// default by an AdminNetworkPolicy or the BaselineAdminNetworkPolicy
-    /// (see [`admin_default_deny`]) or by being selected by a Calico policy
-    /// for that direction.
+    /// Namespaces holding pods that have no default deny for ingress, as
+    /// [`DefaultDeny`] tells (the answer `scan` gives too).
     pub no_default_deny_ingress: Vec<String>,
     /// The same for egress.
     pub no_default_deny_egress: Vec<String>,
@@ -60,33 +57,16 @@ impl Coverage {
 pub fn coverage(a: &Analysis<'_>) -> Coverage {
     let model = a.model;
     let mut c = Coverage::default();
+    let deny = DefaultDeny::from_model(model);
     for ns in &model.namespaces {
         if !model.pods.iter().any(|p| p.namespace == ns.name) {
             continue;
         }
-        let all_pods = |dir| {
-            model
-                .policies
-                .iter()
-                .any(|p| p.namespace == ns.name && p.selector.is_empty() && p.isolates(dir))
-                || {
-                    let mut pods = (0..model.pods.len())
-                        .filter(|&i| {
-                            let p = &model.pods[i];
-                            p.namespace == ns.name && !p.host_network
-                        })
-                        .peekable();
-                    pods.peek().is_some()
-                        && pods.all(|i| {
-                            admin_default_deny(model, &model.pods[i], dir)
-                                || calico_default_deny(a, i, dir)
-                        })
-                }
-        };
-        if !all_pods(Direction::Ingress) {
+        let d = deny.namespace(&ns.name, &ns.labels);
+        if !d.ingress {
             c.no_default_deny_ingress.push(ns.name.clone());
         }
-        if !all_pods(Direction::Egress) {
+        if !d.egress {
             c.no_default_deny_egress.push(ns.name.clone());
         }
     }
@@ -156,74 +136,6 @@ pub fn coverage(a: &Analysis<'_>) -> Coverage {
         }
     }
     c
-}
-
-/// Whether a Calico policy selects pod `i` for `dir`: what no rule of the
-/// default tier decides is then denied.
-fn calico_default_deny(a: &Analysis<'_>, i: usize, dir: Direction) -> bool {
-    a.model
-        .calico
-        .iter()
-        .enumerate()
-        .any(|(k, p)| p.applies(dir) && a.calico_selects(k, i))
-}
-
-/// Whether an admin rule matches every peer the model can give it in
-/// `dir` on every port: every pod of every namespace and, for egress,
-/// every IPv4 and IPv6 address (ingress admin rules cannot name addresses).
-fn catch_all(rule: &AdminRule, dir: Direction) -> bool {
-    let all_pods = rule.peers.iter().any(|peer| {
-        matches!(peer, AdminPeer::Pods(set)
-            if set.namespaces.is_empty() && set.pods.as_ref().is_none_or(|p| p.is_empty()))
-    });
-    let all_addresses = dir == Direction::Ingress
-        || ["0.0.0.0", "::"].iter().all(|a| {
-            let ip = a.parse().unwrap_or(std::net::IpAddr::V4(0.into()));
-            rule.peers.iter().any(|peer| {
-                matches!(peer, AdminPeer::Networks(nets)
-                    if nets.iter().any(|n| n.prefix_len() == 0 && n.contains(&ip)))
-            })
-        });
-    rule.ports.is_none() && all_pods && all_addresses
-}
-
-/// Whether `policy` selects `pod` and, in `dir`, reaches a `Deny` rule
-/// matching everything. `Some(true)`: denied by default; `Some(false)`: a
-/// `Pass` rule comes first, so some traffic leaves the admin tier
-/// undecided; `None`: the policy does not decide.
-fn denies_all(model: &Model, policy: &AdminPolicy, pod: &Pod, dir: Direction) -> Option<bool> {
-    let ns = model.namespace(&pod.namespace)?;
-    if !policy.subject.matches(&ns.labels, &pod.labels) {
-        return None;
-    }
-    for rule in policy.rules(dir) {
-        match rule.action {
-            Action::Pass => return Some(false),
-            Action::Deny if catch_all(rule, dir) => return Some(true),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Whether the admin policies deny `pod` by default in `dir`: walking the
-/// AdminNetworkPolicies by priority, a `Deny` rule matching every peer on
-/// every port comes before any `Pass` rule (earlier `Allow` rules are
-/// exceptions, as the rules of a NetworkPolicy are to its default deny);
-/// or the BaselineAdminNetworkPolicy selects the pod and holds such a rule.
-#[must_use]
-pub fn admin_default_deny(model: &Model, pod: &Pod, dir: Direction) -> bool {
-    for policy in &model.admin {
-        match denies_all(model, policy, pod, dir) {
-            Some(true) => return true,
-            Some(false) => break,
-            None => {}
-        }
-    }
-    model
-        .baseline
-        .as_ref()
-        .is_some_and(|b| denies_all(model, b, pod, dir) == Some(true))
 }
 
 fn issue_json(i: &RuleIssue) -> Value {

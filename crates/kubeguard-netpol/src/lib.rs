@@ -6,6 +6,8 @@
 //! a model (with located errors for policies it cannot read), [`Analysis`]
 //! answers questions about single connections, and [`matrix`], [`coverage`]
 //! and [`diff`] build the reports the `kubeguard netpol` commands print.
+//! [`default_deny`] answers whether a namespace denies by default, for
+//! `coverage` and the manifest rules alike.
 //!
 //! Also read: AdminNetworkPolicy and BaselineAdminNetworkPolicy
 //! ([`admin`]), the L3/L4 subset of CiliumNetworkPolicy ([`cilium`]) and
@@ -22,6 +24,7 @@ pub mod calico;
 pub mod cilium;
 mod classes;
 pub mod coverage;
+pub mod default_deny;
 pub mod diff;
 mod evaluate;
 pub mod explain;
@@ -32,6 +35,7 @@ mod port;
 mod selector;
 
 pub use classes::Classes;
+pub use default_deny::{DefaultDeny, Directions};
 pub use evaluate::{AdminStep, Analysis, DirectionResult, Endpoint, RuleRef, Verdict};
 pub use model::{ContainerPort, Model, ModelError, Namespace, Origin, Pod, Policy, Rule};
 pub use peer::Peer;

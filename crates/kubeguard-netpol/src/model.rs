@@ -503,7 +503,7 @@ fn selector(obj: &Object, at: &Located<'_>) -> Result<Selector, ModelError> {
     })
 }
 
-fn read_policy(obj: &Object) -> Result<Policy, ModelError> {
+pub(crate) fn read_policy(obj: &Object) -> Result<Policy, ModelError> {
     let root = obj.located();
     let name = obj
         .name

@@ -9,7 +9,9 @@
 //!
 //! Around the engine: namespace labels and the three admission modes
 //! ([`namespace`]), the admission plugin's `PodSecurityConfiguration`
-//! ([`config`]) and migration planning ([`plan`]). The crate never prints.
+//! ([`config`]) and migration planning ([`plan`]). The allowed values the
+//! checks compare against (safe sysctls, default capabilities, SELinux
+//! types, profile types, ...) are public in [`values`]. The crate never prints.
 
 mod checks;
 pub mod config;
@@ -20,6 +22,7 @@ pub mod namespace;
 pub mod plan;
 mod pod;
 mod scan_rule;
+pub mod values;
 mod version;
 
 pub use checks::Check;

@@ -7,13 +7,10 @@ use crate::error::PssError;
 use kubeguard_core::workload::{ContainerKind, PodSpec, WORKLOAD_KINDS};
 use kubeguard_core::{Located, Map, Node, Object, ScalarKind};
 
-/// Annotation prefixes the checks read (AppArmor and the seccomp annotations
-/// used before policy version 1.19).
-pub(crate) const APPARMOR_ANNOTATION_PREFIX: &str =
-    "container.apparmor.security.beta.kubernetes.io/";
-pub(crate) const SECCOMP_POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
-pub(crate) const SECCOMP_CONTAINER_ANNOTATION_PREFIX: &str =
-    "container.seccomp.security.alpha.kubernetes.io/";
+use crate::values::{
+    APPARMOR_ANNOTATION_PREFIX, SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION,
+    WINDOWS_OS,
+};
 
 /// A decoded pod: its spec, the annotations the checks read, and where the
 /// spec and metadata are in the source.
@@ -269,7 +266,7 @@ impl<'a> Pod<'a> {
     /// Whether `spec.os.name` is `windows`.
     #[must_use]
     pub fn is_windows(&self) -> bool {
-        self.os_name == Some("windows")
+        self.os_name == Some(WINDOWS_OS)
     }
 
     /// Whether `spec.hostUsers` is explicitly `false` (a user-namespace pod).

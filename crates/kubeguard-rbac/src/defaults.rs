@@ -66,6 +66,7 @@
 //!   installer (kubeadm, managed services) adds on top of the API server's
 //!   own defaults.
 
+use crate::matcher::{UserInfo, applies_to};
 use crate::model::{
     Binding, BindingKind, LabelSelector, Model, Origin, PolicyRule, Role, RoleKind, RoleRef,
     Subject, SubjectKind,
@@ -1339,6 +1340,46 @@ static BINDINGS: &[(&str, &str, &[S])] = &[
     ),
 ];
 
+/// Whether the default ClusterRoleBindings already bind ClusterRole
+/// `role` to `user`, directly or through one of its groups: a binding of
+/// the same role to that user adds nothing (`system:public-info-viewer`
+/// to `system:anonymous`, through `system:unauthenticated`).
+#[must_use]
+pub fn binds_by_default(role: &str, user: &UserInfo) -> bool {
+    let direct = BINDINGS
+        .iter()
+        .filter(|(_, r, _)| *r == role)
+        .flat_map(|(_, _, subjects)| subjects.iter())
+        .any(|s| applies_to(&to_subject(s), user));
+    let controller = ROLES
+        .iter()
+        .filter(|d| d.name == role)
+        .filter_map(|d| d.name.strip_prefix(CONTROLLER))
+        .any(|sa| applies_to(&to_subject(&S::Sa("kube-system", sa)), user));
+    direct || controller
+}
+
+/// A default binding's subject in the model's terms.
+fn to_subject(s: &S) -> Subject {
+    match *s {
+        S::Group(g) => Subject {
+            kind: SubjectKind::Group,
+            name: g.to_owned(),
+            namespace: None,
+        },
+        S::User(u) => Subject {
+            kind: SubjectKind::User,
+            name: u.to_owned(),
+            namespace: None,
+        },
+        S::Sa(ns, n) => Subject {
+            kind: SubjectKind::ServiceAccount,
+            name: n.to_owned(),
+            namespace: Some(ns.to_owned()),
+        },
+    }
+}
+
 /// Whether `name` is a default ClusterRole of every cluster (including
 /// the `system:` defaults this module does not model).
 #[must_use]
@@ -1403,23 +1444,7 @@ pub fn model() -> Model {
         subjects,
         origin: Origin::builtin(),
     };
-    let subject = |s: &S| match *s {
-        S::Group(g) => Subject {
-            kind: SubjectKind::Group,
-            name: g.to_owned(),
-            namespace: None,
-        },
-        S::User(u) => Subject {
-            kind: SubjectKind::User,
-            name: u.to_owned(),
-            namespace: None,
-        },
-        S::Sa(ns, n) => Subject {
-            kind: SubjectKind::ServiceAccount,
-            name: n.to_owned(),
-            namespace: Some(ns.to_owned()),
-        },
-    };
+    let subject = to_subject;
     let controllers = ROLES.iter().filter_map(|d| {
         let sa = d.name.strip_prefix(CONTROLLER)?;
         Some(binding(
@@ -1443,8 +1468,30 @@ pub fn model() -> Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matcher::UserInfo;
     use crate::query::{Authorizer, build_request};
+
+    #[test]
+    fn default_bindings_by_user() {
+        let anonymous = UserInfo::new("system:anonymous", &[]);
+        let jane = UserInfo::new("jane", &[]);
+        assert!(binds_by_default("system:public-info-viewer", &anonymous));
+        assert!(binds_by_default("system:public-info-viewer", &jane));
+        assert!(binds_by_default("system:discovery", &jane));
+        assert!(!binds_by_default("system:discovery", &anonymous));
+        assert!(!binds_by_default("view", &anonymous));
+        let ns_controller = UserInfo::new(
+            "system:serviceaccount:kube-system:namespace-controller",
+            &[],
+        );
+        assert!(binds_by_default(
+            "system:controller:namespace-controller",
+            &ns_controller
+        ));
+        assert!(!binds_by_default(
+            "system:controller:namespace-controller",
+            &jane
+        ));
+    }
 
     #[test]
     fn defaults_match_a_cluster() {

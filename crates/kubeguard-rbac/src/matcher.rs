@@ -112,13 +112,15 @@ pub fn rule_allows(rule: &PolicyRule, request: &Request) -> bool {
 /// `verbs` holds `*` or the verb.
 #[must_use]
 pub fn verb_matches(rule: &PolicyRule, verb: &str) -> bool {
-    rule.verbs.iter().any(|v| v == ALL || v == verb)
+    rule.verbs.iter().any(|v| verb_entry_matches(v, verb))
 }
 
 /// `apiGroups` holds `*` or the group.
 #[must_use]
 pub fn group_matches(rule: &PolicyRule, group: &str) -> bool {
-    rule.api_groups.iter().any(|g| g == ALL || g == group)
+    rule.api_groups
+        .iter()
+        .any(|g| group_entry_matches(g, group))
 }
 
 /// `resources` holds `*`, the combined `resource/subresource`, or
@@ -126,14 +128,9 @@ pub fn group_matches(rule: &PolicyRule, group: &str) -> bool {
 /// whose subresource is literally `*`.
 #[must_use]
 pub fn resource_matches(rule: &PolicyRule, combined: &str, subresource: &str) -> bool {
-    rule.resources.iter().any(|r| {
-        r == ALL
-            || r == combined
-            || (!subresource.is_empty()
-                && r.len() == subresource.len() + 2
-                && r.starts_with("*/")
-                && r.ends_with(subresource))
-    })
+    rule.resources
+        .iter()
+        .any(|r| resource_entry_matches(r, combined, subresource))
 }
 
 /// No `resourceNames`, or they hold the requested name. A request without
@@ -148,12 +145,72 @@ pub fn resource_name_matches(rule: &PolicyRule, name: &str) -> bool {
 /// `nonResourceURLs` holds `*`, the path, or a prefix of it ending in `*`.
 #[must_use]
 pub fn url_matches(rule: &PolicyRule, path: &str) -> bool {
-    rule.non_resource_urls.iter().any(|u| {
-        u == ALL
-            || u == path
-            || u.strip_suffix('*')
-                .is_some_and(|prefix| path.starts_with(prefix))
-    })
+    rule.non_resource_urls
+        .iter()
+        .any(|u| url_entry_matches(u, path))
+}
+
+/// Whether one `verbs` entry matches `verb`: it is `*` or the verb itself
+/// (case matters).
+#[must_use]
+pub fn verb_entry_matches(entry: &str, verb: &str) -> bool {
+    entry == ALL || entry == verb
+}
+
+/// Whether one `apiGroups` entry matches `group` (`""` is the core group):
+/// it is `*` or the group itself.
+#[must_use]
+pub fn group_entry_matches(entry: &str, group: &str) -> bool {
+    entry == ALL || entry == group
+}
+
+/// Whether one `resources` entry matches a request for `combined`
+/// (`pods`, or `pods/exec` with `subresource` `exec`): the entry is `*`,
+/// `combined` itself, or `*/subresource`. Any other entry is literal:
+/// `pods/*` matches only a subresource literally named `*`, and `pods`
+/// matches no subresource of pods.
+#[must_use]
+pub fn resource_entry_matches(entry: &str, combined: &str, subresource: &str) -> bool {
+    entry == ALL
+        || entry == combined
+        || (!subresource.is_empty()
+            && entry.len() == subresource.len() + 2
+            && entry.starts_with("*/")
+            && entry.ends_with(subresource))
+}
+
+/// Whether one `resources` entry matches a request for at least one
+/// subresource of `resource`, whatever its name (as the keys of
+/// `userextras/<key>` when impersonating user extras): the entry is `*`,
+/// `resource/<any>` or `*/<any>`.
+#[must_use]
+pub fn resource_entry_matches_any_subresource(entry: &str, resource: &str) -> bool {
+    entry == ALL
+        || entry
+            .split_once('/')
+            .is_some_and(|(base, sub)| !sub.is_empty() && (base == resource || base == ALL))
+}
+
+/// Whether one `nonResourceURLs` entry matches `path`: it is `*`, the path
+/// itself, or a prefix of it ending in `*`.
+#[must_use]
+pub fn url_entry_matches(entry: &str, path: &str) -> bool {
+    entry == ALL
+        || entry == path
+        || entry
+            .strip_suffix('*')
+            .is_some_and(|prefix| path.starts_with(prefix))
+}
+
+/// Whether a request with `verb` on `subresource` (empty for none) can name
+/// an object, and so be granted by a rule with `resourceNames`. The API
+/// server gives no name to `create` on a resource (the object does not
+/// exist yet) nor to `deletecollection`; `create` on a subresource
+/// (`pods/exec`) names its parent object, and `list` and `watch` name one
+/// through a `metadata.name` field selector.
+#[must_use]
+pub fn request_can_name_object(verb: &str, subresource: &str) -> bool {
+    !(verb == "deletecollection" || (verb == "create" && subresource.is_empty()))
 }
 
 /// The user a request is made as: a name and groups.
@@ -425,6 +482,41 @@ mod tests {
         for (i, (rule, req, want)) in cases.iter().enumerate() {
             assert_eq!(rule_allows(rule, req), *want, "case {i}: {rule} vs {req:?}");
         }
+    }
+
+    #[test]
+    fn entry_matchers() {
+        assert!(resource_entry_matches_any_subresource("*", "userextras"));
+        assert!(resource_entry_matches_any_subresource(
+            "userextras/scopes",
+            "userextras"
+        ));
+        assert!(resource_entry_matches_any_subresource(
+            "*/scopes",
+            "userextras"
+        ));
+        assert!(resource_entry_matches_any_subresource(
+            "userextras/*",
+            "userextras"
+        ));
+        assert!(!resource_entry_matches_any_subresource(
+            "userextras",
+            "userextras"
+        ));
+        assert!(!resource_entry_matches_any_subresource(
+            "userextras/",
+            "userextras"
+        ));
+        assert!(!resource_entry_matches_any_subresource(
+            "users/x",
+            "userextras"
+        ));
+        assert!(request_can_name_object("create", "exec"));
+        assert!(request_can_name_object("list", ""));
+        assert!(!request_can_name_object("create", ""));
+        assert!(!request_can_name_object("deletecollection", ""));
+        assert!(verb_entry_matches("*", "get") && !verb_entry_matches("Get", "get"));
+        assert!(group_entry_matches("", "") && !group_entry_matches("", "apps"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::context::ObjectInfo;
 use kubeguard_core::{Located, Node, ObjectRef, Pos};
+use kubeguard_netpol::{DefaultDeny, Directions};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -49,10 +50,9 @@ pub struct NamespaceInfo {
     pub labels: BTreeMap<String, String>,
     /// The first object placed in the namespace by `metadata.namespace`.
     pub first_use: Option<Anchor>,
-    /// A policy selects every pod for ingress and allows nothing.
-    pub deny_ingress: bool,
-    /// A policy selects every pod for egress and allows nothing.
-    pub deny_egress: bool,
+    /// The labels of the last Namespace object of that name (as applying
+    /// the input leaves them), which network policies select on.
+    applied_labels: Option<BTreeMap<String, String>>,
     /// A ResourceQuota exists in it.
     pub has_quota: bool,
     /// A LimitRange exists in it.
@@ -75,8 +75,9 @@ impl NamespaceInfo {
         if self.first_use.is_none() {
             self.first_use = other.first_use;
         }
-        self.deny_ingress |= other.deny_ingress;
-        self.deny_egress |= other.deny_egress;
+        if other.applied_labels.is_some() {
+            self.applied_labels = other.applied_labels;
+        }
         self.has_quota |= other.has_quota;
         self.has_limit_range |= other.has_limit_range;
     }
@@ -86,6 +87,18 @@ impl NamespaceInfo {
 #[derive(Debug, Default)]
 pub struct Index {
     namespaces: BTreeMap<String, NamespaceInfo>,
+    default_deny: DefaultDeny,
+}
+
+/// The string labels of a `metadata.labels` node.
+fn labels_of(node: Option<&Node>) -> BTreeMap<String, String> {
+    node.and_then(Node::as_map)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.to_owned(), v.scalar_text()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl Index {
@@ -93,21 +106,24 @@ impl Index {
     pub(crate) fn add(&mut self, info: &ObjectInfo<'_>) {
         let obj = info.obj;
         let root = obj.located();
+        self.default_deny.add(obj);
+        if obj.kind == "Namespace"
+            && obj.group().is_empty()
+            && let Some(name) = &obj.name
+        {
+            let labels = labels_of(obj.root.get_path(&["metadata", "labels"]));
+            self.namespaces
+                .entry(name.clone())
+                .or_default()
+                .applied_labels = Some(labels);
+        }
         if obj.kind == "Namespace" && obj.api_version == "v1" {
             let Some(name) = &obj.name else { return };
             let Ok(meta) = root.lookup(&["metadata"]) else {
                 return;
             };
             let at = meta.get("labels").unwrap_or(meta);
-            let labels = at
-                .node
-                .as_map()
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| Some((k.to_owned(), v.scalar_text()?.to_owned())))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let labels = labels_of(Some(at.node));
             let ns = self.namespaces.entry(name.clone()).or_default();
             if ns.declared.is_none() {
                 ns.declared = Some(Anchor::new(info, &at));
@@ -128,11 +144,6 @@ impl Index {
         match obj.kind.as_str() {
             "ResourceQuota" => ns.has_quota = true,
             "LimitRange" => ns.has_limit_range = true,
-            "NetworkPolicy" if obj.group() == "networking.k8s.io" => {
-                let (ingress, egress) = default_deny(&obj.root);
-                ns.deny_ingress |= ingress;
-                ns.deny_egress |= egress;
-            }
             _ => {}
         }
     }
@@ -148,6 +159,16 @@ impl Index {
         for (name, info) in other.namespaces {
             self.namespaces.entry(name).or_default().merge(info);
         }
+        self.default_deny.merge(other.default_deny);
+    }
+
+    /// What namespace `name` (described by `ns`) denies by default, as
+    /// [`kubeguard_netpol::default_deny`] decides it from the network
+    /// policies of the input: the answer `kubeguard netpol coverage` gives.
+    #[must_use]
+    pub fn default_deny(&self, name: &str, ns: &NamespaceInfo) -> Directions {
+        let labels = ns.applied_labels.clone().unwrap_or_default();
+        self.default_deny.namespace(name, &labels)
     }
 
     /// Namespaces the input declares or places objects in, system ones excluded.
@@ -156,88 +177,5 @@ impl Index {
             .iter()
             .filter(|(name, _)| !SYSTEM_NAMESPACES.contains(&name.as_str()))
             .map(|(name, info)| (name.as_str(), info))
-    }
-}
-
-/// Whether a NetworkPolicy denies all ingress and/or all egress of every pod
-/// in its namespace: it selects all pods (`podSelector: {}`), the direction
-/// is in its effective `policyTypes`, and it has no rule for it. As the API
-/// server defaults an empty `policyTypes`, it holds Ingress, and Egress
-/// when the policy has at least one egress rule.
-fn default_deny(policy: &Node) -> (bool, bool) {
-    let Some(spec) = policy.get("spec") else {
-        return (false, false);
-    };
-    let selects_all = spec.get("podSelector").is_some_and(|sel| {
-        sel.is_null()
-            || sel.as_map().is_some_and(|m| {
-                m.iter().all(|(_, v)| {
-                    v.is_null()
-                        || v.as_map().is_some_and(kubeguard_core::Map::is_empty)
-                        || v.as_seq().is_some_and(<[Node]>::is_empty)
-                })
-            })
-    });
-    if !selects_all {
-        return (false, false);
-    }
-    let no_rules = |key| {
-        spec.get(key)
-            .is_none_or(|r| r.is_null() || r.as_seq().is_some_and(<[Node]>::is_empty))
-    };
-    let (has_ingress_type, has_egress_type) = match spec.get("policyTypes") {
-        Some(types) if types.as_seq().is_some_and(|t| !t.is_empty()) => (
-            types.items().any(|t| t.as_str() == Some("Ingress")),
-            types.items().any(|t| t.as_str() == Some("Egress")),
-        ),
-        _ => (
-            true,
-            spec.get("egress")
-                .is_some_and(|e| !e.as_seq().unwrap_or_default().is_empty()),
-        ),
-    };
-    (
-        has_ingress_type && no_rules("ingress"),
-        has_egress_type && no_rules("egress"),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::default_deny;
-
-    fn policy(spec: &str) -> (bool, bool) {
-        let text = format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nspec:\n{spec}");
-        let (docs, err) = kubeguard_load::parse_documents(&text);
-        assert!(err.is_none());
-        default_deny(docs[0].as_ref().unwrap())
-    }
-
-    #[test]
-    fn default_deny_shapes() {
-        assert_eq!(policy("  podSelector: {}\n"), (true, false));
-        assert_eq!(
-            policy("  podSelector: {}\n  policyTypes: [Ingress, Egress]\n"),
-            (true, true)
-        );
-        assert_eq!(
-            policy("  podSelector: {}\n  policyTypes: [Egress]\n"),
-            (false, true)
-        );
-        assert_eq!(
-            policy("  podSelector: {}\n  ingress: [{}]\n"),
-            (false, false)
-        );
-        assert_eq!(policy("  podSelector: {}\n  egress: []\n"), (true, false));
-        assert_eq!(
-            policy("  podSelector: {matchLabels: {app: a}}\n"),
-            (false, false)
-        );
-        assert_eq!(
-            policy(
-                "  podSelector: {}\n  policyTypes: [Ingress, Egress]\n  egress:\n  - to: [{podSelector: {}}]\n"
-            ),
-            (true, false)
-        );
     }
 }

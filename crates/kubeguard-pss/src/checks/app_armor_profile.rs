@@ -4,7 +4,11 @@
 
 use super::{At, Check, Failure, VersionedCheck, join_quote, setters, sorted_unique};
 use crate::level::Level;
-use crate::pod::{APPARMOR_ANNOTATION_PREFIX, Pod};
+use crate::pod::Pod;
+use crate::values::{
+    APPARMOR_ANNOTATION_PREFIX, is_allowed_apparmor_annotation as allowed_annotation,
+    is_allowed_apparmor_type as allowed_type,
+};
 
 /// The check.
 pub(crate) const CHECK: Check = Check {
@@ -17,14 +21,6 @@ pub(crate) const CHECK: Check = Check {
         eval: app_armor_profile_1_0,
     }],
 };
-
-fn allowed_annotation(value: &str) -> bool {
-    value.is_empty() || value == "runtime/default" || value.starts_with("localhost/")
-}
-
-fn allowed_type(value: &str) -> bool {
-    value == "RuntimeDefault" || value == "Localhost"
-}
 
 fn app_armor_profile_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     let mut parts = Vec::new();

@@ -7,23 +7,7 @@ use super::{
 };
 use crate::level::Level;
 use crate::pod::Pod;
-
-/// Capabilities a container runtime grants by default; adding them changes nothing.
-const ALLOWED: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
+use crate::values::is_default_capability;
 
 /// The check.
 pub(crate) const CHECK: Check = Check {
@@ -44,7 +28,7 @@ fn capabilities_baseline_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
             return false;
         };
         let before = forbidden.len();
-        forbidden.extend(caps.add.iter().filter(|cap| !ALLOWED.contains(cap)));
+        forbidden.extend(caps.add.iter().filter(|cap| !is_default_capability(cap)));
         forbidden.len() > before
     });
     let first = first?;

@@ -6,6 +6,7 @@ use super::{
 };
 use crate::level::Level;
 use crate::pod::Pod;
+use crate::values::{DROP_ALL_CAPABILITIES, RESTRICTED_ADDABLE_CAPABILITY};
 
 /// The check.
 pub(crate) const CHECK: Check = Check {
@@ -42,7 +43,7 @@ fn capabilities_restricted_1_22<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
             at.get_or_insert(At::container(c, keys));
             continue;
         };
-        if !caps.drop.contains(&"ALL") {
+        if !caps.drop.contains(&DROP_ALL_CAPABILITIES) {
             missing_drop.push(c.name);
             at.get_or_insert(At::container(
                 c,
@@ -54,7 +55,7 @@ fn capabilities_restricted_1_22<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
             caps.add
                 .iter()
                 .copied()
-                .filter(|cap| *cap != "NET_BIND_SERVICE"),
+                .filter(|cap| *cap != RESTRICTED_ADDABLE_CAPABILITY),
         );
         if forbidden.len() > before {
             adding.push(c.name);

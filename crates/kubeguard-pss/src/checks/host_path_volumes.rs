@@ -3,6 +3,7 @@
 use super::{At, Check, Failure, VersionedCheck, join_quote, pluralize};
 use crate::level::Level;
 use crate::pod::Pod;
+use crate::values::HOST_PATH_VOLUME_SOURCE;
 
 /// The check.
 pub(crate) const CHECK: Check = Check {
@@ -20,7 +21,7 @@ fn host_path_volumes_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     let bad: Vec<_> = pod
         .volumes
         .iter()
-        .filter(|v| v.sources.contains(&"hostPath"))
+        .filter(|v| v.sources.contains(&HOST_PATH_VOLUME_SOURCE))
         .collect();
     let first = bad.first()?;
     let names: Vec<&str> = bad.iter().map(|v| v.name).collect();
@@ -33,7 +34,7 @@ fn host_path_volumes_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
         ),
         at: At::Volume {
             index: first.index,
-            key: "hostPath",
+            key: HOST_PATH_VOLUME_SOURCE,
         },
     })
 }

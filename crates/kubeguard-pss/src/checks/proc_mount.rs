@@ -7,6 +7,7 @@ use super::{
 };
 use crate::level::Level;
 use crate::pod::Pod;
+use crate::values::DEFAULT_PROC_MOUNT;
 
 /// The check.
 pub(crate) const CHECK: Check = Check {
@@ -31,7 +32,7 @@ pub(crate) const CHECK: Check = Check {
 pub(crate) fn proc_mount_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     let mut values = Vec::new();
     let (names, first) = bad_containers(pod, |c| match c.sc().proc_mount {
-        Some(m) if m != "Default" => {
+        Some(m) if m != DEFAULT_PROC_MOUNT => {
             values.push(m);
             true
         }

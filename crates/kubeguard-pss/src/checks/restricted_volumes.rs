@@ -3,19 +3,7 @@
 use super::{At, Check, Failure, VersionedCheck, join_quote, pluralize, sorted_unique};
 use crate::level::Level;
 use crate::pod::Pod;
-
-/// The volume sources the restricted level allows.
-const ALLOWED: &[&str] = &[
-    "configMap",
-    "csi",
-    "downwardAPI",
-    "emptyDir",
-    "ephemeral",
-    "image",
-    "persistentVolumeClaim",
-    "projected",
-    "secret",
-];
+use crate::values::RESTRICTED_VOLUME_SOURCES;
 
 /// The check.
 pub(crate) const CHECK: Check = Check {
@@ -38,7 +26,7 @@ fn restricted_volumes_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
             .sources
             .iter()
             .copied()
-            .filter(|s| !ALLOWED.contains(s))
+            .filter(|s| !RESTRICTED_VOLUME_SOURCES.contains(s))
             .collect();
         if let Some(first) = bad.first() {
             names.push(v.name);

@@ -4,6 +4,8 @@
 use super::{At, Check, Failure, VersionedCheck, join_quote, setters, sorted_unique};
 use crate::level::Level;
 use crate::pod::{Pod, SeLinuxOptions};
+use crate::values::selinux_types;
+use crate::version::Version;
 
 /// The check.
 pub(crate) const CHECK: Check = Check {
@@ -24,21 +26,12 @@ pub(crate) const CHECK: Check = Check {
     ],
 };
 
-const TYPES_1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];
-const TYPES_1_31: &[&str] = &[
-    "",
-    "container_t",
-    "container_init_t",
-    "container_kvm_t",
-    "container_engine_t",
-];
-
 fn se_linux_options_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
-    se_linux_options(pod, TYPES_1_0)
+    se_linux_options(pod, selinux_types(Version::V1(0)))
 }
 
 fn se_linux_options_1_31<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
-    se_linux_options(pod, TYPES_1_31)
+    se_linux_options(pod, selinux_types(Version::V1(31)))
 }
 
 fn se_linux_options<'a>(pod: &Pod<'a>, types: &[&str]) -> Option<Failure<'a>> {
@@ -93,4 +86,18 @@ fn se_linux_options<'a>(pod: &Pod<'a>, types: &[&str]) -> Option<Failure<'a>> {
         ),
         at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_grow_where_an_implementation_starts() {
+        let points: Vec<_> = CHECK.version_points().skip(1).collect();
+        let grows: Vec<u32> = (1..=crate::LATEST_MINOR)
+            .filter(|&m| selinux_types(Version::V1(m)) != selinux_types(Version::V1(m - 1)))
+            .collect();
+        assert_eq!(grows, points);
+    }
 }

@@ -3,7 +3,11 @@
 
 use super::{At, Check, Failure, VersionedCheck, join_quote, setters, sorted_unique};
 use crate::level::Level;
-use crate::pod::{Pod, SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION};
+use crate::pod::Pod;
+use crate::values::{
+    SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION, is_allowed_seccomp_annotation,
+    is_allowed_seccomp_type as allowed_type,
+};
 
 /// The check.
 pub(crate) const CHECK: Check = Check {
@@ -24,15 +28,6 @@ pub(crate) const CHECK: Check = Check {
     ],
 };
 
-fn allowed_annotation(value: &str) -> bool {
-    value == "runtime/default" || value == "docker/default" || value.starts_with("localhost/")
-}
-
-/// Whether a seccomp profile type is one the standards accept.
-pub(crate) fn allowed_type(value: &str) -> bool {
-    value == "RuntimeDefault" || value == "Localhost"
-}
-
 fn seccomp_profile_baseline_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
     let mut bad = Vec::new();
     let mut at = None;
@@ -41,7 +36,7 @@ fn seccomp_profile_baseline_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
             || key
                 .strip_prefix(SECCOMP_CONTAINER_ANNOTATION_PREFIX)
                 .is_some_and(|name| pod.containers.iter().any(|c| c.name == name));
-        if applies && !allowed_annotation(value) {
+        if applies && !is_allowed_seccomp_annotation(value) {
             at.get_or_insert(At::Annotation(key));
             bad.push(format!("{key}={value:?}"));
         }

@@ -2,12 +2,12 @@
 //! RuntimeDefault or Localhost, for the pod or every container; from v1.25
 //! Windows pods are exempt.
 
-use super::seccomp_profile_baseline::allowed_type;
 use super::{
     At, Check, Failure, Names, VersionedCheck, containers_phrase, join_quote, sorted_unique,
 };
 use crate::level::Level;
 use crate::pod::Pod;
+use crate::values::is_allowed_seccomp_type as allowed_type;
 
 /// The check.
 pub(crate) const CHECK: Check = Check {

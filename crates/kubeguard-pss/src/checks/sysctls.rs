@@ -4,6 +4,8 @@
 use super::{At, Check, Failure, VersionedCheck};
 use crate::level::Level;
 use crate::pod::Pod;
+use crate::values::safe_sysctls;
+use crate::version::Version;
 
 /// The check.
 pub(crate) const CHECK: Check = Check {
@@ -39,46 +41,24 @@ pub(crate) const CHECK: Check = Check {
     ],
 };
 
-/// All safe sysctls, in the order they were allowed; each version allows a prefix.
-const SAFE: &[&str] = &[
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    // v1.27
-    "net.ipv4.ip_local_reserved_ports",
-    // v1.29
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-    // v1.32
-    "net.ipv4.tcp_rmem",
-    "net.ipv4.tcp_wmem",
-    // v1.37
-    "net.ipv4.tcp_slow_start_after_idle",
-    "net.ipv4.tcp_notsent_lowat",
-];
-
 fn sysctls_1_0<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
-    sysctls(pod, &SAFE[..5])
+    sysctls(pod, safe_sysctls(Version::V1(0)))
 }
 
 fn sysctls_1_27<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
-    sysctls(pod, &SAFE[..6])
+    sysctls(pod, safe_sysctls(Version::V1(27)))
 }
 
 fn sysctls_1_29<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
-    sysctls(pod, &SAFE[..10])
+    sysctls(pod, safe_sysctls(Version::V1(29)))
 }
 
 fn sysctls_1_32<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
-    sysctls(pod, &SAFE[..12])
+    sysctls(pod, safe_sysctls(Version::V1(32)))
 }
 
 fn sysctls_1_37<'a>(pod: &Pod<'a>) -> Option<Failure<'a>> {
-    sysctls(pod, SAFE)
+    sysctls(pod, safe_sysctls(Version::V1(37)))
 }
 
 fn sysctls<'a>(pod: &Pod<'a>, allowed: &[&str]) -> Option<Failure<'a>> {
@@ -106,5 +86,10 @@ mod tests {
     fn each_version_allows_more() {
         let points: Vec<_> = CHECK.version_points().collect();
         assert_eq!(points, [0, 27, 29, 32, 37]);
+        // The list grows exactly where an implementation starts.
+        let grows: Vec<u32> = (1..=crate::LATEST_MINOR)
+            .filter(|&m| safe_sysctls(Version::V1(m)) != safe_sysctls(Version::V1(m - 1)))
+            .collect();
+        assert_eq!(grows, points[1..]);
     }
 }

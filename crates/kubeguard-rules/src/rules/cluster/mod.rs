@@ -29,12 +29,8 @@ pub(crate) static RULES: &[&Rule] = &[
     &istio_mtls_not_strict::RULE,
 ];
 
-/// The Namespace label holding the Pod Security level Pod Security
-/// admission enforces.
-const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
-
-/// The Pod Security levels the enforce label accepts (exact, lowercase).
-const PSS_LEVELS: &[&str] = &["privileged", "baseline", "restricted"];
+// The Namespace label holding the level Pod Security admission enforces.
+use kubeguard_pss::namespace::ENFORCE_LABEL;
 
 /// Reports each namespace (declared or used) that lacks an object of kind
 /// `what`, as `has` tells, at the namespace's anchor, saying `why` it matters.

@@ -1,5 +1,6 @@
 use super::ENFORCE_LABEL;
 use crate::{Check, ClusterCtx, Index, declare_rule};
+use kubeguard_pss::Level;
 
 declare_rule! {
     /// ## What it does
@@ -42,7 +43,7 @@ fn check(index: &Index, cx: &mut ClusterCtx<'_>) {
             && ns
                 .labels
                 .get(ENFORCE_LABEL)
-                .is_some_and(|level| level == "privileged")
+                .is_some_and(|level| level.parse::<Level>().ok() == Some(Level::Privileged))
         {
             cx.report(
                     at,

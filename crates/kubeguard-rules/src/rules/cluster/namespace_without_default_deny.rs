@@ -4,10 +4,16 @@ declare_rule! {
     /// ## What it does
     /// Flags namespaces that have no default-deny NetworkPolicy, separately
     /// for ingress and egress. A default-deny policy selects every pod
-    /// (`podSelector: {}`), lists the direction in `policyTypes` and allows
-    /// nothing in it. Namespaces are those the input declares or places
-    /// objects in; `kube-system`, `kube-public` and `kube-node-lease` are
-    /// left alone.
+    /// (`podSelector: {}`, or no `podSelector` at all), holds the direction
+    /// in its effective `policyTypes` (without `policyTypes`, the API server
+    /// sets Ingress, plus Egress when the policy has egress rules) and allows
+    /// nothing in it. A CiliumNetworkPolicy, a Calico NetworkPolicy or
+    /// GlobalNetworkPolicy, or an AdminNetworkPolicy or the
+    /// BaselineAdminNetworkPolicy that denies every pod of the namespace by
+    /// default counts as well. This is the answer `kubeguard netpol coverage`
+    /// gives for each namespace that holds pods. Namespaces are those the
+    /// input declares or places objects in; `kube-system`, `kube-public` and
+    /// `kube-node-lease` are left alone.
     ///
     /// ## Why it matters
     /// Without a NetworkPolicy selecting a pod, Kubernetes allows all
@@ -44,7 +50,8 @@ declare_rule! {
 
 fn check(index: &Index, cx: &mut ClusterCtx<'_>) {
     for (name, ns) in index.namespaces() {
-        let missing: Vec<&str> = [("ingress", ns.deny_ingress), ("egress", ns.deny_egress)]
+        let deny = index.default_deny(name, ns);
+        let missing: Vec<&str> = [("ingress", deny.ingress), ("egress", deny.egress)]
             .into_iter()
             .filter(|(_, has)| !has)
             .map(|(dir, _)| dir)

@@ -1,5 +1,6 @@
-use super::{ENFORCE_LABEL, PSS_LEVELS};
+use super::ENFORCE_LABEL;
 use crate::{Check, ClusterCtx, Index, declare_rule};
+use kubeguard_pss::Level;
 
 declare_rule! {
     /// ## What it does
@@ -53,11 +54,11 @@ fn check(index: &Index, cx: &mut ClusterCtx<'_>) {
                 at,
                 format!("namespace {name:?} has no {ENFORCE_LABEL} label: pods are checked only against the cluster default level"),
             ),
-            Some(level) if !PSS_LEVELS.contains(&level.as_str()) => cx.report(
+            Some(level) if level.parse::<Level>().is_err() => cx.report(
                 at,
                 format!(
                     "namespace {name:?} has {ENFORCE_LABEL}: {level:?}, which is not one of {}: the API server rejects the Namespace",
-                    PSS_LEVELS.join(", ")
+                    Level::ALL.map(Level::as_str).join(", ")
                 ),
             ),
             Some(_) => {}

@@ -1,23 +1,19 @@
 //! Rules over RBAC objects: Roles, ClusterRoles and their bindings.
 //!
-//! Policy rules are read as the RBAC authorizer reads them: a rule grants a
-//! request when one of its `verbs`, one of its `apiGroups` and one of its
+//! Policy rules are read as the RBAC authorizer reads them, through the
+//! entry matchers of [`kubeguard_rbac::matcher`]: a rule grants a request
+//! when one of its `verbs`, one of its `apiGroups` and one of its
 //! `resources` match it, and its `resourceNames` (when set) hold the name
-//! of the object. `*` in `verbs`, `apiGroups` or `resources` matches
-//! anything, subresources included; `*/sub` matches subresource `sub` of
-//! any resource; any other entry, `pods/*` included, matches only that exact
-//! string.
+//! of the object. Rules here find the entry that grants, to point at it.
 
 use crate::rule::Rule;
 use kubeguard_core::{Located, Node, Object};
+use kubeguard_rbac::matcher;
 
 const GROUP: &str = "rbac";
 
 /// The API group of Roles, ClusterRoles and their bindings.
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
-
-/// The wildcard of `verbs`, `apiGroups` and `resources`.
-const ALL: &str = "*";
 
 mod default_service_account_automount;
 mod default_service_account_bound;
@@ -91,12 +87,12 @@ impl<'a> PolicyRule<'a> {
         }
     }
 
-    /// The `verbs` item that grants `verb`: `*` or the verb itself.
+    /// The `verbs` item that grants `verb`.
     #[must_use]
     pub fn verb(&self, verb: &str) -> Option<&Located<'a>> {
         self.verbs
             .iter()
-            .find(|v| text(v) == ALL || text(v) == verb)
+            .find(|v| matcher::verb_entry_matches(text(v), verb))
     }
 
     /// The `apiGroups` item that covers `group` (`""` is the core group).
@@ -104,7 +100,7 @@ impl<'a> PolicyRule<'a> {
     pub fn api_group(&self, group: &str) -> Option<&Located<'a>> {
         self.api_groups
             .iter()
-            .find(|g| text(g) == ALL || text(g) == group)
+            .find(|g| matcher::group_entry_matches(text(g), group))
     }
 
     /// The `resources` item that covers `resource`, written as in a rule:
@@ -112,29 +108,22 @@ impl<'a> PolicyRule<'a> {
     /// subresource of `res` (as `userextras/*` for every user extra).
     #[must_use]
     pub fn resource(&self, resource: &str) -> Option<&Located<'a>> {
-        let (base, sub) = match resource.split_once('/') {
-            Some((base, sub)) => (base, Some(sub)),
-            None => (resource, None),
-        };
+        let (base, sub) = resource.split_once('/').unwrap_or((resource, ""));
         self.resources.iter().find(|r| {
-            let r = text(r);
-            if r == ALL || r == resource {
-                return true;
-            }
-            match (sub, r.split_once('/')) {
-                (Some(ALL), Some((rb, _))) => rb == base || rb == ALL,
-                (Some(sub), Some((ALL, rs))) => rs == sub,
-                _ => false,
+            if sub == matcher::ALL {
+                matcher::resource_entry_matches_any_subresource(text(r), base)
+            } else {
+                matcher::resource_entry_matches(text(r), resource, sub)
             }
         })
     }
 
     /// Whether `verb` on `resource` can be granted given `resourceNames`:
-    /// a request without an object name (`create` of an object,
-    /// `deletecollection`) never matches a rule that names objects.
+    /// a request that names no object never matches a rule that names
+    /// objects.
     fn names_allow(&self, verb: &str, resource: &str) -> bool {
-        self.resource_names.is_empty()
-            || !(verb == "deletecollection" || (verb == "create" && !resource.contains('/')))
+        let sub = resource.split_once('/').map_or("", |(_, sub)| sub);
+        self.resource_names.is_empty() || matcher::request_can_name_object(verb, sub)
     }
 
     /// `resourceNames` for a message: empty when unrestricted, else
@@ -156,7 +145,7 @@ fn text<'a>(item: &Located<'a>) -> &'a str {
 
 /// Whether an item of `verbs`, `apiGroups` or `resources` is `*`.
 pub(super) fn is_wildcard(item: &Located<'_>) -> bool {
-    text(item) == ALL
+    text(item) == matcher::ALL
 }
 
 /// The policy rules of a Role or ClusterRole; nothing for other objects.
@@ -337,12 +326,30 @@ impl<'a> Subject<'a> {
     pub fn service_account(&self) -> Option<(&'a str, &'a str)> {
         match self.kind {
             "ServiceAccount" => Some((self.namespace.unwrap_or_default(), self.name)),
-            "User" => self
-                .name
-                .strip_prefix("system:serviceaccount:")?
-                .split_once(':'),
+            "User" => matcher::service_account_of(self.name),
             _ => None,
         }
+    }
+
+    /// The user this subject stands for, as the RBAC authorizer matches
+    /// subjects to users ([`kubeguard_rbac::UserInfo::of_subject`]): a
+    /// group stands for its members. `None` for an unknown kind.
+    #[must_use]
+    pub fn user(&self) -> Option<kubeguard_rbac::UserInfo> {
+        use kubeguard_rbac::SubjectKind;
+        let kind = match self.kind {
+            "User" => SubjectKind::User,
+            "Group" => SubjectKind::Group,
+            "ServiceAccount" => SubjectKind::ServiceAccount,
+            _ => return None,
+        };
+        Some(kubeguard_rbac::UserInfo::of_subject(
+            &kubeguard_rbac::Subject {
+                kind,
+                name: self.name.to_owned(),
+                namespace: self.namespace.map(str::to_owned),
+            },
+        ))
     }
 
     /// `User "x"`, `Group "x"` or `ServiceAccount "ns/x"`, for messages.

@@ -1,6 +1,8 @@
 use super::{BINDING_KINDS, Binding, binding};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::defaults::binds_by_default;
+use kubeguard_rbac::matcher::{ANONYMOUS, AUTHENTICATED, UNAUTHENTICATED};
 
 declare_rule! {
     /// ## What it does
@@ -10,9 +12,10 @@ declare_rule! {
     /// Group `system:authenticated` to the ClusterRole `cluster-admin`,
     /// `admin` or `edit`. The finding points at the subject.
     ///
-    /// The bindings Kubernetes and kubeadm create themselves are left
-    /// alone: ClusterRole `system:public-info-viewer` (health and version
-    /// endpoints) bound cluster-wide, and Role
+    /// What Kubernetes and kubeadm grant themselves is left alone: a
+    /// ClusterRole the API server's default bindings already give the
+    /// subject (`system:public-info-viewer`, the health and version
+    /// endpoints, for everyone), and Role
     /// `kubeadm:bootstrap-signer-clusterinfo` bound in `kube-public`.
     ///
     /// ## Why it matters
@@ -47,31 +50,35 @@ declare_rule! {
 /// ClusterRoles that give write access to most objects.
 const BROAD_ROLES: &[&str] = &["cluster-admin", "admin", "edit"];
 
-/// Bindings of unauthenticated subjects that Kubernetes and kubeadm create:
-/// (namespace of the binding, roleRef kind, roleRef name).
-const DEFAULT_BINDINGS: &[(Option<&str>, &str, &str)] = &[
-    (None, "ClusterRole", "system:public-info-viewer"),
-    (
-        Some("kube-public"),
-        "Role",
-        "kubeadm:bootstrap-signer-clusterinfo",
-    ),
-];
+/// Bindings of unauthenticated subjects that kubeadm creates: (namespace
+/// of the binding, roleRef kind, roleRef name).
+const KUBEADM_BINDINGS: &[(Option<&str>, &str, &str)] = &[(
+    Some("kube-public"),
+    "Role",
+    "kubeadm:bootstrap-signer-clusterinfo",
+)];
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     let Some(binding) = binding(obj) else { return };
-    let default = DEFAULT_BINDINGS.iter().any(|(ns, kind, name)| {
+    let kubeadm = KUBEADM_BINDINGS.iter().any(|(ns, kind, name)| {
         binding.namespace == *ns && binding.role_kind == *kind && binding.role_name == *name
     });
     let broad = BROAD_ROLES
         .iter()
         .any(|r| binding.refers_to_cluster_role(r));
     for subject in &binding.subjects {
+        // A ClusterRole bound to the subject by default: binding it again
+        // (cluster-wide, or in a namespace) grants nothing new.
+        let default = kubeadm
+            || (binding.role_kind == "ClusterRole"
+                && subject
+                    .user()
+                    .is_some_and(|user| binds_by_default(binding.role_name, &user)));
         let who = match (subject.kind, subject.name) {
-            ("User", "system:anonymous") | ("Group", "system:unauthenticated") if !default => {
+            ("User", ANONYMOUS) | ("Group", UNAUTHENTICATED) if !default => {
                 "anyone who can reach the API server without credentials"
             }
-            ("Group", "system:authenticated") if broad => "every user and service account",
+            ("Group", AUTHENTICATED) if broad => "every user and service account",
             _ => continue,
         };
         cx.report(&subject.at, message(&binding, &subject.describe(), who));

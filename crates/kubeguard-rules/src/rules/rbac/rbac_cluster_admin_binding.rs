@@ -1,6 +1,7 @@
 use super::{BINDING_KINDS, Subject, binding};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::matcher;
 
 declare_rule! {
     /// ## What it does
@@ -73,16 +74,20 @@ fn control_plane(subject: &Subject<'_>) -> bool {
     match subject.kind {
         "User" => {
             name.starts_with("system:")
-                && !name.starts_with("system:serviceaccount:")
-                && name != "system:anonymous"
+                && !name.starts_with(matcher::SA_PREFIX)
+                && name != matcher::ANONYMOUS
         }
         "Group" => {
             name.starts_with("system:")
-                && !matches!(
-                    name,
-                    "system:authenticated" | "system:unauthenticated" | "system:serviceaccounts"
-                )
-                && !name.starts_with("system:serviceaccounts:")
+                && ![
+                    matcher::AUTHENTICATED,
+                    matcher::UNAUTHENTICATED,
+                    matcher::SERVICE_ACCOUNTS,
+                ]
+                .contains(&name)
+                && !name
+                    .strip_prefix(matcher::SERVICE_ACCOUNTS)
+                    .is_some_and(|rest| rest.starts_with(':'))
         }
         _ => false,
     }

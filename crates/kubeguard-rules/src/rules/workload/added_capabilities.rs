@@ -2,27 +2,7 @@ use super::{capabilities, describe, each_container};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
 use kubeguard_core::workload::WORKLOAD_KINDS;
-
-/// The one capability the restricted Pod Security Standard lets a container add.
-const ALLOWED: &str = "NET_BIND_SERVICE";
-
-/// The runtime's default capabilities, which the baseline Pod Security
-/// Standard lets a container add back.
-const DEFAULT_SET: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
+use kubeguard_pss::values::{RESTRICTED_ADDABLE_CAPABILITY as ALLOWED, is_default_capability};
 
 /// Capabilities that each open a known way out of the container or into
 /// other workloads.
@@ -93,7 +73,7 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
                 format!("{who} adds ALL capabilities")
             } else if HIGH_RISK.contains(&name.as_str()) {
                 format!("{who} adds high-risk capability {name}")
-            } else if DEFAULT_SET.contains(&name.as_str()) {
+            } else if is_default_capability(&name) {
                 format!(
                     "{who} adds capability {name}; only {ALLOWED} may be added under the restricted Pod Security Standard"
                 )

@@ -2,9 +2,10 @@ use super::{annotations, describe, inheritors, own, pod_level, pod_setting};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::workload::{PodSpec, WORKLOAD_KINDS};
 use kubeguard_core::{Located, Object};
-
-/// The beta AppArmor annotation, followed by the container name.
-const ANNOTATION: &str = "container.apparmor.security.beta.kubernetes.io/";
+use kubeguard_pss::values::{
+    APPARMOR_ANNOTATION_PREFIX as ANNOTATION, is_allowed_apparmor_annotation,
+    is_allowed_apparmor_type,
+};
 
 declare_rule! {
     /// ## What it does
@@ -58,7 +59,7 @@ fn check_field(cx: &mut Ctx<'_>, profile: &Located<'_>, who: &str) {
         return;
     };
     match ty.node.scalar_text() {
-        Some("RuntimeDefault" | "Localhost") => {}
+        Some(t) if is_allowed_apparmor_type(t) => {}
         Some("Unconfined") => cx.report(
             &ty,
             format!("{who} runs without AppArmor confinement (appArmorProfile type Unconfined)"),
@@ -99,7 +100,7 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
             continue;
         };
         let value = at.node.scalar_text().unwrap_or("");
-        if value.is_empty() || value == "runtime/default" || value.starts_with("localhost/") {
+        if is_allowed_apparmor_annotation(value) {
             continue;
         }
         let message = if value == "unconfined" {

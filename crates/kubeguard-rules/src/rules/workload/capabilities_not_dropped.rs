@@ -2,6 +2,7 @@ use super::{capabilities, describe, each_linux_container};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
 use kubeguard_core::workload::WORKLOAD_KINDS;
+use kubeguard_pss::values::DROP_ALL_CAPABILITIES;
 
 declare_rule! {
     /// ## What it does
@@ -47,7 +48,7 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
     each_linux_container(obj, |_, c| {
         if capabilities(c, "drop")
             .iter()
-            .any(|(_, name)| name == "ALL")
+            .any(|(_, name)| name == DROP_ALL_CAPABILITIES)
         {
             return;
         }

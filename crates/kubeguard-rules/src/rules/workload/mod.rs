@@ -87,7 +87,7 @@ pub(super) fn is_windows(pod: &PodSpec<'_>) -> bool {
         .node
         .get_path(&["os", "name"])
         .and_then(Node::as_str)
-        == Some("windows")
+        == Some(kubeguard_pss::values::WINDOWS_OS)
 }
 
 /// `init container "x"`, `container "x"` or `ephemeral container "x"`.
@@ -209,7 +209,9 @@ pub(super) fn host_path_volumes<'a>(pod: &PodSpec<'a>) -> Vec<(&'a str, Located<
     volumes
         .items()
         .filter_map(|v| {
-            let host_path = v.get("hostPath").filter(|h| !h.node.is_null())?;
+            let host_path = v
+                .get(kubeguard_pss::values::HOST_PATH_VOLUME_SOURCE)
+                .filter(|h| !h.node.is_null())?;
             let name = v.node.get("name").and_then(Node::as_str).unwrap_or("");
             Some((name, host_path))
         })

@@ -2,11 +2,11 @@ use super::{annotations, describe, inheritors, is_windows, own, pod_level, pod_s
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::workload::{Container, PodSpec, WORKLOAD_KINDS};
 use kubeguard_core::{Located, Object};
-
-/// The legacy pod-wide seccomp annotation.
-const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
-/// The legacy per-container seccomp annotation, followed by the container name.
-const CONTAINER_ANNOTATION: &str = "container.seccomp.security.alpha.kubernetes.io/";
+use kubeguard_pss::values::{
+    SECCOMP_CONTAINER_ANNOTATION_PREFIX as CONTAINER_ANNOTATION,
+    SECCOMP_POD_ANNOTATION as POD_ANNOTATION, is_allowed_seccomp_annotation,
+    is_allowed_seccomp_type,
+};
 
 declare_rule! {
     /// ## What it does
@@ -64,16 +64,6 @@ declare_rule! {
     check: Check::Object(&check),
 }
 
-/// Whether a `seccompProfile.type` applies a profile.
-fn type_confines(t: &str) -> bool {
-    matches!(t, "RuntimeDefault" | "Localhost")
-}
-
-/// Whether a legacy annotation value applies a profile.
-fn annotation_confines(v: &str) -> bool {
-    matches!(v, "runtime/default" | "docker/default") || v.starts_with("localhost/")
-}
-
 /// The value of an annotation, unless empty (an empty one sets nothing).
 fn annotation_value<'n>(at: &Located<'n>) -> Option<&'n str> {
     at.node.scalar_text().filter(|t| !t.is_empty())
@@ -83,7 +73,7 @@ fn annotation_value<'n>(at: &Located<'n>) -> Option<&'n str> {
 fn check_field(cx: &mut Ctx<'_>, profile: &Located<'_>, who: &str) {
     let ty = profile.get("type");
     let text = ty.as_ref().and_then(|t| t.node.scalar_text());
-    if text.is_some_and(type_confines) {
+    if text.is_some_and(is_allowed_seccomp_type) {
         return;
     }
     let at = ty.as_ref().unwrap_or(profile);
@@ -96,7 +86,7 @@ fn check_field(cx: &mut Ctx<'_>, profile: &Located<'_>, who: &str) {
 
 /// Reports a legacy annotation whose value applies no profile.
 fn check_annotation(cx: &mut Ctx<'_>, key: &str, at: &Located<'_>, who: &str) {
-    if let Some(value) = annotation_value(at).filter(|v| !annotation_confines(v)) {
+    if let Some(value) = annotation_value(at).filter(|v| !is_allowed_seccomp_annotation(v)) {
         cx.report(
             at,
             format!("annotation {key}: {value} sets no seccomp profile for {who}"),
@@ -159,19 +149,5 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
                 format!("{who} runs without a seccomp profile: neither it nor the pod sets seccompProfile type RuntimeDefault or Localhost"),
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{annotation_confines, type_confines};
-
-    #[test]
-    fn profiles_that_confine() {
-        assert!(type_confines("RuntimeDefault") && type_confines("Localhost"));
-        assert!(!type_confines("Unconfined") && !type_confines("runtimedefault"));
-        assert!(annotation_confines("runtime/default") && annotation_confines("docker/default"));
-        assert!(annotation_confines("localhost/profiles/audit.json"));
-        assert!(!annotation_confines("unconfined") && !annotation_confines("localhost"));
     }
 }

@@ -2,15 +2,8 @@ use super::{describe, inheritors, own, pod_level, pod_setting};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::workload::{PodSpec, WORKLOAD_KINDS};
 use kubeguard_core::{Located, Object};
-
-/// The SELinux types a container may run as (the baseline Pod Security
-/// Standard's list, as of its 1.31 revision).
-const ALLOWED_TYPES: &[&str] = &[
-    "container_t",
-    "container_init_t",
-    "container_kvm_t",
-    "container_engine_t",
-];
+use kubeguard_pss::Version;
+use kubeguard_pss::values::{is_allowed_selinux_type, selinux_types};
 
 declare_rule! {
     /// ## What it does
@@ -55,11 +48,11 @@ fn check_options(cx: &mut Ctx<'_>, options: &Located<'_>, who: &str) {
             continue;
         };
         match key {
-            "type" if !ALLOWED_TYPES.contains(&value) => cx.report(
+            "type" if !is_allowed_selinux_type(value, Version::Latest) => cx.report(
                 &at,
                 format!(
                     "{who} sets SELinux type {value:?}, not one of the container types {}",
-                    ALLOWED_TYPES.join(", ")
+                    container_types()
                 ),
             ),
             "user" | "role" => cx.report(&at, format!("{who} sets SELinux {key} {value:?}")),
@@ -79,6 +72,32 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
     for c in pod.containers() {
         if let Some(options) = own(&c, &["seLinuxOptions"]) {
             check_options(cx, &options, &describe(&c));
+        }
+    }
+}
+
+/// The allowed SELinux types for a message: `container_t, container_init_t, ...`.
+fn container_types() -> String {
+    let types: Vec<&str> = selinux_types(Version::Latest)
+        .iter()
+        .copied()
+        .filter(|t| !t.is_empty())
+        .collect();
+    types.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use kubeguard_pss::Version;
+    use kubeguard_pss::values::selinux_types;
+
+    #[test]
+    fn docs_name_every_container_type() {
+        for t in selinux_types(Version::Latest)
+            .iter()
+            .filter(|t| !t.is_empty())
+        {
+            assert!(super::RULE.meta.docs.contains(&format!("`{t}`")), "{t}");
         }
     }
 }

@@ -2,6 +2,7 @@ use super::{describe, each_container, own};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
 use kubeguard_core::workload::WORKLOAD_KINDS;
+use kubeguard_pss::values::DEFAULT_PROC_MOUNT;
 
 declare_rule! {
     /// ## What it does
@@ -41,7 +42,7 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
             return;
         };
         let value = at.node.scalar_text().unwrap_or("");
-        if value != "Default" {
+        if value != DEFAULT_PROC_MOUNT {
             cx.report(
                 &at,
                 format!("{} sets procMount {value}: the kernel paths the runtime masks in /proc are exposed to it", describe(c)),

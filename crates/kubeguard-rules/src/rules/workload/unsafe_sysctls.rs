@@ -2,25 +2,8 @@ use super::pod_level;
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::workload::{PodSpec, WORKLOAD_KINDS};
 use kubeguard_core::{Node, Object};
-
-/// The sysctls the baseline Pod Security Standard allows (its 1.37 list):
-/// namespaced, and unable to affect other pods or the node.
-const SAFE: &[&str] = &[
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_notsent_lowat",
-    "net.ipv4.tcp_rmem",
-    "net.ipv4.tcp_slow_start_after_idle",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.tcp_wmem",
-];
+use kubeguard_pss::Version;
+use kubeguard_pss::values::is_safe_sysctl;
 
 declare_rule! {
     /// ## What it does
@@ -90,7 +73,7 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
         let Some(name) = item.node.get("name").and_then(Node::scalar_text) else {
             continue;
         };
-        if !SAFE.contains(&normalize(name).as_str()) {
+        if !is_safe_sysctl(&normalize(name), Version::Latest) {
             cx.report(
                 &item,
                 format!("pod sets sysctl {name:?}, which is not in the safe set"),
@@ -102,6 +85,18 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
 #[cfg(test)]
 mod tests {
     use super::normalize;
+    use kubeguard_pss::Version;
+    use kubeguard_pss::values::safe_sysctls;
+
+    #[test]
+    fn docs_name_every_safe_sysctl() {
+        for name in safe_sysctls(Version::Latest) {
+            assert!(
+                super::RULE.meta.docs.contains(&format!("`{name}`")),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn slash_separated_names_read_as_dotted() {
