@@ -24,6 +24,7 @@ pub mod calico;
 pub mod cilium;
 mod classes;
 pub mod coverage;
+pub mod coverage_rules;
 pub mod default_deny;
 pub mod diff;
 mod evaluate;

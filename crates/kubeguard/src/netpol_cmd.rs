@@ -1,13 +1,17 @@
 //! `kubeguard netpol`: reachability matrix, explanations, coverage and
 //! diffs of NetworkPolicies over the pods and namespaces of the input.
 
-use crate::cli::LoadArgs;
+use crate::cli::{LoadArgs, OutputArgs, OutputFormat, PolicyArgs};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use kubeguard_core::Diagnostic;
 use kubeguard_load::load_all;
 use kubeguard_netpol::{
     Analysis, Classes, Endpoint, Model, Protocol, coverage, diff, explain, matrix,
 };
+use kubeguard_report::{Ending, Summary};
+use kubeguard_rules::suppress::InlineIgnore;
+use kubeguard_rules::{Pipeline, inline_ignore_of, netpol_coverage};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -104,11 +108,12 @@ pub struct CoverageArgs {
     /// Files or directories, or - for stdin.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
     #[command(flatten)]
     pub load: LoadArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -173,19 +178,7 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
             }
             Ok(input.exit_or(u8::from(!e.allowed)))
         }
-        NetpolCommand::Coverage(a) => {
-            let input = Input::load(&a.paths, &a.load)?;
-            let analysis = Analysis::new(&input.model);
-            let c = coverage::coverage(&analysis);
-            match a.format {
-                ReportFormat::Text => coverage::write_text(&c, out)?,
-                ReportFormat::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &coverage::to_json(&c))?;
-                    writeln!(out)?;
-                }
-            }
-            Ok(input.exit_or(u8::from(!c.is_clean())))
-        }
+        NetpolCommand::Coverage(a) => coverage_cmd(a),
         NetpolCommand::Diff(a) => {
             let old = Input::load(std::slice::from_ref(&a.old), &a.load)?;
             let new = Input::load(std::slice::from_ref(&a.new), &a.load)?;
@@ -205,28 +198,99 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
     }
 }
 
-/// The loaded model; errors are reported on stderr as they are found.
+/// `netpol coverage` through the findings pipeline: the common report,
+/// with the coverage lists under `coverage` in JSON.
+fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
+    let config = a.policy.config()?;
+    let policy = a.policy.policy(&config)?;
+    let input = Input::read(&a.paths, &a.load);
+    let analysis = Analysis::new(&input.model);
+    let gaps = coverage::coverage(&analysis);
+    let mut pipeline = Pipeline::new(&policy);
+    pipeline.add_inline(input.ignores.iter().cloned());
+    let (mut findings, kept) = netpol_coverage::admit(&input.model, gaps, &mut pipeline);
+    let outcome = pipeline.finish();
+    let (mut out, color) = a.output.open()?;
+    if a.output.format == OutputFormat::Text {
+        coverage::write_text(&kept, &mut out)?;
+        for w in &outcome.warnings {
+            writeln!(out, "warning: {w}")?;
+        }
+        for e in &input.errors {
+            writeln!(out, "error: {e}")?;
+        }
+        out.flush()?;
+    } else {
+        kubeguard_rules::pipeline::sort(&mut findings);
+        let json = coverage::to_json(&kept);
+        let rules = policy.enabled_of(&netpol_coverage::rules());
+        kubeguard_report::write(
+            a.output.report_format(),
+            &rules,
+            &findings,
+            &Ending {
+                errors: &input.errors,
+                warnings: &outcome.warnings,
+                summary: Summary {
+                    files: input.files,
+                    objects: input.objects,
+                    skipped: input.skipped,
+                    suppressed: outcome.suppressed,
+                },
+                extras: &[("coverage", &json)],
+            },
+            color,
+            &mut out,
+        )?;
+    }
+    if a.output.errors_to_stderr() {
+        crate::scan::print_all("error", &input.errors);
+    }
+    Ok(outcome.exit_code(!input.errors.is_empty()))
+}
+
+/// The loaded model with what the report needs about the input.
 struct Input {
     model: Model,
+    errors: Vec<Diagnostic>,
+    ignores: Vec<InlineIgnore>,
+    files: usize,
+    objects: usize,
+    skipped: usize,
     failed: bool,
 }
 
 impl Input {
-    fn load(paths: &[PathBuf], load: &LoadArgs) -> Result<Input> {
+    /// Loads the inputs; errors are kept for the report.
+    fn read(paths: &[PathBuf], load: &LoadArgs) -> Input {
         let loaded = load_all(paths, &load.options());
-        for e in &loaded.errors {
-            eprintln!("error: {e}");
+        let (model, model_errors) = Model::from_objects(&loaded.objects);
+        let mut errors = loaded.errors;
+        errors.extend(
+            model_errors
+                .into_iter()
+                .map(|e| Diagnostic::new(e.origin.file, e.origin.pos, e.message)),
+        );
+        Input {
+            model,
+            failed: !errors.is_empty(),
+            errors,
+            ignores: loaded.objects.iter().filter_map(inline_ignore_of).collect(),
+            files: loaded.inputs,
+            objects: loaded.objects.len(),
+            skipped: loaded.skipped.len(),
         }
-        if loaded.inputs == 0 && !loaded.errors.is_empty() {
+    }
+
+    /// Loads the inputs for a query, reporting errors on stderr; fails
+    /// when no input could be read at all.
+    fn load(paths: &[PathBuf], load: &LoadArgs) -> Result<Input> {
+        let input = Input::read(paths, load);
+        crate::scan::print_all("error", &input.errors);
+        if input.files == 0 && input.failed {
             bail!("no input could be read");
         }
-        let mut failed = !loaded.errors.is_empty();
-        let (model, errors) = Model::from_objects(&loaded.objects);
-        for e in &errors {
-            eprintln!("error: {e}");
-            failed = true;
-        }
-        Ok(Input { model, failed })
+        Ok(input)
     }
 
     fn exit_or(&self, code: u8) -> u8 {

@@ -149,7 +149,10 @@ fn matrix_formats() {
 fn coverage_reports_gaps_and_exits_1() {
     let (code, out) = netpol(&["coverage", "shop.yaml", "--format", "json"]);
     assert_eq!(code, 1);
-    let v = json(&out);
+    let report = json(&out);
+    // One finding a gap: the namespace (both directions), the pod, two rules.
+    assert_eq!(report["findings"].as_array().unwrap().len(), 4, "{report}");
+    let v = &report["coverage"];
     assert_eq!(
         v["namespacesWithoutDefaultDenyIngress"],
         serde_json::json!(["monitoring"])
@@ -162,6 +165,35 @@ fn coverage_reports_gaps_and_exits_1() {
     assert_eq!(dead.len(), 2);
     assert_eq!(dead[1]["policy"], "shop/api-to-db");
     assert_eq!(dead[1]["line"], 91);
+}
+
+#[test]
+fn coverage_gaps_are_suppressed_like_findings() {
+    let (code, out) = netpol(&[
+        "coverage",
+        "shop.yaml",
+        "--format",
+        "json",
+        "--ignore",
+        "netpol-rule-never-matches,namespace-without-default-deny",
+        "--fail-on",
+        "high",
+    ]);
+    assert_eq!(code, 0);
+    let report = json(&out);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(
+        report["coverage"]["rulesThatNeverMatch"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        report["coverage"]["namespacesWithoutDefaultDenyIngress"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        report["coverage"]["unselectedPods"],
+        serde_json::json!(["monitoring/prometheus"])
+    );
 }
 
 #[test]
@@ -189,8 +221,8 @@ fn invalid_policy_is_located_and_exits_2() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("bad.yaml:8:17: not a CIDR"), "{err}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("bad.yaml:8:17: not a CIDR"), "{text}");
 }
 
 #[test]
@@ -224,5 +256,8 @@ fn explain_calico_policies() {
     let (code, out) = netpol(&["coverage", "calico.yaml", "--format", "json"]);
     assert_eq!(code, 1, "{out}");
     let v = json(&out);
-    assert_eq!(v["unselectedPods"], serde_json::json!(["shop/web"]));
+    assert_eq!(
+        v["coverage"]["unselectedPods"],
+        serde_json::json!(["shop/web"])
+    );
 }

@@ -226,11 +226,12 @@ fn rbac_risks_honour_the_configuration() {
 
 #[test]
 fn every_problem_report_speaks_every_format() {
-    let commands: [&[&str]; 4] = [
+    let commands: [&[&str]; 5] = [
         &["scan", "examples/insecure-app"],
         &["pss", "check", "examples/insecure-app"],
         &["rbac", "risks", "examples/rbac"],
         &["rbac", "unused", "examples/rbac"],
+        &["netpol", "coverage", "examples/insecure-app"],
     ];
     for command in commands {
         for format in ["text", "json", "sarif", "junit", "github"] {
