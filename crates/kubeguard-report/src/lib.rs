@@ -1,15 +1,18 @@
-//! kubeguard's output formats. Every writer takes the same [`Report`] and a
-//! `Write`; none of them prints on its own.
+//! kubeguard's output formats. Every writer of findings takes the same
+//! [`Report`] and a `Write`; the writers of the RBAC and NetworkPolicy
+//! commands are in [`rbac`] and [`netpol`]. None of them prints on its own,
+//! and all of them stream: nothing builds a whole document in memory first.
 
 mod github;
 mod json;
 mod junit;
+pub mod netpol;
 mod sarif;
 mod text;
 
 use kubeguard_core::{Finding, Pos, RuleMeta, Severity};
 use serde::{Serialize, Serializer};
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 
 /// An input that could not be read, parsed or rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,4 +128,23 @@ impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
 
 pub(crate) fn seq<I: Iterator>(items: I) -> Seq<I> {
     Seq(std::cell::RefCell::new(Some(items)))
+}
+
+/// Buffers `out` for the duration of `write`, then flushes: standard output
+/// is line-buffered, and a system call per line dominates large reports.
+pub(crate) fn buffered(
+    out: &mut dyn Write,
+    write: impl FnOnce(&mut BufWriter<&mut dyn Write>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut buf = BufWriter::with_capacity(1 << 16, out);
+    write(&mut buf)?;
+    buf.flush()
+}
+
+/// Writes `value` as pretty-printed JSON and a newline, buffered.
+pub(crate) fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    buffered(out, |out| {
+        serde_json::to_writer_pretty(&mut *out, value)?;
+        writeln!(out)
+    })
 }
