@@ -251,7 +251,8 @@ fn main() {
         hits.len(),
         escalations
     );
-    drop((hits, auth));
+    drop(hits);
+    drop(auth);
     divan::main();
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {

@@ -7,6 +7,7 @@ mod github;
 mod json;
 mod junit;
 pub mod netpol;
+pub mod rbac;
 mod sarif;
 mod text;
 
