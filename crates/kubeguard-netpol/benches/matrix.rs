@@ -1,5 +1,9 @@
 //! The full reachability matrix on generated input: 5,000 pods in 200
 //! namespaces with 1,000 NetworkPolicies.
+//!
+//! `cargo bench -p kubeguard-netpol --bench matrix -- --write DIR` writes
+//! the same input into DIR/bench.yaml instead, to time `kubeguard netpol`
+//! on it end to end.
 
 #![allow(missing_docs)]
 
@@ -7,7 +11,19 @@ use kubeguard_core::{Object, Source};
 use kubeguard_netpol::{Analysis, Classes, Model};
 use std::fmt::Write as _;
 
+/// Namespaces, Deployments per namespace, policies per namespace.
+const SIZE: (usize, usize, usize) = (200, 25, 5);
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--write") {
+        let dir = std::path::Path::new(args.get(i + 1).expect("--write DIR"));
+        std::fs::create_dir_all(dir).expect("cannot create DIR");
+        std::fs::write(dir.join("bench.yaml"), corpus(SIZE.0, SIZE.1, SIZE.2))
+            .expect("cannot write");
+        println!("wrote {}", dir.join("bench.yaml").display());
+        return;
+    }
     divan::main();
 }
 
@@ -69,7 +85,8 @@ fn objects(namespaces: usize, pods: usize, policies: usize) -> Vec<Object> {
 
 #[divan::bench(sample_count = 5)]
 fn full_matrix_5000_pods(bencher: divan::Bencher) {
-    let objs = objects(200, 25, 5);
+    let (namespaces, pods, policies) = SIZE;
+    let objs = objects(namespaces, pods, policies);
     bencher.bench(|| {
         let (model, errors) = Model::from_objects(&objs);
         assert!(errors.is_empty());

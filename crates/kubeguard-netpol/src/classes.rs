@@ -238,8 +238,22 @@ impl Classes {
     /// The ports on which pod `src` reaches pod `dst`.
     #[must_use]
     pub fn allowed(&self, src: usize, dst: usize) -> &PortSet {
+        &self.sets[self.allowed_index(src, dst)]
+    }
+
+    /// The index in [`Classes::port_sets`] of the ports on which pod `src`
+    /// reaches pod `dst`: equal sets have equal indices, so a writer can
+    /// format each distinct set once.
+    #[must_use]
+    pub fn allowed_index(&self, src: usize, dst: usize) -> usize {
         let e = self.egress[self.egress_group[src] as usize][dst] as usize;
         let i = self.ingress[self.ingress_group[dst] as usize][src] as usize;
-        &self.sets[self.meet[e * self.ingress_sets + i] as usize]
+        self.meet[e * self.ingress_sets + i] as usize
+    }
+
+    /// Every distinct set of allowed ports between two pods.
+    #[must_use]
+    pub fn port_sets(&self) -> &[PortSet] {
+        &self.sets
     }
 }

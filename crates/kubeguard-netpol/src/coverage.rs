@@ -7,8 +7,6 @@ use crate::default_deny::DefaultDeny;
 use crate::evaluate::Analysis;
 use crate::model::Origin;
 use crate::peer::Peer;
-use serde_json::{Value, json};
-use std::io::{self, Write};
 
 /// A rule of a policy, located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,72 +134,4 @@ pub fn coverage(a: &Analysis<'_>) -> Coverage {
         }
     }
     c
-}
-
-fn issue_json(i: &RuleIssue) -> Value {
-    json!({"policy": i.policy, "rule": i.rule, "file": i.origin.file,
-           "line": i.origin.pos.line, "column": i.origin.pos.col, "reason": i.reason})
-}
-
-/// The report as JSON.
-#[must_use]
-pub fn to_json(c: &Coverage) -> Value {
-    json!({
-        "namespacesWithoutDefaultDenyIngress": c.no_default_deny_ingress,
-        "namespacesWithoutDefaultDenyEgress": c.no_default_deny_egress,
-        "unselectedPods": c.unselected_pods,
-        "hostNetworkPods": c.host_network_pods,
-        "policiesSelectingNoPod": c.empty_policies,
-        "rulesThatNeverMatch": c.dead_rules.iter().map(issue_json).collect::<Vec<_>>(),
-        "broadRules": c.broad_rules.iter().map(issue_json).collect::<Vec<_>>(),
-    })
-}
-
-/// Writes the report as text.
-///
-/// # Errors
-/// Errors of `out`.
-pub fn write_text(c: &Coverage, out: &mut dyn Write) -> io::Result<()> {
-    let mut list = |title: &str, items: &[String]| -> io::Result<()> {
-        if !items.is_empty() {
-            writeln!(out, "{title} ({}):", items.len())?;
-            for i in items {
-                writeln!(out, "  {i}")?;
-            }
-        }
-        Ok(())
-    };
-    list(
-        "Namespaces without default-deny ingress",
-        &c.no_default_deny_ingress,
-    )?;
-    list(
-        "Namespaces without default-deny egress",
-        &c.no_default_deny_egress,
-    )?;
-    list("Pods selected by no policy", &c.unselected_pods)?;
-    list(
-        "hostNetwork pods (outside policy control)",
-        &c.host_network_pods,
-    )?;
-    list("Policies that select no pod", &c.empty_policies)?;
-    for (title, items) in [
-        ("Rules that can never match", &c.dead_rules),
-        ("Overly broad rules", &c.broad_rules),
-    ] {
-        if !items.is_empty() {
-            writeln!(out, "{title} ({}):", items.len())?;
-            for i in items {
-                writeln!(
-                    out,
-                    "  {}:{}:{}: {} {}: {}",
-                    i.origin.file, i.origin.pos.line, i.origin.pos.col, i.policy, i.rule, i.reason
-                )?;
-            }
-        }
-    }
-    if c.is_clean() {
-        writeln!(out, "No coverage gaps.")?;
-    }
-    Ok(())
 }

@@ -4,9 +4,7 @@
 use crate::classes::Classes;
 use crate::model::Model;
 use crate::port::PortSet;
-use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
-use std::io::{self, Write};
 
 /// One changed connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,44 +95,4 @@ pub fn diff(old: &Model, old_classes: &Classes, new: &Model, new_classes: &Class
         }
     }
     out
-}
-
-/// The diff as JSON.
-#[must_use]
-pub fn to_json(d: &Diff) -> Value {
-    let changes: Vec<Value> = d
-        .changes
-        .iter()
-        .map(|c| {
-            json!({"from": c.from, "to": c.to,
-                   "opened": (!c.opened.is_empty()).then(|| c.opened.to_string()),
-                   "closed": (!c.closed.is_empty()).then(|| c.closed.to_string())})
-        })
-        .collect();
-    json!({"addedWorkloads": d.added, "removedWorkloads": d.removed, "changes": changes})
-}
-
-/// Writes the diff as text: `+` opened, `-` closed.
-///
-/// # Errors
-/// Errors of `out`.
-pub fn write_text(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
-    for w in &d.added {
-        writeln!(out, "added workload {w}")?;
-    }
-    for w in &d.removed {
-        writeln!(out, "removed workload {w}")?;
-    }
-    for c in &d.changes {
-        if !c.opened.is_empty() {
-            writeln!(out, "+ {} -> {}: opened {}", c.from, c.to, c.opened)?;
-        }
-        if !c.closed.is_empty() {
-            writeln!(out, "- {} -> {}: closed {}", c.from, c.to, c.closed)?;
-        }
-    }
-    if d.is_empty() {
-        writeln!(out, "No change in reachability.")?;
-    }
-    Ok(())
 }

@@ -5,9 +5,9 @@
 //! The crate never prints. [`Model::from_objects`] turns parsed objects into
 //! a model (with located errors for policies it cannot read), [`Analysis`]
 //! answers questions about single connections, and [`matrix`], [`coverage`]
-//! and [`diff`] build the reports the `kubeguard netpol` commands print.
-//! [`default_deny`] answers whether a namespace denies by default, for
-//! `coverage` and the manifest rules alike.
+//! and [`diff`] compute the reports of the `kubeguard netpol` commands as
+//! data; `kubeguard-report` writes them. [`default_deny`] answers whether a
+//! namespace denies by default, for `coverage` and the manifest rules alike.
 //!
 //! Also read: AdminNetworkPolicy and BaselineAdminNetworkPolicy
 //! ([`admin`]), the L3/L4 subset of CiliumNetworkPolicy ([`cilium`]) and

@@ -5,7 +5,8 @@
 //! full matrix (rows send, columns receive, `X` allowed, `.` denied).
 
 use kubeguard_core::Source;
-use kubeguard_netpol::{Analysis, Classes, Endpoint, Model, PortSet, Protocol};
+use kubeguard_netpol::admin::Action;
+use kubeguard_netpol::{Analysis, Classes, Direction, Endpoint, Model, PortSet, Protocol};
 use std::fmt::Write as _;
 
 const NAMESPACES: [&str; 3] = ["x", "y", "z"];
@@ -430,17 +431,18 @@ fn explain_names_admin_rules_and_isolation() {
     let yb = Endpoint::Pod(m.find_pod("y", "b").unwrap());
     let denied = kubeguard_netpol::explain::explain(&a, yb, xa, Some((Protocol::Tcp, 81)));
     assert!(!denied.allowed);
-    let mut text = Vec::new();
-    kubeguard_netpol::explain::write_text(&a, &denied, &mut text).unwrap();
-    let text = String::from_utf8(text).unwrap();
-    assert!(
-        text.contains("denied by AdminNetworkPolicy/deny-y rule \"no-y-on-81\" (case.yaml:"),
-        "{text}"
+    // The deciding admin rule, where it was written and the ports it denied.
+    let step = &denied.verdict.ingress.admin[0];
+    assert_eq!(
+        (step.policy.as_str(), step.rule.as_str(), step.action),
+        ("AdminNetworkPolicy/deny-y", "no-y-on-81", Action::Deny)
     );
-    assert!(text.contains("on 81/TCP, 90-99/UDP"), "{text}");
-    let json = kubeguard_netpol::explain::to_json(&a, &denied);
-    assert_eq!(json["allowed"], false);
-    assert_eq!(json["ingress"]["adminRules"][0]["action"], "Deny");
+    assert_eq!(step.origin.file, "case.yaml");
+    assert_eq!(
+        step.ports,
+        PortSet::range(Protocol::Tcp, 81, 81).union(&PortSet::range(Protocol::Udp, 90, 99))
+    );
+    assert!(!denied.verdict.ingress.allows(Some((Protocol::Tcp, 81))));
     let allowed = kubeguard_netpol::explain::explain(&a, yb, xa, Some((Protocol::Tcp, 80)));
     assert!(allowed.allowed);
     assert_eq!(
@@ -765,28 +767,32 @@ fn explain_names_calico_rules() {
     let xa = Endpoint::Pod(m.find_pod("x", "a").unwrap());
     let ya = Endpoint::Pod(m.find_pod("y", "a").unwrap());
     let za = Endpoint::Pod(m.find_pod("z", "a").unwrap());
-    let text = |e: &kubeguard_netpol::explain::Explanation| {
-        let mut out = Vec::new();
-        kubeguard_netpol::explain::write_text(&a, e, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
-    };
     let denied = kubeguard_netpol::explain::explain(&a, ya, xa, Some((Protocol::Tcp, 81)));
     assert!(!denied.allowed);
-    let t = text(&denied);
-    assert!(
-        t.contains("ingress of x/a: default tier (Calico order) of x/calico:deny-ya (case.yaml:"),
-        "{t}"
+    // The default tier of the Calico policy decides, by its first rule.
+    let ingress = &denied.verdict.ingress;
+    let calico: Vec<String> = ingress.calico.iter().map(|&k| m.calico[k].id()).collect();
+    assert_eq!(calico, ["x/calico:deny-ya"]);
+    assert_eq!(m.calico[ingress.calico[0]].origin.file, "case.yaml");
+    let step = &ingress.admin[0];
+    assert_eq!(
+        (step.policy.as_str(), step.rule.as_str(), step.action),
+        ("x/calico:deny-ya", "ingress[0]", Action::Deny)
     );
-    assert!(
-        t.contains("denied by x/calico:deny-ya rule \"ingress[0]\" (case.yaml:"),
-        "{t}"
-    );
+    assert_eq!(step.origin.file, "case.yaml");
     let allowed = kubeguard_netpol::explain::explain(&a, ya, xa, Some((Protocol::Tcp, 80)));
     assert!(allowed.allowed);
-    assert!(text(&allowed).contains("allowed by x/from-y ingress[0]"));
-    let json = kubeguard_netpol::explain::to_json(&a, &denied);
-    assert_eq!(json["ingress"]["calicoPolicies"][0], "x/calico:deny-ya");
-    assert_eq!(json["ingress"]["adminRules"][0]["action"], "Deny");
+    let by: Vec<(String, Direction, usize)> = allowed
+        .verdict
+        .ingress
+        .allowed_by
+        .iter()
+        .map(|(r, _)| (m.policies[r.policy].id(), r.direction, r.rule))
+        .collect();
+    assert_eq!(by, [("x/from-y".to_owned(), Direction::Ingress, 0)]);
+    // From z no rule decides: the end of the default tier denies.
     let from_z = kubeguard_netpol::explain::explain(&a, za, xa, Some((Protocol::Tcp, 80)));
-    assert!(text(&from_z).contains("end of the default tier denies"));
+    let ingress = &from_z.verdict.ingress;
+    assert!(!from_z.allowed && !ingress.calico.is_empty());
+    assert!(ingress.allowed_by.is_empty() && !ingress.allows(Some((Protocol::Tcp, 80))));
 }

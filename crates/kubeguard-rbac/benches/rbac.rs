@@ -1,5 +1,9 @@
 //! `who-can` and `risks` over a generated cluster of 10,000 roles and
 //! 50,000 bindings. Prints the peak resident memory at the end.
+//!
+//! `cargo bench -p kubeguard-rbac --bench rbac -- --write DIR` writes the
+//! same cluster as YAML manifests into DIR instead (1,000 objects a file),
+//! to time `kubeguard rbac` on it end to end.
 
 use divan::{Bencher, black_box};
 use kubeguard_rbac::model::{
@@ -7,6 +11,8 @@ use kubeguard_rbac::model::{
 };
 use kubeguard_rbac::query::build_request;
 use kubeguard_rbac::{Authorizer, risks};
+use std::fmt::Write as _;
+use std::path::Path;
 
 const ROLES: usize = 10_000;
 const BINDINGS: usize = 50_000;
@@ -130,7 +136,111 @@ fn cluster() -> Model {
     m
 }
 
+/// Objects per written file.
+const PER_FILE: usize = 1_000;
+
+/// A YAML flow sequence of double-quoted strings.
+fn flow(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// A role as a manifest.
+fn role_yaml(r: &Role, y: &mut String) {
+    let _ = write!(
+        y,
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: {}\nmetadata:\n  name: {}\n",
+        r.kind.as_str(),
+        r.name
+    );
+    if let Some(ns) = &r.namespace {
+        let _ = writeln!(y, "  namespace: {ns}");
+    }
+    y.push_str("rules:\n");
+    for rule in &r.rules {
+        let _ = write!(
+            y,
+            "- apiGroups: {}\n  resources: {}\n  verbs: {}\n",
+            flow(&rule.api_groups),
+            flow(&rule.resources),
+            flow(&rule.verbs)
+        );
+    }
+}
+
+/// A binding as a manifest.
+fn binding_yaml(b: &Binding, y: &mut String) {
+    let _ = write!(
+        y,
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: {}\nmetadata:\n  name: {}\n",
+        b.kind.as_str(),
+        b.name
+    );
+    if let Some(ns) = &b.namespace {
+        let _ = writeln!(y, "  namespace: {ns}");
+    }
+    let _ = write!(
+        y,
+        "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: {}\n  name: {}\nsubjects:\n",
+        b.role_ref.kind.as_str(),
+        b.role_ref.name
+    );
+    for s in &b.subjects {
+        match &s.namespace {
+            Some(ns) => {
+                let _ = writeln!(
+                    y,
+                    "- {{kind: {}, name: {}, namespace: {ns}}}",
+                    s.kind.as_str(),
+                    s.name
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    y,
+                    "- {{kind: {}, apiGroup: rbac.authorization.k8s.io, name: {}}}",
+                    s.kind.as_str(),
+                    s.name
+                );
+            }
+        }
+    }
+}
+
+/// Writes the cluster into `dir`: roles-NNN.yaml and bindings-NNN.yaml.
+fn write_cluster(dir: &Path) -> std::io::Result<()> {
+    let m = cluster();
+    std::fs::create_dir_all(dir)?;
+    for (n, chunk) in m.roles.chunks(PER_FILE).enumerate() {
+        let mut y = String::new();
+        for r in chunk {
+            role_yaml(r, &mut y);
+        }
+        std::fs::write(dir.join(format!("roles-{n:03}.yaml")), y)?;
+    }
+    for (n, chunk) in m.bindings.chunks(PER_FILE).enumerate() {
+        let mut y = String::new();
+        for b in chunk {
+            binding_yaml(b, &mut y);
+        }
+        std::fs::write(dir.join(format!("bindings-{n:03}.yaml")), y)?;
+    }
+    println!(
+        "wrote {} roles and {} bindings to {}",
+        m.roles.len(),
+        m.bindings.len(),
+        dir.display()
+    );
+    Ok(())
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--write") {
+        let dir = args.get(i + 1).expect("--write DIR");
+        write_cluster(Path::new(dir)).expect("cannot write the cluster");
+        return;
+    }
     let auth = Authorizer::new(cluster());
     let hits = risks::analyze(&auth);
     let escalations = hits.iter().filter(|h| h.is_escalation()).count();
@@ -141,7 +251,8 @@ fn main() {
         hits.len(),
         escalations
     );
-    drop((hits, auth));
+    drop(hits);
+    drop(auth);
     divan::main();
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {

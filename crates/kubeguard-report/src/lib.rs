@@ -3,18 +3,23 @@
 //! findings in batches as the engines produce them (streamed where the
 //! format allows: text, JSON, SARIF, GitHub; JUnit keeps compact test cases
 //! until the end), then engine-specific data, errors, warnings and the
-//! summary. None of the writers prints on its own.
+//! summary. The writers of the RBAC and NetworkPolicy queries are in
+//! [`rbac`] and [`netpol`]. None of them prints on its own, and none builds
+//! a whole document in memory first.
 
 mod github;
 mod indent;
 mod json;
 mod junit;
+pub mod netpol;
+pub mod rbac;
 mod sarif;
 mod text;
 
 use kubeguard_core::{Diagnostic, Finding, RuleMeta, Severity};
+use serde::{Serialize, Serializer};
 use std::collections::HashSet;
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::sync::Arc;
 
 /// Counts for the summary, known when the run ends.
@@ -197,4 +202,38 @@ pub fn write(
     let mut w = ReportWriter::begin(format, rules, color, out)?;
     w.findings(findings)?;
     w.finish(ending)
+}
+
+/// Buffers `out` for the duration of `write`, then flushes: standard output
+/// is line-buffered, and a system call per line dominates large reports.
+pub(crate) fn buffered(
+    out: &mut dyn Write,
+    write: impl FnOnce(&mut BufWriter<&mut dyn Write>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut buf = BufWriter::with_capacity(1 << 16, out);
+    write(&mut buf)?;
+    buf.flush()
+}
+
+/// Writes `value` as pretty-printed JSON and a newline, buffered.
+pub(crate) fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    buffered(out, |out| {
+        serde_json::to_writer_pretty(&mut *out, value)?;
+        writeln!(out)
+    })
+}
+
+/// Serialises a sequence lazily, item by item, so large outputs stream to
+/// the writer instead of being built in memory first.
+pub(crate) struct Seq<I>(std::cell::RefCell<Option<I>>);
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.borrow_mut().take().into_iter().flatten();
+        s.collect_seq(items)
+    }
+}
+
+pub(crate) fn seq<I: Iterator>(items: I) -> Seq<I> {
+    Seq(std::cell::RefCell::new(Some(items)))
 }

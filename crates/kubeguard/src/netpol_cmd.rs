@@ -6,9 +6,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use kubeguard_core::Diagnostic;
 use kubeguard_load::load_all;
-use kubeguard_netpol::{
-    Analysis, Classes, Endpoint, Model, Protocol, coverage, diff, explain, matrix,
-};
+use kubeguard_netpol::{Analysis, Classes, Endpoint, Model, Protocol, coverage, diff, explain};
+use kubeguard_report::netpol as report;
 use kubeguard_report::{Ending, Summary};
 use kubeguard_rules::suppress::InlineIgnore;
 use kubeguard_rules::{Pipeline, inline_ignore_of, netpol_coverage};
@@ -153,13 +152,13 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
             let analysis = Analysis::new(&input.model);
             let classes = Classes::new(&analysis);
             let format = match a.format {
-                MatrixFormat::Text => matrix::Format::Text,
-                MatrixFormat::Json => matrix::Format::Json,
-                MatrixFormat::Csv => matrix::Format::Csv,
-                MatrixFormat::Dot => matrix::Format::Dot,
-                MatrixFormat::Mermaid => matrix::Format::Mermaid,
+                MatrixFormat::Text => report::MatrixFormat::Text,
+                MatrixFormat::Json => report::MatrixFormat::Json,
+                MatrixFormat::Csv => report::MatrixFormat::Csv,
+                MatrixFormat::Dot => report::MatrixFormat::Dot,
+                MatrixFormat::Mermaid => report::MatrixFormat::Mermaid,
             };
-            matrix::write(&input.model, &classes, a.port, format, out)?;
+            report::write_matrix(&input.model, &classes, a.port, format, out)?;
             Ok(input.exit_or(0))
         }
         NetpolCommand::Explain(a) => {
@@ -170,11 +169,8 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
             let dst = endpoint(&input.model, to)?;
             let e = explain::explain(&analysis, src, dst, port);
             match a.format {
-                ReportFormat::Text => explain::write_text(&analysis, &e, out)?,
-                ReportFormat::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &explain::to_json(&analysis, &e))?;
-                    writeln!(out)?;
-                }
+                ReportFormat::Text => report::write_explain_text(&analysis, &e, out)?,
+                ReportFormat::Json => report::write_explain_json(&analysis, &e, out)?,
             }
             Ok(input.exit_or(u8::from(!e.allowed)))
         }
@@ -186,11 +182,8 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
             let (old_c, new_c) = (Classes::new(&old_a), Classes::new(&new_a));
             let d = diff::diff(&old.model, &old_c, &new.model, &new_c);
             match a.format {
-                ReportFormat::Text => diff::write_text(&d, out)?,
-                ReportFormat::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &diff::to_json(&d))?;
-                    writeln!(out)?;
-                }
+                ReportFormat::Text => report::write_diff_text(&d, out)?,
+                ReportFormat::Json => report::write_diff_json(&d, out)?,
             }
             let code = u8::from(!d.is_empty());
             Ok(if old.failed || new.failed { 2 } else { code })
@@ -212,7 +205,7 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
     let outcome = pipeline.finish();
     let (mut out, color) = a.output.open()?;
     if a.output.format == OutputFormat::Text {
-        coverage::write_text(&kept, &mut out)?;
+        report::write_coverage_text(&kept, &mut out)?;
         for w in &outcome.warnings {
             writeln!(out, "warning: {w}")?;
         }
@@ -222,7 +215,7 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
         out.flush()?;
     } else {
         kubeguard_rules::pipeline::sort(&mut findings);
-        let json = coverage::to_json(&kept);
+        let json = report::CoverageJson(&kept);
         let rules = policy.enabled_of(&netpol_coverage::rules());
         kubeguard_report::write(
             a.output.report_format(),

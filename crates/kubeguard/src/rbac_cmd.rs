@@ -6,14 +6,13 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use kubeguard_core::{Diagnostic, Finding, RuleMeta};
 use kubeguard_load::load_all;
-use kubeguard_rbac::model::{Binding, PolicyRule, Role, Subject};
 use kubeguard_rbac::query::build_request;
-use kubeguard_rbac::risks::{self, Hit, Step};
-use kubeguard_rbac::{Authorizer, Grant, Model, UserInfo, defaults, unused};
+use kubeguard_rbac::risks;
+use kubeguard_rbac::{Authorizer, Model, UserInfo, defaults, unused};
+use kubeguard_report::rbac as report;
 use kubeguard_report::{Ending, JsonExtra, Summary};
 use kubeguard_rules::suppress::InlineIgnore;
 use kubeguard_rules::{Outcome, Pipeline, inline_ignore_of};
-use serde_json::{Value, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -213,16 +212,9 @@ fn can_i(args: &CanIArgs, out: &mut dyn Write) -> Result<u8> {
     let grants = loaded.auth.can_i(&user, &request);
     let allowed = !grants.is_empty();
     if args.format == QueryFormat::Json {
-        let doc = json!({
-            "allowed": allowed,
-            "grants": grants.iter().map(|g| grant_json(&loaded.auth, g)).collect::<Vec<_>>(),
-        });
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        report::write_can_i_json(&loaded.auth, &grants, out)?;
     } else {
-        writeln!(out, "{}", if allowed { "yes" } else { "no" })?;
-        for g in &grants {
-            writeln!(out, "  {}", grant_text(&loaded.auth, g))?;
-        }
+        report::write_can_i_text(&loaded.auth, &grants, out)?;
     }
     report_errors(&loaded.errors);
     Ok(if !loaded.errors.is_empty() {
@@ -238,117 +230,12 @@ fn who_can(args: &WhoCanArgs, out: &mut dyn Write) -> Result<u8> {
     let request = build_request(verb, resource, name, &args.namespace);
     let subjects = loaded.auth.who_can(&request);
     if args.format == QueryFormat::Json {
-        let doc = json!({
-            "subjects": subjects.iter().map(|s| {
-                let mut v = subject_json(&s.subject);
-                v["via"] = s.via.iter().map(|g| grant_json(&loaded.auth, g)).collect();
-                v
-            }).collect::<Vec<_>>(),
-        });
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        report::write_who_can_json(&loaded.auth, &subjects, out)?;
     } else {
-        for s in &subjects {
-            writeln!(out, "{}", s.subject)?;
-            for g in &s.via {
-                writeln!(out, "  {}", grant_text(&loaded.auth, g))?;
-            }
-        }
+        report::write_who_can_text(&loaded.auth, &subjects, out)?;
     }
     report_errors(&loaded.errors);
     Ok(if loaded.errors.is_empty() { 0 } else { 2 })
-}
-
-fn subject_json(s: &Subject) -> Value {
-    json!({ "kind": s.kind.as_str(), "name": s.name, "namespace": s.namespace })
-}
-
-fn binding_json(b: &Binding) -> Value {
-    json!({
-        "kind": b.kind.as_str(), "name": b.name, "namespace": b.namespace,
-        "file": &*b.origin.file, "line": b.origin.pos.line, "column": b.origin.pos.col,
-    })
-}
-
-fn role_json(r: &Role) -> Value {
-    json!({
-        "kind": r.kind.as_str(), "name": r.name, "namespace": r.namespace,
-        "file": &*r.origin.file, "line": r.origin.pos.line, "column": r.origin.pos.col,
-    })
-}
-
-fn rule_json(index: usize, rule: &PolicyRule) -> Value {
-    let mut v = json!({
-        "index": index,
-        "verbs": rule.verbs,
-        "apiGroups": rule.api_groups,
-        "resources": rule.resources,
-        "resourceNames": rule.resource_names,
-        "nonResourceURLs": rule.non_resource_urls,
-    });
-    if let Some(o) = &rule.origin {
-        v["file"] = json!(&*o.file);
-        v["line"] = json!(o.pos.line);
-        v["column"] = json!(o.pos.col);
-    }
-    v
-}
-
-fn grant_json(auth: &Authorizer, grant: &Grant) -> Value {
-    match (grant, auth.explain(grant)) {
-        (Grant::Rule { subject, rule, .. }, Some((b, r, pr))) => json!({
-            "subject": subject_json(subject),
-            "binding": binding_json(b),
-            "role": role_json(r),
-            "rule": rule_json(*rule, pr),
-        }),
-        _ => json!({
-            "subject": { "kind": "Group", "name": "system:masters", "namespace": null },
-            "reason": "members of system:masters bypass authorization",
-        }),
-    }
-}
-
-fn grant_text(auth: &Authorizer, grant: &Grant) -> String {
-    match (grant, auth.explain(grant)) {
-        (Grant::Rule { subject, rule, .. }, Some((b, r, pr))) => {
-            let at = pr
-                .origin
-                .as_ref()
-                .map_or_else(|| r.origin.to_string(), ToString::to_string);
-            format!(
-                "{b} ({}) binds {subject} to {} {} rule {rule} ({at}): {pr}",
-                b.origin,
-                r.kind.as_str(),
-                r.name
-            )
-        }
-        _ => "Group system:masters: members bypass authorization".to_owned(),
-    }
-}
-
-fn step_json(auth: &Authorizer, step: &Step) -> Value {
-    let b = &auth.model.bindings[step.binding];
-    let r = &auth.model.roles[step.role];
-    json!({
-        "subject": subject_json(&step.subject),
-        "binding": binding_json(b),
-        "role": role_json(r),
-        "rule": rule_json(step.rule, &r.rules[step.rule]),
-        "grants": step.grants,
-    })
-}
-
-fn hit_json(auth: &Authorizer, h: &Hit) -> Value {
-    json!({
-        "subject": subject_json(&h.subject),
-        "severity": h.severity.as_str(),
-        "risk": h.risk.meta.name,
-        "code": h.risk.meta.code,
-        "message": h.risk.meta.summary,
-        "namespace": h.namespace,
-        "escalation": h.is_escalation(),
-        "chain": h.chain.iter().map(|s| step_json(auth, s)).collect::<Vec<_>>(),
-    })
 }
 
 /// Runs findings through the pipeline, keeping the data items (`items`,
@@ -417,15 +304,16 @@ fn risks_cmd(args: &ReportArgs, out: &mut dyn Write) -> Result<u8> {
     });
     let mut pipeline = Pipeline::new(&policy);
     pipeline.add_inline(loaded.ignores.iter().cloned());
-    let findings = risks::to_findings(&loaded.auth, &hits);
+    let findings = report::risk_findings(&loaded.auth, &hits);
     let (findings, hits) = admit(&mut pipeline, findings, hits);
     let outcome = pipeline.finish();
     if args.output.format == OutputFormat::Text {
         let (mut dest, _) = args.output.open()?;
-        write_risks_text(&loaded, &hits, &outcome, &mut dest)?;
+        report::write_risks_text(&loaded.auth, &hits, &mut dest)?;
+        write_notes(&loaded, &outcome, &mut dest)?;
         dest.flush()?;
     } else {
-        let risks: Vec<Value> = hits.iter().map(|h| hit_json(&loaded.auth, h)).collect();
+        let risks = report::RisksJson::new(&loaded.auth, &hits);
         let rules = policy.enabled_of(&risks::metas());
         write_report(
             args,
@@ -443,56 +331,17 @@ fn risks_cmd(args: &ReportArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(outcome.exit_code(!loaded.errors.is_empty()))
 }
 
-fn write_risks_text(
-    loaded: &Loaded,
-    hits: &[Hit],
-    outcome: &Outcome,
-    out: &mut dyn Write,
-) -> Result<()> {
-    for h in hits {
-        let scope = h
-            .namespace
-            .as_ref()
-            .map_or_else(|| "cluster-wide".to_owned(), |ns| format!("in {ns}"));
-        writeln!(
-            out,
-            "{:<8} {} [{} {}] {}, {scope}{}",
-            h.severity.as_str(),
-            h.subject,
-            h.risk.meta.code,
-            h.risk.meta.name,
-            h.risk.meta.summary,
-            if h.is_escalation() {
-                " (escalation)"
-            } else {
-                ""
-            }
-        )?;
-        for step in &h.chain {
-            writeln!(out, "    {}", risks::step_text(&loaded.auth, step))?;
-        }
-    }
+/// After a text report: warnings, errors and what was suppressed.
+fn write_notes(loaded: &Loaded, outcome: &Outcome, out: &mut dyn Write) -> Result<()> {
     for w in &outcome.warnings {
         writeln!(out, "warning: {w}")?;
     }
     for e in &loaded.errors {
         writeln!(out, "error: {e}")?;
     }
-    let subjects = hits
-        .iter()
-        .map(|h| &h.subject)
-        .collect::<std::collections::BTreeSet<&Subject>>()
-        .len();
-    let suppressed = if outcome.suppressed > 0 {
-        format!(", {} suppressed", outcome.suppressed)
-    } else {
-        String::new()
-    };
-    writeln!(
-        out,
-        "{} risk(s) for {subjects} subject(s){suppressed}",
-        hits.len()
-    )?;
+    if outcome.suppressed > 0 {
+        writeln!(out, "{} suppressed by ignores", outcome.suppressed)?;
+    }
     Ok(())
 }
 

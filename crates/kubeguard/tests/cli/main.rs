@@ -13,6 +13,7 @@ mod netpol_cli;
 mod pipeline;
 mod pss;
 mod rbac;
+mod report_snapshots;
 mod scan;
 mod snapshots;
 mod webhook_review;
