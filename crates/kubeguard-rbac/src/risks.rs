@@ -385,10 +385,12 @@ pub fn find_risk(name: &str) -> Option<&'static Risk> {
 
 fn test_rule(test: Test, rule: &PolicyRule, probe_ns: Option<&str>) -> bool {
     let star = |v: &[String]| v.iter().any(|s| s == matcher::ALL);
-    let full = star(&rule.verbs)
-        && star(&rule.api_groups)
-        && star(&rule.resources)
-        && rule.resource_names.is_empty();
+    let full = matcher::grants_everything(
+        rule.verbs.iter().map(String::as_str),
+        rule.api_groups.iter().map(String::as_str),
+        rule.resources.iter().map(String::as_str),
+        rule.resource_names.is_empty(),
+    );
     match test {
         Test::FullWildcard => full,
         Test::SomeWildcard => {
