@@ -150,6 +150,23 @@ pub fn url_matches(rule: &PolicyRule, path: &str) -> bool {
         .any(|u| url_entry_matches(u, path))
 }
 
+/// Whether a rule with these `verbs`, `apiGroups`, `resources` and
+/// `resourceNames` grants every verb on every resource of every API group,
+/// as `cluster-admin` does: `*` in each of the three lists, and no
+/// `resourceNames` to narrow it.
+#[must_use]
+pub fn grants_everything<'e>(
+    verbs: impl IntoIterator<Item = &'e str>,
+    groups: impl IntoIterator<Item = &'e str>,
+    resources: impl IntoIterator<Item = &'e str>,
+    resource_names_empty: bool,
+) -> bool {
+    fn star<'e>(entries: impl IntoIterator<Item = &'e str>) -> bool {
+        entries.into_iter().any(|e| e == ALL)
+    }
+    resource_names_empty && star(verbs) && star(groups) && star(resources)
+}
+
 /// Whether one `verbs` entry matches `verb`: it is `*` or the verb itself
 /// (case matters).
 #[must_use]
@@ -482,6 +499,15 @@ mod tests {
         for (i, (rule, req, want)) in cases.iter().enumerate() {
             assert_eq!(rule_allows(rule, req), *want, "case {i}: {rule} vs {req:?}");
         }
+    }
+
+    #[test]
+    fn everything() {
+        let all = || ["*"];
+        assert!(grants_everything(all(), all(), all(), true));
+        assert!(!grants_everything(all(), all(), all(), false));
+        assert!(grants_everything(["get", "*"], ["", "*"], ["*"], true));
+        assert!(!grants_everything(all(), all(), ["pods", "*/*"], true));
     }
 
     #[test]

@@ -15,7 +15,9 @@ use kubeguard_core::{RuleMeta, Severity};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-/// One permission a risk looks for: `verb` on `resource` (`pods/exec`) in `group`.
+/// One permission a risk looks for: `verb` on `resource` (`pods/exec`) in
+/// `group`. A resource `RES/*` stands for every subresource of `RES`
+/// (`userextras/*`: every user extra).
 #[derive(Debug, Clone, Copy)]
 pub struct Probe {
     /// The verb.
@@ -41,8 +43,8 @@ pub enum Test {
     FullWildcard,
     /// A `*` in verbs, apiGroups or resources, without being a full wildcard.
     SomeWildcard,
-    /// Any of these permissions.
-    Any(&'static [Probe]),
+    /// Any permission of these lists.
+    Any(&'static [&'static [Probe]]),
 }
 
 /// What a subject can become through a risk.
@@ -102,7 +104,26 @@ const fn risk(
     }
 }
 
-const WORKLOADS: &[Probe] = &[
+/// `get`, `list` or `watch` on Secrets: reading credentials.
+pub const READ_SECRETS: &[Probe] = &[
+    p("get", "", "secrets"),
+    p("list", "", "secrets"),
+    p("watch", "", "secrets"),
+];
+
+/// `create` or `get` on `pods/exec` or `pods/attach`: running commands in
+/// pods (`get` is enough over WebSocket unless the API server runs 1.35+
+/// with `AuthorizePodWebsocketUpgradeCreatePermission`).
+pub const POD_EXEC: &[Probe] = &[
+    p("create", "", "pods/exec"),
+    p("create", "", "pods/attach"),
+    p("get", "", "pods/exec"),
+    p("get", "", "pods/attach"),
+];
+
+/// `create` on pods or on the workload controllers that create them: running
+/// a pod as any service account of the namespace.
+pub const CREATE_WORKLOADS: &[Probe] = &[
     p("create", "", "pods"),
     p("create", "", "replicationcontrollers"),
     p("create", "apps", "deployments"),
@@ -113,48 +134,99 @@ const WORKLOADS: &[Probe] = &[
     p("create", "batch", "cronjobs"),
 ];
 
-const WEBHOOKS: &[Probe] = &[
-    p(
-        "create",
-        "admissionregistration.k8s.io",
-        "validatingwebhookconfigurations",
-    ),
+/// `bind` on roles: binding roles with permissions the subject lacks.
+pub const BIND_ROLES: &[Probe] = &[
+    p("bind", "rbac.authorization.k8s.io", "roles"),
+    p("bind", "rbac.authorization.k8s.io", "clusterroles"),
+];
+
+/// `escalate` on roles: writing permissions the subject lacks into roles.
+pub const ESCALATE_ROLES: &[Probe] = &[
+    p("escalate", "rbac.authorization.k8s.io", "roles"),
+    p("escalate", "rbac.authorization.k8s.io", "clusterroles"),
+];
+
+/// `impersonate` on any kind of identity: users, groups, service
+/// accounts, uids and any user extra.
+pub const IMPERSONATE: &[Probe] = &[
+    p("impersonate", "", "users"),
+    p("impersonate", "", "groups"),
+    p("impersonate", "", "serviceaccounts"),
+    p("impersonate", "authentication.k8s.io", "uids"),
+    p("impersonate", "authentication.k8s.io", "userextras/*"),
+];
+
+/// `get` or `create` on `nodes/proxy`: the kubelet API of the nodes.
+pub const NODES_PROXY: &[Probe] = &[p("get", "", "nodes/proxy"), p("create", "", "nodes/proxy")];
+
+/// `update` or `patch` on `certificatesigningrequests/approval`: half of
+/// approving a certificate request (with [`APPROVE_SIGNERS`]).
+pub const CSR_APPROVAL: &[Probe] = &[
     p(
         "update",
-        "admissionregistration.k8s.io",
-        "validatingwebhookconfigurations",
+        "certificates.k8s.io",
+        "certificatesigningrequests/approval",
     ),
     p(
         "patch",
-        "admissionregistration.k8s.io",
-        "validatingwebhookconfigurations",
-    ),
-    p(
-        "delete",
-        "admissionregistration.k8s.io",
-        "validatingwebhookconfigurations",
-    ),
-    p(
-        "create",
-        "admissionregistration.k8s.io",
-        "mutatingwebhookconfigurations",
-    ),
-    p(
-        "update",
-        "admissionregistration.k8s.io",
-        "mutatingwebhookconfigurations",
-    ),
-    p(
-        "patch",
-        "admissionregistration.k8s.io",
-        "mutatingwebhookconfigurations",
-    ),
-    p(
-        "delete",
-        "admissionregistration.k8s.io",
-        "mutatingwebhookconfigurations",
+        "certificates.k8s.io",
+        "certificatesigningrequests/approval",
     ),
 ];
+
+/// `approve` on signers: the other half of approving a certificate request.
+pub const APPROVE_SIGNERS: &[Probe] = &[p("approve", "certificates.k8s.io", "signers")];
+
+/// Writes to the objects that configure admission: webhook configurations
+/// and admission policies with their bindings, which switch admission
+/// checks off or intercept every object sent to the API server.
+pub const ADMISSION_CONTROL: &[Probe] = &admission_control();
+
+/// The resources of [`ADMISSION_CONTROL`].
+const ADMISSION_RESOURCES: [&str; 6] = [
+    "validatingwebhookconfigurations",
+    "mutatingwebhookconfigurations",
+    "validatingadmissionpolicies",
+    "validatingadmissionpolicybindings",
+    "mutatingadmissionpolicies",
+    "mutatingadmissionpolicybindings",
+];
+
+/// The verbs of [`ADMISSION_CONTROL`].
+const WRITE_VERBS: [&str; 5] = ["create", "update", "patch", "delete", "deletecollection"];
+
+/// Every write verb on every admission resource, verb by verb.
+const fn admission_control() -> [Probe; 30] {
+    let mut out = [p("", "", ""); 30];
+    let mut v = 0;
+    while v < WRITE_VERBS.len() {
+        let mut r = 0;
+        while r < ADMISSION_RESOURCES.len() {
+            out[v * ADMISSION_RESOURCES.len() + r] = p(
+                WRITE_VERBS[v],
+                "admissionregistration.k8s.io",
+                ADMISSION_RESOURCES[r],
+            );
+            r += 1;
+        }
+        v += 1;
+    }
+    out
+}
+
+/// `update` or `patch` on `services/status`: setting load-balancer IPs
+/// (CVE-2020-8554).
+pub const SERVICE_STATUS: &[Probe] = &[
+    p("update", "", "services/status"),
+    p("patch", "", "services/status"),
+];
+
+/// `patch` or `update` on namespaces: changing their Pod Security labels.
+pub const PATCH_NAMESPACES: &[Probe] =
+    &[p("patch", "", "namespaces"), p("update", "", "namespaces")];
+
+/// `create` on `serviceaccounts/token`: tokens for any service account.
+pub const CREATE_TOKENS: &[Probe] = &[p("create", "", "serviceaccounts/token")];
 
 use Severity::{Critical, High, Low, Medium};
 
@@ -175,13 +247,7 @@ pub static RISKS: &[Risk] = &[
         "subject-impersonate",
         "Can impersonate users, groups or service accounts (and so act as system:masters)",
         "Remove the impersonate verb, or restrict it with resourceNames to the identities needed.",
-        Test::Any(&[
-            p("impersonate", "", "users"),
-            p("impersonate", "", "groups"),
-            p("impersonate", "", "serviceaccounts"),
-            p("impersonate", "authentication.k8s.io", "uids"),
-            p("impersonate", "authentication.k8s.io", "userextras/scopes"),
-        ]),
+        Test::Any(&[IMPERSONATE]),
         Critical,
         Some(High),
         Become::AnyServiceAccount,
@@ -191,10 +257,7 @@ pub static RISKS: &[Risk] = &[
         "subject-bind",
         "Can bind any role, including ones with permissions it does not have",
         "Remove the bind verb on roles and clusterroles, or restrict it with resourceNames.",
-        Test::Any(&[
-            p("bind", "rbac.authorization.k8s.io", "clusterroles"),
-            p("bind", "rbac.authorization.k8s.io", "roles"),
-        ]),
+        Test::Any(&[BIND_ROLES]),
         Critical,
         Some(High),
         Become::No,
@@ -204,10 +267,7 @@ pub static RISKS: &[Risk] = &[
         "subject-escalate",
         "Can edit roles to grant permissions it does not have",
         "Remove the escalate verb on roles and clusterroles.",
-        Test::Any(&[
-            p("escalate", "rbac.authorization.k8s.io", "clusterroles"),
-            p("escalate", "rbac.authorization.k8s.io", "roles"),
-        ]),
+        Test::Any(&[ESCALATE_ROLES]),
         Critical,
         Some(High),
         Become::No,
@@ -217,7 +277,7 @@ pub static RISKS: &[Risk] = &[
         "subject-nodes-proxy",
         "Can reach the kubelet API of every node through nodes/proxy (runs commands in any pod)",
         "Remove nodes/proxy; grant only the monitoring endpoints needed as nonResourceURLs or via the metrics API.",
-        Test::Any(&[p("get", "", "nodes/proxy"), p("create", "", "nodes/proxy")]),
+        Test::Any(&[NODES_PROXY]),
         Critical,
         None,
         Become::No,
@@ -226,15 +286,8 @@ pub static RISKS: &[Risk] = &[
         "KG706",
         "subject-approve-csr",
         "Can approve certificate signing requests (issue client certificates, e.g. for system:masters)",
-        "Remove update on certificatesigningrequests/approval and approve on signers.",
-        Test::Any(&[
-            p(
-                "update",
-                "certificates.k8s.io",
-                "certificatesigningrequests/approval",
-            ),
-            p("approve", "certificates.k8s.io", "signers"),
-        ]),
+        "Remove update and patch on certificatesigningrequests/approval and approve on signers.",
+        Test::Any(&[CSR_APPROVAL, APPROVE_SIGNERS]),
         Critical,
         None,
         Become::No,
@@ -242,9 +295,9 @@ pub static RISKS: &[Risk] = &[
     risk(
         "KG707",
         "subject-webhook-control",
-        "Can create, change or delete admission webhooks (intercept or disable admission of every object)",
-        "Grant write access to webhook configurations only to the component that manages them.",
-        Test::Any(WEBHOOKS),
+        "Can create, change or delete admission webhooks or admission policies (intercept or disable admission of every object)",
+        "Grant write access to webhook configurations and admission policies only to the component that manages them.",
+        Test::Any(&[ADMISSION_CONTROL]),
         Critical,
         None,
         Become::No,
@@ -254,11 +307,7 @@ pub static RISKS: &[Risk] = &[
         "subject-read-secrets",
         "Can read Secrets (service account tokens and credentials)",
         "Grant get/list/watch on secrets only in the namespaces needed, restricted with resourceNames.",
-        Test::Any(&[
-            p("get", "", "secrets"),
-            p("list", "", "secrets"),
-            p("watch", "", "secrets"),
-        ]),
+        Test::Any(&[READ_SECRETS]),
         Critical,
         Some(Medium),
         Become::No,
@@ -268,7 +317,7 @@ pub static RISKS: &[Risk] = &[
         "subject-create-workloads",
         "Can create pods or workloads, and so run a pod as any service account of the namespace",
         "Let a CI service account create workloads only in namespaces whose service accounts hold no more rights.",
-        Test::Any(WORKLOADS),
+        Test::Any(&[CREATE_WORKLOADS]),
         High,
         Some(Medium),
         Become::AnyServiceAccount,
@@ -278,7 +327,7 @@ pub static RISKS: &[Risk] = &[
         "subject-create-token",
         "Can create tokens for service accounts (serviceaccounts/token) and so act as them",
         "Remove create on serviceaccounts/token or restrict it with resourceNames.",
-        Test::Any(&[p("create", "", "serviceaccounts/token")]),
+        Test::Any(&[CREATE_TOKENS]),
         High,
         Some(Medium),
         Become::AnyServiceAccount,
@@ -288,12 +337,7 @@ pub static RISKS: &[Risk] = &[
         "subject-pod-exec",
         "Can exec into or attach to running pods (pods/exec, pods/attach)",
         "Remove create on pods/exec and pods/attach outside break-glass roles.",
-        Test::Any(&[
-            p("create", "", "pods/exec"),
-            p("get", "", "pods/exec"),
-            p("create", "", "pods/attach"),
-            p("get", "", "pods/attach"),
-        ]),
+        Test::Any(&[POD_EXEC]),
         High,
         Some(Medium),
         Become::No,
@@ -303,7 +347,7 @@ pub static RISKS: &[Risk] = &[
         "subject-patch-namespaces",
         "Can change namespaces, and so lift their Pod Security Standards labels",
         "Remove update and patch on namespaces.",
-        Test::Any(&[p("patch", "", "namespaces"), p("update", "", "namespaces")]),
+        Test::Any(&[PATCH_NAMESPACES]),
         Medium,
         None,
         Become::No,
@@ -313,10 +357,7 @@ pub static RISKS: &[Risk] = &[
         "subject-service-status",
         "Can write services/status and so set load balancer IPs to intercept traffic (CVE-2020-8554)",
         "Remove update and patch on services/status.",
-        Test::Any(&[
-            p("patch", "", "services/status"),
-            p("update", "", "services/status"),
-        ]),
+        Test::Any(&[SERVICE_STATUS]),
         Medium,
         Some(Low),
         Become::No,
@@ -343,10 +384,12 @@ pub fn find_risk(name: &str) -> Option<&'static Risk> {
 
 fn test_rule(test: Test, rule: &PolicyRule, probe_ns: Option<&str>) -> bool {
     let star = |v: &[String]| v.iter().any(|s| s == matcher::ALL);
-    let full = star(&rule.verbs)
-        && star(&rule.api_groups)
-        && star(&rule.resources)
-        && rule.resource_names.is_empty();
+    let full = matcher::grants_everything(
+        rule.verbs.iter().map(String::as_str),
+        rule.api_groups.iter().map(String::as_str),
+        rule.resources.iter().map(String::as_str),
+        rule.resource_names.is_empty(),
+    );
     match test {
         Test::FullWildcard => full,
         Test::SomeWildcard => {
@@ -354,14 +397,33 @@ fn test_rule(test: Test, rule: &PolicyRule, probe_ns: Option<&str>) -> bool {
                 && rule.non_resource_urls.is_empty()
                 && (star(&rule.verbs) || star(&rule.api_groups) || star(&rule.resources))
         }
-        Test::Any(probes) => probes.iter().any(|pr| {
-            let (res, sub) = pr.resource.split_once('/').unwrap_or((pr.resource, ""));
-            matcher::rule_allows(
-                rule,
-                &Request::resource(pr.verb, pr.group, res, sub, "", probe_ns),
-            )
-        }),
+        Test::Any(lists) => lists
+            .iter()
+            .flat_map(|l| l.iter())
+            .any(|pr| probe_allowed(rule, pr, probe_ns)),
     }
+}
+
+/// Whether `rule` allows `probe` for a request that names no object; a
+/// `RES/*` probe asks for any subresource of `RES`.
+fn probe_allowed(rule: &PolicyRule, probe: &Probe, namespace: Option<&str>) -> bool {
+    let (res, sub) = probe
+        .resource
+        .split_once('/')
+        .unwrap_or((probe.resource, ""));
+    if sub == matcher::ALL {
+        return matcher::verb_matches(rule, probe.verb)
+            && matcher::group_matches(rule, probe.group)
+            && rule
+                .resources
+                .iter()
+                .any(|r| matcher::resource_entry_matches_any_subresource(r, res))
+            && matcher::resource_name_matches(rule, "");
+    }
+    matcher::rule_allows(
+        rule,
+        &Request::resource(probe.verb, probe.group, res, sub, "", namespace),
+    )
 }
 
 /// One step of a grant chain: a subject, the binding, role and rule that
@@ -844,6 +906,66 @@ subjects: [{kind: User, name: bob}]
                 ("subject-patch-namespaces".into(), Medium, 1)
             ]
         );
+    }
+
+    #[test]
+    fn shared_permission_lists() {
+        let yaml = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: policy-admin}
+rules:
+- {apiGroups: [admissionregistration.k8s.io], resources: [validatingadmissionpolicybindings], verbs: [delete]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: extras}
+rules:
+- {apiGroups: [authentication.k8s.io], resources: [userextras/team], verbs: [impersonate]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: patch-approval}
+rules:
+- {apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests/approval], verbs: [patch]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: a}
+roleRef: {kind: ClusterRole, name: policy-admin}
+subjects: [{kind: User, name: a}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: b}
+roleRef: {kind: ClusterRole, name: extras}
+subjects: [{kind: User, name: b}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: c}
+roleRef: {kind: ClusterRole, name: patch-approval}
+subjects: [{kind: User, name: c}]
+"#;
+        let auth = Authorizer::new(model(yaml));
+        let hits = analyze(&auth);
+        // Deleting an admission policy binding switches its checks off.
+        assert_eq!(
+            names(&hits, "User a"),
+            [("subject-webhook-control".into(), Critical, 1)]
+        );
+        // Any user extra, not only `scopes`.
+        assert_eq!(
+            names(&hits, "User b"),
+            [("subject-impersonate".into(), Critical, 1)]
+        );
+        // The approval subresource takes patch as well as update.
+        assert_eq!(
+            names(&hits, "User c"),
+            [("subject-approve-csr".into(), Critical, 1)]
+        );
+        assert_eq!(ADMISSION_CONTROL.len(), 30);
+        assert!(ADMISSION_CONTROL.iter().all(|p| !p.verb.is_empty()));
     }
 
     #[test]

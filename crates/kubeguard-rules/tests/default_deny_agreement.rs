@@ -407,3 +407,156 @@ fn one_stream_or_merged_files_give_the_same_answers() {
     assert_eq!(scan(&whole), scan(&split));
     assert_eq!(netpol_coverage(&whole), netpol_coverage(&split));
 }
+
+mod random {
+    //! Random manifests: namespaces (declared with labels or only used),
+    //! NetworkPolicies of every shape that matters, AdminNetworkPolicies
+    //! and a BaselineAdminNetworkPolicy, split over several files.
+
+    use super::{load, netpol_coverage, scan};
+    use proptest::prelude::*;
+
+    const NAMESPACES: [&str; 3] = ["n0", "n1", "n2"];
+
+    fn labels() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec!["{}", "{tier: web}", "{tier: db}", "{isolate: 'yes'}"])
+    }
+
+    /// A NetworkPolicy spec: selector, policyTypes, ingress, egress.
+    fn np_spec() -> impl Strategy<Value = String> {
+        let selector = prop::sample::select(vec![
+            "  podSelector: {}\n",
+            "",
+            "  podSelector: null\n",
+            "  podSelector: {matchLabels: {app: web}}\n",
+            "  podSelector: {matchExpressions: [{key: app, operator: Exists}]}\n",
+        ]);
+        let types = prop::sample::select(vec![
+            "",
+            "  policyTypes: []\n",
+            "  policyTypes: [Ingress]\n",
+            "  policyTypes: [Egress]\n",
+            "  policyTypes: [Ingress, Egress]\n",
+        ]);
+        let rules = |dir: &'static str, peer: &'static str| {
+            prop::sample::select(vec![
+                String::new(),
+                format!("  {dir}: []\n"),
+                format!("  {dir}: [{{}}]\n"),
+                format!("  {dir}: [{{{peer}: [{{podSelector: {{}}}}]}}]\n"),
+            ])
+        };
+        (
+            selector,
+            types,
+            rules("ingress", "from"),
+            rules("egress", "to"),
+        )
+            .prop_map(|(s, t, i, e)| format!("{s}{t}{i}{e}"))
+    }
+
+    /// An AdminNetworkPolicy (priority 1..3) or the baseline (`None`).
+    fn admin(priority: Option<u32>) -> impl Strategy<Value = String> {
+        let subject = prop::sample::select(vec![
+            "{namespaces: {}}",
+            "{namespaces: {matchLabels: {isolate: 'yes'}}}",
+            "{namespaces: {matchLabels: {tier: db}}}",
+            "{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}}",
+        ]);
+        let rule = |peers: &'static str, all: &'static str| {
+            prop::sample::select(vec![
+                String::new(),
+                format!("  - {{name: pass, action: Pass, {peers}: [{{namespaces: {{}}}}]}}\n"),
+                format!("  - {{name: deny, action: Deny, {peers}: {all}}}\n"),
+                format!(
+                    "  - {{name: allow, action: Allow, {peers}: [{{namespaces: {{matchLabels: {{tier: web}}}}}}]}}\n  - {{name: deny, action: Deny, {peers}: {all}}}\n"
+                ),
+            ])
+        };
+        (
+            subject,
+            rule("from", "[{namespaces: {}}]"),
+            rule("to", "[{namespaces: {}}, {networks: [0.0.0.0/0, '::/0']}]"),
+        )
+            .prop_map(move |(subject, ingress, egress)| {
+                let (kind, name, prio) = match priority {
+                    Some(p) => ("AdminNetworkPolicy", format!("anp-{p}"), format!("  priority: {p}\n")),
+                    None => ("BaselineAdminNetworkPolicy", "default".to_owned(), String::new()),
+                };
+                let mut text = format!(
+                    "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: {kind}\nmetadata: {{name: {name}}}\nspec:\n{prio}  subject: {subject}\n"
+                );
+                if !ingress.is_empty() {
+                    text.push_str("  ingress:\n");
+                    text.push_str(&ingress);
+                }
+                if !egress.is_empty() {
+                    text.push_str("  egress:\n");
+                    text.push_str(&egress);
+                }
+                text
+            })
+    }
+
+    /// Files of manifests: one per namespace, one of admin policies.
+    fn files() -> impl Strategy<Value = Vec<String>> {
+        let namespace = (
+            prop::option::of(labels()),
+            prop::collection::vec(np_spec(), 0..3),
+            prop::sample::select(vec![None, Some(0u32), Some(1)]),
+        );
+        let admins = (
+            prop::option::of(admin(Some(1))),
+            prop::option::of(admin(Some(2))),
+            prop::option::of(admin(None)),
+        );
+        (prop::collection::vec(namespace, 3), admins).prop_map(|(namespaces, (a, b, base))| {
+            let mut files = Vec::new();
+            for (ns, (declared, specs, namespaced_by)) in NAMESPACES.iter().zip(namespaces) {
+                let mut docs = vec![super::workload(ns, "{app: web}")];
+                if let Some(labels) = declared {
+                    docs.push(super::namespace(ns, labels));
+                }
+                for (i, spec) in specs.iter().enumerate() {
+                    let mut doc = super::netpol(ns, &format!("p{i}"), spec);
+                    // Some policies name no namespace and land in `default`.
+                    if namespaced_by == Some(u32::try_from(i).unwrap()) && *ns == "n2" {
+                        doc = doc.replace(", namespace: n2", "");
+                    }
+                    docs.push(doc);
+                }
+                files.push(docs.join("---\n"));
+            }
+            files.push(
+                [a, b, base]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("---\n"),
+            );
+            // `default` holds a pod too, so both report on it.
+            files.push(super::workload("default", "{app: web}"));
+            files
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn scan_and_coverage_agree_on_random_manifests(texts in files()) {
+            let files: Vec<_> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| load(&format!("f{i}.yaml"), t))
+                .collect();
+            let scanned = scan(&files);
+            let covered = netpol_coverage(&files);
+            for ns in NAMESPACES.iter().chain(&["default"]) {
+                prop_assert_eq!(scanned.get(*ns), covered.get(*ns), "namespace {}", ns);
+            }
+            let whole = vec![load("all.yaml", &texts.join("---\n"))];
+            prop_assert_eq!(scan(&whole), scanned);
+        }
+    }
+}

@@ -9,6 +9,7 @@
 use crate::rule::Rule;
 use kubeguard_core::{Located, Node, Object};
 use kubeguard_rbac::matcher;
+use kubeguard_rbac::risks::Probe;
 
 const GROUP: &str = "rbac";
 
@@ -159,17 +160,6 @@ pub(super) fn policy_rules(obj: &Object) -> Vec<PolicyRule<'_>> {
     rules.items().map(|r| PolicyRule::new(&r)).collect()
 }
 
-/// A permission a rule looks for: any of `verbs` on any of `resources` in
-/// API group `group` (`""` for the core group).
-pub(super) struct Access {
-    /// The API group.
-    pub group: &'static str,
-    /// Resources as written in a rule (`secrets`, `pods/exec`).
-    pub resources: &'static [&'static str],
-    /// Verbs.
-    pub verbs: &'static [&'static str],
-}
-
 /// Which item of a policy rule a grant is reported at.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum By {
@@ -204,56 +194,57 @@ impl Grant<'_, '_> {
     }
 }
 
-/// Everything `rules` grant of `accesses`, one [`Grant`] per item found
-/// through `by`, in source order.
+/// Everything `rules` grant of `permissions` (one of the lists of
+/// [`kubeguard_rbac::risks`], shared with `kubeguard rbac risks`), one
+/// [`Grant`] per item found through `by`, in source order. A rule with
+/// `resourceNames` counts: it grants the permission for those objects.
 pub(super) fn grants<'r, 'a>(
     rules: &'r [PolicyRule<'a>],
-    accesses: &[Access],
+    permissions: &[Probe],
     by: By,
 ) -> Vec<Grant<'r, 'a>> {
     let mut out: Vec<Grant<'r, 'a>> = Vec::new();
     for rule in rules {
         let first = out.len();
-        for access in accesses {
-            if rule.api_group(access.group).is_none() {
+        for &Probe {
+            verb,
+            group,
+            resource,
+        } in permissions
+        {
+            if rule.api_group(group).is_none() {
                 continue;
             }
-            for &verb in access.verbs {
-                let Some(verb_item) = rule.verb(verb) else {
-                    continue;
-                };
-                for &resource in access.resources {
-                    let Some(resource_item) = rule.resource(resource) else {
-                        continue;
-                    };
-                    if !rule.names_allow(verb, resource) {
-                        continue;
-                    }
-                    let at = if by == By::Verb {
-                        verb_item
-                    } else {
-                        resource_item
-                    };
-                    let i = match out[first..].iter().position(|g| std::ptr::eq(g.at, at)) {
-                        Some(i) => first + i,
-                        None => {
-                            out.push(Grant {
-                                rule,
-                                at,
-                                verbs: Vec::new(),
-                                resources: Vec::new(),
-                            });
-                            out.len() - 1
-                        }
-                    };
-                    let grant = &mut out[i];
-                    if !grant.verbs.contains(&verb) {
-                        grant.verbs.push(verb);
-                    }
-                    if !grant.resources.contains(&resource) {
-                        grant.resources.push(resource);
-                    }
+            let (Some(verb_item), Some(resource_item)) = (rule.verb(verb), rule.resource(resource))
+            else {
+                continue;
+            };
+            if !rule.names_allow(verb, resource) {
+                continue;
+            }
+            let at = if by == By::Verb {
+                verb_item
+            } else {
+                resource_item
+            };
+            let i = match out[first..].iter().position(|g| std::ptr::eq(g.at, at)) {
+                Some(i) => first + i,
+                None => {
+                    out.push(Grant {
+                        rule,
+                        at,
+                        verbs: Vec::new(),
+                        resources: Vec::new(),
+                    });
+                    out.len() - 1
                 }
+            };
+            let grant = &mut out[i];
+            if !grant.verbs.contains(&verb) {
+                grant.verbs.push(verb);
+            }
+            if !grant.resources.contains(&resource) {
+                grant.resources.push(resource);
             }
         }
         out[first..].sort_by_key(|g| g.at.at);
@@ -261,17 +252,17 @@ pub(super) fn grants<'r, 'a>(
     out
 }
 
-/// Reports each grant `obj` makes of `accesses` (see [`grants`]), with the
-/// message `message` makes of it.
+/// Reports each grant `obj` makes of `permissions` (see [`grants`]), with
+/// the message `message` makes of it.
 pub(super) fn report_grants(
     obj: &Object,
     cx: &mut crate::Ctx<'_>,
-    accesses: &[Access],
+    permissions: &[Probe],
     by: By,
     message: impl Fn(&Grant<'_, '_>) -> String,
 ) {
     let rules = policy_rules(obj);
-    for grant in grants(&rules, accesses, by) {
+    for grant in grants(&rules, permissions, by) {
         cx.report(grant.at, message(&grant));
     }
 }
@@ -403,8 +394,9 @@ pub(super) fn binding(obj: &Object) -> Option<Binding<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Access, By, grants, policy_rules};
+    use super::{By, grants, policy_rules};
     use kubeguard_core::{Object, Source};
+    use kubeguard_rbac::risks::Probe;
     use std::sync::Arc;
 
     fn role(rules: &str) -> Object {
@@ -443,11 +435,17 @@ mod tests {
              - apiGroups: [apps]\n  resources: [pods]\n  verbs: [create]\n",
         );
         let rules = policy_rules(&obj);
-        let access = [Access {
+        let probe = |verb, resource| Probe {
+            verb,
             group: "",
-            resources: &["pods", "pods/exec"],
-            verbs: &["create", "get"],
-        }];
+            resource,
+        };
+        let access = [
+            probe("create", "pods"),
+            probe("create", "pods/exec"),
+            probe("get", "pods"),
+            probe("get", "pods/exec"),
+        ];
         let found = grants(&rules, &access, By::Resource);
         let got: Vec<(Vec<&str>, Vec<&str>)> = found
             .iter()

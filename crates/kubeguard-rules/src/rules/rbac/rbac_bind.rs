@@ -1,6 +1,7 @@
-use super::{Access, By, ROLE_KINDS, report_grants};
+use super::{By, ROLE_KINDS, report_grants};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::risks::BIND_ROLES as BIND;
 
 declare_rule! {
     /// ## What it does
@@ -36,12 +37,6 @@ declare_rule! {
     references: ["CIS-5.1.8", "NSA-CISA:authentication-authorization", "MITRE:T1098"],
     check: Check::Object(&check),
 }
-
-const BIND: &[Access] = &[Access {
-    group: "rbac.authorization.k8s.io",
-    resources: &["roles", "clusterroles"],
-    verbs: &["bind"],
-}];
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     report_grants(obj, cx, BIND, By::Verb, |grant| {

@@ -1,6 +1,7 @@
-use super::{Access, By, ROLE_KINDS, report_grants};
+use super::{By, ROLE_KINDS, report_grants};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::risks::CREATE_WORKLOADS as WORKLOADS;
 
 declare_rule! {
     /// ## What it does
@@ -38,26 +39,6 @@ declare_rule! {
     references: ["CIS-5.1.4", "NSA-CISA:authentication-authorization", "MITRE:T1610"],
     check: Check::Object(&check),
 }
-
-const CREATE: &[&str] = &["create"];
-
-const WORKLOADS: &[Access] = &[
-    Access {
-        group: "",
-        resources: &["pods", "replicationcontrollers"],
-        verbs: CREATE,
-    },
-    Access {
-        group: "apps",
-        resources: &["deployments", "daemonsets", "statefulsets", "replicasets"],
-        verbs: CREATE,
-    },
-    Access {
-        group: "batch",
-        resources: &["jobs", "cronjobs"],
-        verbs: CREATE,
-    },
-];
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     report_grants(obj, cx, WORKLOADS, By::Resource, |grant| {

@@ -1,6 +1,7 @@
-use super::{Access, By, ROLE_KINDS, grants, policy_rules};
+use super::{By, ROLE_KINDS, grants, policy_rules};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::risks::{APPROVE_SIGNERS as SIGNERS, CSR_APPROVAL as APPROVAL};
 
 declare_rule! {
     /// ## What it does
@@ -43,20 +44,6 @@ declare_rule! {
     references: ["CIS-5.1.11", "NSA-CISA:authentication-authorization", "MITRE:T1649"],
     check: Check::Object(&check),
 }
-
-const CERTIFICATES: &str = "certificates.k8s.io";
-
-const APPROVAL: &[Access] = &[Access {
-    group: CERTIFICATES,
-    resources: &["certificatesigningrequests/approval"],
-    verbs: &["update", "patch"],
-}];
-
-const SIGNERS: &[Access] = &[Access {
-    group: CERTIFICATES,
-    resources: &["signers"],
-    verbs: &["approve"],
-}];
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     let rules = policy_rules(obj);

@@ -1,6 +1,7 @@
-use super::{Access, By, ROLE_KINDS, report_grants};
+use super::{By, ROLE_KINDS, report_grants};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::risks::ESCALATE_ROLES as ESCALATE;
 
 declare_rule! {
     /// ## What it does
@@ -34,12 +35,6 @@ declare_rule! {
     references: ["CIS-5.1.8", "NSA-CISA:authentication-authorization", "MITRE:T1098"],
     check: Check::Object(&check),
 }
-
-const ESCALATE: &[Access] = &[Access {
-    group: "rbac.authorization.k8s.io",
-    resources: &["roles", "clusterroles"],
-    verbs: &["escalate"],
-}];
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     report_grants(obj, cx, ESCALATE, By::Verb, |grant| {

@@ -1,6 +1,7 @@
-use super::{Access, By, ROLE_KINDS, report_grants};
+use super::{By, ROLE_KINDS, report_grants};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::risks::IMPERSONATE as IDENTITIES;
 
 declare_rule! {
     /// ## What it does
@@ -36,21 +37,6 @@ declare_rule! {
     references: ["CIS-5.1.8", "NSA-CISA:authentication-authorization", "MITRE:T1078"],
     check: Check::Object(&check),
 }
-
-const IMPERSONATE: &[&str] = &["impersonate"];
-
-const IDENTITIES: &[Access] = &[
-    Access {
-        group: "",
-        resources: &["users", "groups", "serviceaccounts"],
-        verbs: IMPERSONATE,
-    },
-    Access {
-        group: "authentication.k8s.io",
-        resources: &["uids", "userextras/*"],
-        verbs: IMPERSONATE,
-    },
-];
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     report_grants(obj, cx, IDENTITIES, By::Verb, |grant| {

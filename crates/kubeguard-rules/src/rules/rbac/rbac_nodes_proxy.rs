@@ -1,6 +1,7 @@
-use super::{Access, By, ROLE_KINDS, report_grants};
+use super::{By, ROLE_KINDS, report_grants};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::risks::NODES_PROXY;
 
 declare_rule! {
     /// ## What it does
@@ -35,12 +36,6 @@ declare_rule! {
     references: ["CIS-5.1.10", "NSA-CISA:authentication-authorization", "MITRE:T1609"],
     check: Check::Object(&check),
 }
-
-const NODES_PROXY: &[Access] = &[Access {
-    group: "",
-    resources: &["nodes/proxy"],
-    verbs: &["get", "create"],
-}];
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     report_grants(obj, cx, NODES_PROXY, By::Resource, |grant| {

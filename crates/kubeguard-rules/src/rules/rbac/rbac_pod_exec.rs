@@ -1,6 +1,7 @@
-use super::{Access, By, ROLE_KINDS, report_grants};
+use super::{By, ROLE_KINDS, report_grants};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::risks::POD_EXEC as EXEC;
 
 declare_rule! {
     /// ## What it does
@@ -41,12 +42,6 @@ declare_rule! {
     references: ["NSA-CISA:authentication-authorization", "MITRE:T1609"],
     check: Check::Object(&check),
 }
-
-const EXEC: &[Access] = &[Access {
-    group: "",
-    resources: &["pods/exec", "pods/attach"],
-    verbs: &["create", "get"],
-}];
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     report_grants(obj, cx, EXEC, By::Resource, |grant| {

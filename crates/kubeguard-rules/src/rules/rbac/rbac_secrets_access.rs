@@ -1,6 +1,7 @@
-use super::{Access, By, ROLE_KINDS, report_grants};
+use super::{By, ROLE_KINDS, report_grants};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::risks::READ_SECRETS as SECRETS;
 
 declare_rule! {
     /// ## What it does
@@ -38,12 +39,6 @@ declare_rule! {
     references: ["CIS-5.1.2", "NSA-CISA:authentication-authorization", "MITRE:T1552.007"],
     check: Check::Object(&check),
 }
-
-const SECRETS: &[Access] = &[Access {
-    group: "",
-    resources: &["secrets"],
-    verbs: &["get", "list", "watch"],
-}];
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     report_grants(obj, cx, SECRETS, By::Resource, |grant| {

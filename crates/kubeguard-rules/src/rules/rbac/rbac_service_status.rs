@@ -1,6 +1,7 @@
-use super::{Access, By, ROLE_KINDS, report_grants};
+use super::{By, ROLE_KINDS, report_grants};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::risks::SERVICE_STATUS;
 
 declare_rule! {
     /// ## What it does
@@ -35,12 +36,6 @@ declare_rule! {
     references: ["CVE-2020-8554", "NSA-CISA:authentication-authorization", "MITRE:T1557"],
     check: Check::Object(&check),
 }
-
-const SERVICE_STATUS: &[Access] = &[Access {
-    group: "",
-    resources: &["services/status"],
-    verbs: &["update", "patch"],
-}];
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     report_grants(obj, cx, SERVICE_STATUS, By::Resource, |grant| {

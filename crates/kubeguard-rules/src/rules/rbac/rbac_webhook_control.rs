@@ -1,6 +1,7 @@
-use super::{Access, By, ROLE_KINDS, report_grants};
+use super::{By, ROLE_KINDS, report_grants};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
+use kubeguard_rbac::risks::ADMISSION_CONTROL as ADMISSION;
 
 declare_rule! {
     /// ## What it does
@@ -40,19 +41,6 @@ declare_rule! {
     references: ["CIS-5.1.12", "NSA-CISA:authentication-authorization", "MITRE:T1562"],
     check: Check::Object(&check),
 }
-
-const ADMISSION: &[Access] = &[Access {
-    group: "admissionregistration.k8s.io",
-    resources: &[
-        "validatingwebhookconfigurations",
-        "mutatingwebhookconfigurations",
-        "validatingadmissionpolicies",
-        "validatingadmissionpolicybindings",
-        "mutatingadmissionpolicies",
-        "mutatingadmissionpolicybindings",
-    ],
-    verbs: &["create", "update", "patch", "delete", "deletecollection"],
-}];
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     report_grants(obj, cx, ADMISSION, By::Resource, |grant| {

@@ -1,13 +1,16 @@
-use super::{ROLE_KINDS, is_wildcard, policy_rules};
+use super::{ROLE_KINDS, is_wildcard, policy_rules, text};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::{Object, Severity};
+use kubeguard_rbac::matcher;
 
 declare_rule! {
     /// ## What it does
     /// Flags Role and ClusterRole rules with `"*"` in `apiGroups`,
     /// `resources` or `verbs`, and says which. A rule with `"*"` in all
-    /// three grants everything and is reported as critical. The finding
-    /// points at the first `"*"` of the rule.
+    /// three and no `resourceNames` grants everything and is reported as
+    /// critical (as `kubeguard rbac risks` reports its subjects as
+    /// cluster-admin equivalent). The finding points at the first `"*"` of
+    /// the rule.
     ///
     /// ## Why it matters
     /// A wildcard grants more than its author listed, including resources
@@ -58,7 +61,13 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
         else {
             continue;
         };
-        if found.len() == 3 {
+        let everything = matcher::grants_everything(
+            rule.verbs.iter().map(text),
+            rule.api_groups.iter().map(text),
+            rule.resources.iter().map(text),
+            rule.resource_names.is_empty(),
+        );
+        if everything {
             cx.report_with_severity(
                 at,
                 Severity::Critical,
@@ -69,10 +78,45 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
             cx.report(
                 at,
                 format!(
-                    "rule has \"*\" in {}: it grants more than it lists, including resources and verbs added later",
-                    fields.join(" and ")
+                    "rule has \"*\" in {}{}: it grants more than it lists, including resources and verbs added later",
+                    fields.join(" and "),
+                    rule.names_note()
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Engine, Policy, Selection, Settings};
+    use kubeguard_core::{Severity, Source};
+
+    fn severities(rules: &str) -> Vec<Severity> {
+        let text = format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: r}}\nrules:\n{rules}"
+        );
+        let loaded = kubeguard_load::load_source(Source::new("r.yaml", text));
+        let selection = Selection {
+            select: vec!["rbac-wildcard".into()],
+            ..Selection::default()
+        };
+        let engine = Engine::new(&Policy::new(&selection).unwrap(), Settings::default());
+        let (findings, _) = engine.check_all(&loaded.objects);
+        findings.iter().map(|f| f.severity).collect()
+    }
+
+    #[test]
+    fn everything_is_critical_unless_names_narrow_it() {
+        assert_eq!(
+            severities("- {apiGroups: ['*'], resources: ['*'], verbs: ['*']}\n"),
+            [Severity::Critical]
+        );
+        assert_eq!(
+            severities(
+                "- {apiGroups: ['*'], resources: ['*'], verbs: ['*'], resourceNames: [a]}\n"
+            ),
+            [Severity::High]
+        );
     }
 }
