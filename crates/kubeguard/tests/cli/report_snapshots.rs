@@ -181,3 +181,79 @@ fn netpol_diff() {
         }
     }
 }
+
+fn pss(args: &[&str]) -> String {
+    let mut all = vec!["pss"];
+    all.extend_from_slice(args);
+    all.push("--no-config");
+    run(".", &all)
+}
+
+#[test]
+fn pss_check() {
+    for format in ["text", "json", "sarif", "junit", "github"] {
+        insta::assert_snapshot!(
+            format!("pss_check_{format}"),
+            pss(&[
+                "check",
+                "examples/insecure-app",
+                "--level",
+                "baseline",
+                "--format",
+                format
+            ])
+        );
+    }
+}
+
+#[test]
+fn pss_namespaces_and_plan() {
+    for format in ["text", "json"] {
+        for command in ["namespaces", "plan"] {
+            let mut args = vec![command, "examples/insecure-app", "examples/hardened-app"];
+            args.extend(["--format", format]);
+            // `--no-config` belongs to the commands that report findings.
+            let mut all = vec!["pss"];
+            all.extend(args);
+            insta::assert_snapshot!(format!("pss_{command}_{format}"), run(".", &all));
+        }
+    }
+}
+
+#[test]
+fn scan_with_pod_security() {
+    insta::assert_snapshot!(run(
+        ".",
+        &[
+            "scan",
+            "examples/insecure-app",
+            "--no-config",
+            "--pss",
+            "restricted",
+            "--select",
+            "pod-security-standard",
+            "--format",
+            "json",
+        ]
+    ));
+}
+
+#[test]
+fn netpol_coverage_reports() {
+    for format in ["sarif", "junit", "github"] {
+        insta::assert_snapshot!(
+            format!("netpol_coverage_shop_{format}"),
+            netpol(&["coverage", "shop.yaml", "--format", format])
+        );
+    }
+}
+
+#[test]
+fn rules_listing() {
+    for format in ["text", "json"] {
+        insta::assert_snapshot!(
+            format!("rules_{format}"),
+            run(".", &["rules", "--format", format])
+        );
+    }
+}
