@@ -14,6 +14,7 @@ mod index;
 pub mod netpol_coverage;
 pub mod pipeline;
 pub mod pss_scan;
+pub mod rbac_report;
 mod redact;
 pub mod registry;
 mod rule;

@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use kubeguard_core::{Diagnostic, Severity};
+use kubeguard_core::{Diagnostic, Finding, RuleMeta, Severity};
 use kubeguard_load::{LoadOptions, RenderOptions, WalkOptions};
-use kubeguard_report::Format;
+use kubeguard_report::{Ending, Format};
 use kubeguard_rules::config::{self, Config};
 use kubeguard_rules::{CliPolicy, Policy, UnknownRule};
 use std::io::{IsTerminal, Write};
@@ -299,6 +299,31 @@ impl OutputArgs {
                 Ok((Box::new(std::io::BufWriter::new(stdout.lock())), color))
             }
         }
+    }
+
+    /// Writes a whole report of `findings` (sorted first) to the
+    /// destination, in the format asked for.
+    pub fn write_report(
+        &self,
+        rules: &[&'static RuleMeta],
+        mut findings: Vec<Finding>,
+        ending: &Ending<'_>,
+    ) -> anyhow::Result<()> {
+        kubeguard_rules::pipeline::sort(&mut findings);
+        let (mut out, color) = self.open()?;
+        kubeguard_report::write(
+            self.report_format(),
+            rules,
+            &findings,
+            ending,
+            color,
+            &mut out,
+        )
+        .context("cannot write the report")?;
+        if self.errors_to_stderr() {
+            crate::scan::print_all("error", ending.errors);
+        }
+        Ok(())
     }
 
     /// Whether errors must also go to standard error: the report does not

@@ -4,13 +4,10 @@
 use crate::cli::{LoadArgs, OutputArgs, OutputFormat, PolicyArgs};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use kubeguard_core::Diagnostic;
-use kubeguard_load::load_all;
 use kubeguard_netpol::{Analysis, Classes, Endpoint, Model, Protocol, coverage, diff, explain};
 use kubeguard_report::netpol as report;
 use kubeguard_report::{Ending, Summary};
-use kubeguard_rules::suppress::InlineIgnore;
-use kubeguard_rules::{Pipeline, inline_ignore_of, netpol_coverage};
+use kubeguard_rules::{Pipeline, netpol_coverage};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -194,17 +191,14 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
 /// `netpol coverage` through the findings pipeline: the common report,
 /// with the coverage lists under `coverage` in JSON.
 fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
-    let config = a.policy.config()?;
-    let policy = a.policy.policy(&config)?;
-    let input = Input::read(&a.paths, &a.load);
-    let analysis = Analysis::new(&input.model);
-    let gaps = coverage::coverage(&analysis);
+    let policy = a.policy.policy(&a.policy.config()?)?;
+    let input = netpol_coverage::load(&a.paths, &a.load.options());
+    let gaps = coverage::coverage(&Analysis::new(&input.model));
     let mut pipeline = Pipeline::new(&policy);
-    pipeline.add_inline(input.ignores.iter().cloned());
-    let (mut findings, kept) = netpol_coverage::admit(&input.model, gaps, &mut pipeline);
+    let (findings, kept) = netpol_coverage::admit(&input, gaps, &mut pipeline);
     let outcome = pipeline.finish();
-    let (mut out, color) = a.output.open()?;
     if a.output.format == OutputFormat::Text {
+        let (mut out, _) = a.output.open()?;
         report::write_coverage_text(&kept, &mut out)?;
         for w in &outcome.warnings {
             writeln!(out, "warning: {w}")?;
@@ -214,76 +208,43 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
         }
         out.flush()?;
     } else {
-        kubeguard_rules::pipeline::sort(&mut findings);
-        let json = report::CoverageJson(&kept);
         let rules = policy.enabled_of(&netpol_coverage::rules());
-        kubeguard_report::write(
-            a.output.report_format(),
+        a.output.write_report(
             &rules,
-            &findings,
+            findings,
             &Ending {
                 errors: &input.errors,
                 warnings: &outcome.warnings,
                 summary: Summary {
-                    files: input.files,
-                    objects: input.objects,
-                    skipped: input.skipped,
                     suppressed: outcome.suppressed,
+                    ..input.summary.clone()
                 },
-                extras: &[("coverage", &json)],
+                extras: &[("coverage", &report::CoverageJson(&kept))],
             },
-            color,
-            &mut out,
         )?;
-    }
-    if a.output.errors_to_stderr() {
-        crate::scan::print_all("error", &input.errors);
     }
     Ok(outcome.exit_code(!input.errors.is_empty()))
 }
 
-/// The loaded model with what the report needs about the input.
+/// The model of a query's inputs; errors go to standard error.
 struct Input {
     model: Model,
-    errors: Vec<Diagnostic>,
-    ignores: Vec<InlineIgnore>,
-    files: usize,
-    objects: usize,
-    skipped: usize,
     failed: bool,
 }
 
 impl Input {
-    /// Loads the inputs; errors are kept for the report.
-    fn read(paths: &[PathBuf], load: &LoadArgs) -> Input {
-        let loaded = load_all(paths, &load.options());
-        let (model, model_errors) = Model::from_objects(&loaded.objects);
-        let mut errors = loaded.errors;
-        errors.extend(
-            model_errors
-                .into_iter()
-                .map(|e| Diagnostic::new(e.origin.file, e.origin.pos, e.message)),
-        );
-        Input {
-            model,
-            failed: !errors.is_empty(),
-            errors,
-            ignores: loaded.objects.iter().filter_map(inline_ignore_of).collect(),
-            files: loaded.inputs,
-            objects: loaded.objects.len(),
-            skipped: loaded.skipped.len(),
-        }
-    }
-
     /// Loads the inputs for a query, reporting errors on stderr; fails
     /// when no input could be read at all.
     fn load(paths: &[PathBuf], load: &LoadArgs) -> Result<Input> {
-        let input = Input::read(paths, load);
+        let input = netpol_coverage::load(paths, &load.options());
         crate::scan::print_all("error", &input.errors);
-        if input.files == 0 && input.failed {
+        if input.summary.files == 0 && !input.errors.is_empty() {
             bail!("no input could be read");
         }
-        Ok(input)
+        Ok(Input {
+            model: input.model,
+            failed: !input.errors.is_empty(),
+        })
     }
 
     fn exit_or(&self, code: u8) -> u8 {

@@ -2,17 +2,16 @@
 //! of manifests, answered as the API server's RBAC authorizer would.
 
 use crate::cli::{LoadArgs, OutputArgs, OutputFormat, PolicyArgs};
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use kubeguard_core::{Diagnostic, Finding, RuleMeta};
-use kubeguard_load::load_all;
+use kubeguard_core::Diagnostic;
 use kubeguard_rbac::query::build_request;
 use kubeguard_rbac::risks;
-use kubeguard_rbac::{Authorizer, Model, UserInfo, defaults, unused};
+use kubeguard_rbac::{UserInfo, unused};
 use kubeguard_report::rbac as report;
 use kubeguard_report::{Ending, JsonExtra, Summary};
-use kubeguard_rules::suppress::InlineIgnore;
-use kubeguard_rules::{Outcome, Pipeline, inline_ignore_of};
+use kubeguard_rules::rbac_report::{self, RbacInput};
+use kubeguard_rules::{Outcome, Pipeline};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -140,44 +139,13 @@ pub fn run(args: &RbacArgs, out: &mut dyn Write) -> Result<u8> {
     match &args.command {
         RbacCommand::CanI(a) => can_i(a, out),
         RbacCommand::WhoCan(a) => who_can(a, out),
-        RbacCommand::Risks(a) => risks_cmd(a, out),
-        RbacCommand::Unused(a) => unused_cmd(a, out),
+        RbacCommand::Risks(a) => risks_cmd(a),
+        RbacCommand::Unused(a) => unused_cmd(a),
     }
 }
 
-/// What was loaded: the authorizer, the errors and counts.
-struct Loaded {
-    auth: Authorizer,
-    errors: Vec<Diagnostic>,
-    ignores: Vec<InlineIgnore>,
-    files: usize,
-    objects: usize,
-    skipped: usize,
-}
-
-fn load(paths: &[PathBuf], common: &Common) -> Loaded {
-    let loaded = load_all(paths, &common.load.options());
-    let mut model = if common.with_defaults {
-        defaults::model()
-    } else {
-        Model::default()
-    };
-    let mut errors = loaded.errors;
-    let (m, model_errors) = Model::from_objects(&loaded.objects);
-    model.extend(m);
-    errors.extend(
-        model_errors
-            .into_iter()
-            .map(|e| Diagnostic::new(&*e.origin.file, e.origin.pos, e.message)),
-    );
-    Loaded {
-        auth: Authorizer::new(model),
-        errors,
-        ignores: loaded.objects.iter().filter_map(inline_ignore_of).collect(),
-        files: loaded.inputs,
-        objects: loaded.objects.len(),
-        skipped: loaded.skipped.len(),
-    }
+fn load(paths: &[PathBuf], common: &Common) -> RbacInput {
+    rbac_report::load(paths, &common.load.options(), common.with_defaults)
 }
 
 fn report_errors(errors: &[Diagnostic]) {
@@ -238,105 +206,51 @@ fn who_can(args: &WhoCanArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(if loaded.errors.is_empty() { 0 } else { 2 })
 }
 
-/// Runs findings through the pipeline, keeping the data items (`items`,
-/// one per finding) whose findings it keeps.
-fn admit<T>(
-    pipeline: &mut Pipeline<'_>,
-    findings: Vec<Finding>,
-    items: Vec<T>,
-) -> (Vec<Finding>, Vec<T>) {
-    let mut kept = (Vec::new(), Vec::new());
-    for (mut f, item) in findings.into_iter().zip(items) {
-        if pipeline.admit(&mut f) {
-            kept.0.push(f);
-            kept.1.push(item);
-        }
-    }
-    kept
-}
-
-/// Writes a report of `findings` with the common contract and returns the
-/// exit code.
-fn write_report(
-    args: &ReportArgs,
-    loaded: &Loaded,
-    mut findings: Vec<Finding>,
-    outcome: &Outcome,
-    rules: &[&'static RuleMeta],
-    extras: &[(&'static str, &dyn JsonExtra)],
-) -> Result<()> {
-    kubeguard_rules::pipeline::sort(&mut findings);
-    let (mut out, color) = args.output.open()?;
-    kubeguard_report::write(
-        args.output.report_format(),
-        rules,
-        &findings,
-        &Ending {
-            errors: &loaded.errors,
-            warnings: &outcome.warnings,
-            summary: Summary {
-                files: loaded.files,
-                objects: loaded.objects,
-                skipped: loaded.skipped,
-                suppressed: outcome.suppressed,
-            },
-            extras,
-        },
-        color,
-        &mut out,
-    )
-    .context("cannot write the report")
-}
-
-fn risks_cmd(args: &ReportArgs, out: &mut dyn Write) -> Result<u8> {
-    let config = args.policy.config()?;
-    let policy = args.policy.policy(&config)?;
-    let loaded = load(&args.paths, &args.common);
-    let mut hits = risks::analyze(&loaded.auth);
-    hits.sort_by(|a, b| {
-        b.severity.cmp(&a.severity).then_with(|| {
-            (&a.subject, a.risk.meta.code, a.chain.len()).cmp(&(
-                &b.subject,
-                b.risk.meta.code,
-                b.chain.len(),
-            ))
-        })
-    });
+fn risks_cmd(args: &ReportArgs) -> Result<u8> {
+    let policy = args.policy.policy(&args.policy.config()?)?;
+    let input = load(&args.paths, &args.common);
     let mut pipeline = Pipeline::new(&policy);
-    pipeline.add_inline(loaded.ignores.iter().cloned());
-    let findings = report::risk_findings(&loaded.auth, &hits);
-    let (findings, hits) = admit(&mut pipeline, findings, hits);
+    let (findings, hits) = rbac_report::risks(&input, &mut pipeline);
     let outcome = pipeline.finish();
     if args.output.format == OutputFormat::Text {
-        let (mut dest, _) = args.output.open()?;
-        report::write_risks_text(&loaded.auth, &hits, &mut dest)?;
-        write_notes(&loaded, &outcome, &mut dest)?;
-        dest.flush()?;
+        let (mut out, _) = args.output.open()?;
+        report::write_risks_text(&input.auth, &hits, &mut out)?;
+        write_notes(&input, &outcome, &mut out)?;
+        out.flush()?;
     } else {
-        let risks = report::RisksJson::new(&loaded.auth, &hits);
+        let risks = report::RisksJson::new(&input.auth, &hits);
         let rules = policy.enabled_of(&risks::metas());
-        write_report(
-            args,
-            &loaded,
-            findings,
-            &outcome,
+        args.output.write_report(
             &rules,
-            &[("risks", &risks)],
+            findings,
+            &ending(&input, &outcome, &[("risks", &risks)]),
         )?;
     }
-    let _ = out;
-    if args.output.errors_to_stderr() {
-        report_errors(&loaded.errors);
+    Ok(outcome.exit_code(!input.errors.is_empty()))
+}
+
+fn ending<'a>(
+    input: &'a RbacInput,
+    outcome: &'a Outcome,
+    extras: &'a [(&'static str, &'a dyn JsonExtra)],
+) -> Ending<'a> {
+    Ending {
+        errors: &input.errors,
+        warnings: &outcome.warnings,
+        summary: Summary {
+            suppressed: outcome.suppressed,
+            ..input.summary.clone()
+        },
+        extras,
     }
-    Ok(outcome.exit_code(!loaded.errors.is_empty()))
 }
 
 /// After a text report: warnings, errors and what was suppressed.
-fn write_notes(loaded: &Loaded, outcome: &Outcome, out: &mut dyn Write) -> Result<()> {
+fn write_notes(input: &RbacInput, outcome: &Outcome, out: &mut dyn Write) -> Result<()> {
     for w in &outcome.warnings {
         writeln!(out, "warning: {w}")?;
     }
-    for e in &loaded.errors {
+    for e in &input.errors {
         writeln!(out, "error: {e}")?;
     }
     if outcome.suppressed > 0 {
@@ -345,21 +259,14 @@ fn write_notes(loaded: &Loaded, outcome: &Outcome, out: &mut dyn Write) -> Resul
     Ok(())
 }
 
-fn unused_cmd(args: &ReportArgs, out: &mut dyn Write) -> Result<u8> {
-    let config = args.policy.config()?;
-    let policy = args.policy.policy(&config)?;
-    let loaded = load(&args.paths, &args.common);
-    let items = unused::find(&loaded.auth);
+fn unused_cmd(args: &ReportArgs) -> Result<u8> {
+    let policy = args.policy.policy(&args.policy.config()?)?;
+    let input = load(&args.paths, &args.common);
     let mut pipeline = Pipeline::new(&policy);
-    pipeline.add_inline(loaded.ignores.iter().cloned());
-    let findings = unused::to_findings(&items);
-    let (findings, _) = admit(&mut pipeline, findings, items);
+    let findings = rbac_report::unused(&input, &mut pipeline);
     let outcome = pipeline.finish();
     let rules = policy.enabled_of(&unused::metas());
-    write_report(args, &loaded, findings, &outcome, &rules, &[])?;
-    let _ = out;
-    if args.output.errors_to_stderr() {
-        report_errors(&loaded.errors);
-    }
-    Ok(outcome.exit_code(!loaded.errors.is_empty()))
+    args.output
+        .write_report(&rules, findings, &ending(&input, &outcome, &[]))?;
+    Ok(outcome.exit_code(!input.errors.is_empty()))
 }

@@ -1,0 +1,104 @@
+//! `rbac risks` and `rbac unused` through the findings pipeline: the RBAC
+//! model of the inputs (with the cluster's defaults when asked), each risk
+//! or unused object a finding, and what the pipeline drops leaves the
+//! engine's own data too.
+
+use crate::engine::inline_ignore_of;
+use crate::pipeline::Pipeline;
+use crate::suppress::InlineIgnore;
+use kubeguard_core::{Diagnostic, Finding};
+use kubeguard_load::{LoadOptions, load_all};
+use kubeguard_rbac::risks::{self, Hit};
+use kubeguard_rbac::{Authorizer, Model, defaults, unused};
+use kubeguard_report::Summary;
+use std::path::PathBuf;
+
+/// The RBAC objects of the inputs, as the authorizer sees them.
+#[derive(Debug)]
+pub struct RbacInput {
+    /// The authorizer over the inputs' roles and bindings.
+    pub auth: Authorizer,
+    /// Inputs and objects that could not be read or understood.
+    pub errors: Vec<Diagnostic>,
+    /// `kubeguard.io/ignore` annotations of the inputs' objects.
+    pub ignores: Vec<InlineIgnore>,
+    /// Counts for the report's summary (suppressed left at 0).
+    pub summary: Summary,
+}
+
+/// Loads `paths`; `with_defaults` adds the default roles and bindings of
+/// a cluster.
+#[must_use]
+pub fn load(paths: &[PathBuf], options: &LoadOptions, with_defaults: bool) -> RbacInput {
+    let loaded = load_all(paths, options);
+    let mut model = if with_defaults {
+        defaults::model()
+    } else {
+        Model::default()
+    };
+    let mut errors = loaded.errors;
+    let (m, model_errors) = Model::from_objects(&loaded.objects);
+    model.extend(m);
+    errors.extend(
+        model_errors
+            .into_iter()
+            .map(|e| Diagnostic::new(&*e.origin.file, e.origin.pos, e.message)),
+    );
+    RbacInput {
+        auth: Authorizer::new(model),
+        errors,
+        ignores: loaded.objects.iter().filter_map(inline_ignore_of).collect(),
+        summary: Summary {
+            files: loaded.inputs,
+            objects: loaded.objects.len(),
+            skipped: loaded.skipped.len(),
+            suppressed: 0,
+        },
+    }
+}
+
+/// Runs findings through the pipeline, keeping the data items (one per
+/// finding, in the same order) whose findings it keeps.
+fn admit<T>(
+    pipeline: &mut Pipeline<'_>,
+    findings: Vec<Finding>,
+    items: Vec<T>,
+) -> (Vec<Finding>, Vec<T>) {
+    let mut kept = (Vec::new(), Vec::new());
+    for (mut f, item) in findings.into_iter().zip(items) {
+        if pipeline.admit(&mut f) {
+            kept.0.push(f);
+            kept.1.push(item);
+        }
+    }
+    kept
+}
+
+/// The risks of `input` the pipeline keeps, most severe first, with their
+/// findings.
+pub fn risks<'a>(
+    input: &'a RbacInput,
+    pipeline: &mut Pipeline<'_>,
+) -> (Vec<Finding>, Vec<Hit<'a>>) {
+    let mut hits = risks::analyze(&input.auth);
+    hits.sort_by(|a, b| {
+        b.severity.cmp(&a.severity).then_with(|| {
+            (&a.subject, a.risk.meta.code, a.chain.len()).cmp(&(
+                &b.subject,
+                b.risk.meta.code,
+                b.chain.len(),
+            ))
+        })
+    });
+    pipeline.add_inline(input.ignores.iter().cloned());
+    let findings = kubeguard_report::rbac::risk_findings(&input.auth, &hits);
+    admit(pipeline, findings, hits)
+}
+
+/// The unused roles and dangling bindings of `input` the pipeline keeps.
+pub fn unused(input: &RbacInput, pipeline: &mut Pipeline<'_>) -> Vec<Finding> {
+    let items = unused::find(&input.auth);
+    pipeline.add_inline(input.ignores.iter().cloned());
+    let findings = unused::to_findings(&items);
+    admit(pipeline, findings, items).0
+}
