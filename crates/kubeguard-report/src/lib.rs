@@ -9,6 +9,8 @@ mod github;
 mod indent;
 mod json;
 mod junit;
+pub mod pss;
+pub mod rules;
 mod sarif;
 mod text;
 

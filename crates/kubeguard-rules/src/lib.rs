@@ -12,6 +12,7 @@ mod engine;
 pub mod image;
 mod index;
 pub mod pipeline;
+pub mod pss_check;
 pub mod pss_scan;
 mod redact;
 pub mod registry;
