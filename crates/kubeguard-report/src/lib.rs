@@ -3,7 +3,9 @@
 //! findings in batches as the engines produce them (streamed where the
 //! format allows: text, JSON, SARIF, GitHub; JUnit keeps compact test cases
 //! until the end), then engine-specific data, errors, warnings and the
-//! summary. None of the writers prints on its own.
+//! summary. Commands with output of their own have a module here: [`pss`]
+//! (Pod Security verdicts, namespaces and plans) and [`rules`] (the rule
+//! list and docs). None of the writers prints on its own.
 
 mod github;
 mod indent;
