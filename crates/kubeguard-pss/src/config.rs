@@ -2,14 +2,16 @@
 //! (`pod-security.admission.config.k8s.io/v1` and `v1beta1`): default
 //! levels and versions for namespaces without labels, and exemptions by
 //! user name, runtime class and namespace. It may stand alone or be
-//! embedded in an `AdmissionConfiguration` under the `PodSecurity` plugin.
+//! embedded in an `AdmissionConfiguration` under the `PodSecurity` plugin,
+//! or that plugin's `path` may point at it ([`load_file`] follows it).
 
 use crate::error::PssError;
 use crate::level::Level;
 use crate::namespace::Policy;
 use crate::pod::Pod;
 use crate::version::Version;
-use kubeguard_core::{Located, Object};
+use kubeguard_core::{Diagnostic, Located, Object, Source};
+use std::path::{Path, PathBuf};
 
 /// API versions of `PodSecurityConfiguration` the plugin accepts.
 pub const API_VERSIONS: &[&str] = &[
@@ -138,6 +140,84 @@ pub fn parse(obj: &Object) -> Result<ConfigDocument, PssError> {
     }
 }
 
+/// Why a configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigFileError {
+    /// The file could not be read.
+    #[error("cannot read admission config {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A problem at a place in the file: YAML syntax, or a field the
+    /// admission plugin refuses.
+    #[error(transparent)]
+    Invalid(#[from] Diagnostic),
+    /// A problem with the file as a whole: not exactly one document, or a
+    /// `path` that leads to yet another `AdmissionConfiguration`.
+    #[error("{file}: {message}")]
+    File {
+        /// The file as named.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Reads the configuration from `path`: a `PodSecurityConfiguration`, or
+/// an `AdmissionConfiguration` holding one or pointing at a file that
+/// holds one (relative to the file that names it). The file a `path`
+/// points at must hold the configuration itself.
+///
+/// # Errors
+/// [`ConfigFileError`]: a file that cannot be read, YAML that does not
+/// parse, anything [`parse`] refuses, or a chain of files that does not end
+/// in a configuration.
+pub fn load_file(path: &Path) -> Result<AdmissionConfig, ConfigFileError> {
+    let mut path = path.to_path_buf();
+    for _ in 0..2 {
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigFileError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let name = path.display().to_string();
+        let mut loaded = kubeguard_load::load_source(Source::new(name.clone(), text));
+        if !loaded.errors.is_empty() {
+            return Err(ConfigFileError::Invalid(loaded.errors.swap_remove(0)));
+        }
+        let [obj] = loaded.objects.as_slice() else {
+            return Err(ConfigFileError::File {
+                file: name,
+                message: "expected exactly one PodSecurityConfiguration or AdmissionConfiguration document".to_owned(),
+            });
+        };
+        match parse(obj).map_err(|e| located(name, &e))? {
+            ConfigDocument::Config(c) => return Ok(c),
+            ConfigDocument::External(p) => {
+                path = path.parent().unwrap_or(Path::new(".")).join(p);
+            }
+        }
+    }
+    Err(ConfigFileError::File {
+        file: path.display().to_string(),
+        message: "the PodSecurity plugin's path points at another AdmissionConfiguration"
+            .to_owned(),
+    })
+}
+
+fn located(file: String, e: &PssError) -> ConfigFileError {
+    match e.pos() {
+        Some(pos) => ConfigFileError::Invalid(Diagnostic::new(file, pos, e.to_string())),
+        None => ConfigFileError::File {
+            file,
+            message: e.to_string(),
+        },
+    }
+}
+
 fn parse_body(root: &Located<'_>) -> Result<AdmissionConfig, PssError> {
     let mut out = AdmissionConfig::default();
     if let Some(defaults) = root.get("defaults") {
@@ -194,4 +274,137 @@ fn string_list(parent: &Located<'_>, key: &str) -> Result<Vec<String>, PssError>
         out.push(s.to_owned());
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::LevelVersion;
+
+    const CONFIG: &str = "apiVersion: pod-security.admission.config.k8s.io/v1
+kind: PodSecurityConfiguration
+defaults:
+  enforce: baseline
+  warn-version: v1.30
+exemptions:
+  runtimeClasses: [kata]
+";
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn message(e: &ConfigFileError) -> String {
+        let mut text = e.to_string();
+        if let Some(source) = std::error::Error::source(e) {
+            text = format!("{text}: {source}");
+        }
+        text
+    }
+
+    #[test]
+    fn reads_a_pod_security_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "pss.yaml", CONFIG);
+        let config = load_file(&path).unwrap();
+        assert_eq!(
+            config.defaults.enforce,
+            LevelVersion::new(Level::Baseline, Version::Latest)
+        );
+        assert_eq!(config.defaults.warn.version, Version::V1(30));
+        assert_eq!(config.exemptions.runtime_classes, ["kata"]);
+    }
+
+    #[test]
+    fn follows_the_plugin_path_relative_to_the_file_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "pss.yaml", CONFIG);
+        let wrapper = write(
+            dir.path(),
+            "sub/admission.yaml",
+            "apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: PodSecurity
+  path: ../pss.yaml
+",
+        );
+        let config = load_file(&wrapper).unwrap();
+        assert_eq!(config.defaults.enforce.level, Level::Baseline);
+    }
+
+    #[test]
+    fn a_path_to_another_admission_configuration_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let looping = write(
+            dir.path(),
+            "loop.yaml",
+            "apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: PodSecurity
+  path: loop.yaml
+",
+        );
+        let e = load_file(&looping).unwrap_err();
+        assert_eq!(
+            message(&e),
+            format!(
+                "{}: the PodSecurity plugin's path points at another AdmissionConfiguration",
+                looping.display()
+            )
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_and_where_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.yaml");
+        let e = load_file(&missing).unwrap_err();
+        assert!(matches!(e, ConfigFileError::Read { .. }), "{e:?}");
+        assert!(
+            message(&e).starts_with(&format!(
+                "cannot read admission config {}: ",
+                missing.display()
+            )),
+            "{e}"
+        );
+
+        let broken = write(dir.path(), "broken.yaml", "a: [b\n");
+        let ConfigFileError::Invalid(d) = load_file(&broken).unwrap_err() else {
+            panic!("a syntax error is located");
+        };
+        assert_eq!(d.file, broken.display().to_string());
+
+        let bad = write(
+            dir.path(),
+            "bad.yaml",
+            "apiVersion: pod-security.admission.config.k8s.io/v1alpha1
+kind: PodSecurityConfiguration
+",
+        );
+        let e = load_file(&bad).unwrap_err();
+        assert!(
+            message(&e).starts_with(&format!(
+                "{}:1:1: apiVersion: unsupported apiVersion",
+                bad.display()
+            )),
+            "{e}"
+        );
+
+        let two = write(dir.path(), "two.yaml", &format!("{CONFIG}---\n{CONFIG}"));
+        let e = load_file(&two).unwrap_err();
+        assert_eq!(
+            message(&e),
+            format!(
+                "{}: expected exactly one PodSecurityConfiguration or AdmissionConfiguration document",
+                two.display()
+            )
+        );
+    }
 }

@@ -9,14 +9,17 @@
 //!
 //! Around the engine: namespace labels and the three admission modes
 //! ([`namespace`]), the admission plugin's `PodSecurityConfiguration`
-//! ([`config`]) and migration planning ([`plan`]). The allowed values the
-//! checks compare against (safe sysctls, default capabilities, SELinux
-//! types, profile types, ...) are public in [`values`]. The crate never prints.
+//! ([`config`]) and migration planning ([`plan`]); over a whole input, the
+//! pods it holds, per-object checks, the per-namespace admission table and
+//! the plans ([`input`]). The allowed values the checks compare against
+//! (safe sysctls, default capabilities, SELinux types, profile types, ...)
+//! are public in [`values`]. The crate never prints.
 
 mod checks;
 pub mod config;
 mod error;
 mod evaluate;
+pub mod input;
 mod level;
 pub mod namespace;
 pub mod plan;

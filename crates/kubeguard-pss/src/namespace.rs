@@ -254,6 +254,29 @@ pub struct Request<'r> {
     pub username: Option<&'r str>,
 }
 
+/// Why `pod` in `namespace`, requested by `request`, is exempt from every
+/// mode, if it is; the plugin looks at the namespace, then the user, then
+/// the runtime class.
+#[must_use]
+pub fn exemption(
+    pod: &Pod<'_>,
+    namespace: &str,
+    exemptions: &Exemptions,
+    request: Request<'_>,
+) -> Option<Exemption> {
+    if exemptions.namespaces.iter().any(|n| n == namespace) {
+        return Some(Exemption::Namespace(namespace.to_owned()));
+    }
+    if let Some(user) = request.username
+        && exemptions.usernames.iter().any(|u| u == user)
+    {
+        return Some(Exemption::Username(user.to_owned()));
+    }
+    exemptions
+        .runtime_class(pod)
+        .map(|rc| Exemption::RuntimeClass(rc.to_owned()))
+}
+
 /// Runs the three modes on `pod` in `namespace`, as the plugin does for a
 /// Pod (`is_pod`) or for a workload with a pod template.
 #[must_use]
@@ -266,24 +289,13 @@ pub fn admit(
     request: Request<'_>,
 ) -> Admission {
     let mut out = Admission {
-        exempt: None,
+        exempt: exemption(pod, namespace, exemptions, request),
         enforce: None,
         audit: None,
         warn: None,
         is_pod,
     };
-    if exemptions.namespaces.iter().any(|n| n == namespace) {
-        out.exempt = Some(Exemption::Namespace(namespace.to_owned()));
-        return out;
-    }
-    if let Some(user) = request.username
-        && exemptions.usernames.iter().any(|u| u == user)
-    {
-        out.exempt = Some(Exemption::Username(user.to_owned()));
-        return out;
-    }
-    if let Some(rc) = exemptions.runtime_class(pod) {
-        out.exempt = Some(Exemption::RuntimeClass(rc.to_owned()));
+    if out.exempt.is_some() {
         return out;
     }
     let p = &ns.policy;

@@ -3,16 +3,19 @@
 //! findings in batches as the engines produce them (streamed where the
 //! format allows: text, JSON, SARIF, GitHub; JUnit keeps compact test cases
 //! until the end), then engine-specific data, errors, warnings and the
-//! summary. The writers of the RBAC and NetworkPolicy queries are in
-//! [`rbac`] and [`netpol`]. None of them prints on its own, and none builds
-//! a whole document in memory first.
+//! summary. Commands with output of their own have a module here: [`rbac`]
+//! and [`netpol`] (the queries), [`pss`] (Pod Security verdicts, namespaces
+//! and plans) and [`rules`] (the rule list and docs). None of the writers
+//! prints on its own, and none builds a whole document in memory first.
 
 mod github;
 mod indent;
 mod json;
 mod junit;
 pub mod netpol;
+pub mod pss;
 pub mod rbac;
+pub mod rules;
 mod sarif;
 mod text;
 

@@ -13,6 +13,7 @@ pub mod image;
 mod index;
 pub mod netpol_coverage;
 pub mod pipeline;
+pub mod pss_check;
 pub mod pss_scan;
 pub mod rbac_report;
 mod redact;
