@@ -11,6 +11,7 @@ pub mod docs;
 mod engine;
 pub mod image;
 mod index;
+pub mod inputs;
 pub mod netpol_coverage;
 pub mod pipeline;
 pub mod pss_check;

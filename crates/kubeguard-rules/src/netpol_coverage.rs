@@ -3,18 +3,16 @@
 //! rule that asks the same question), and what the pipeline drops leaves
 //! the coverage report too.
 
-use crate::engine::inline_ignore_of;
+use crate::inputs::{self, InputFacts};
 use crate::pipeline::Pipeline;
 use crate::registry;
-use crate::suppress::InlineIgnore;
 use kubeguard_core::{Diagnostic, Finding, ObjectRef, RuleMeta};
-use kubeguard_load::{LoadOptions, load_all};
+use kubeguard_load::LoadOptions;
 use kubeguard_netpol::coverage::{Coverage, RuleIssue};
 use kubeguard_netpol::coverage_rules::{
     BROAD_RULE, HOST_NETWORK_POD, POLICY_SELECTS_NOTHING, RULE_NEVER_MATCHES, UNSELECTED_POD,
 };
 use kubeguard_netpol::{Model, Origin, Pod};
-use kubeguard_report::Summary;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -23,36 +21,21 @@ use std::sync::Arc;
 pub struct NetpolInput {
     /// Pods, namespaces and policies.
     pub model: Model,
-    /// Inputs and policies that could not be read or understood.
-    pub errors: Vec<Diagnostic>,
-    /// `kubeguard.io/ignore` annotations of the inputs' objects.
-    pub ignores: Vec<InlineIgnore>,
-    /// Counts for the report's summary (suppressed left at 0).
-    pub summary: Summary,
+    /// Errors (policies that could not be read included), annotations and counts.
+    pub facts: InputFacts,
 }
 
 /// Loads `paths` into the NetworkPolicy model.
 #[must_use]
 pub fn load(paths: &[PathBuf], options: &LoadOptions) -> NetpolInput {
-    let loaded = load_all(paths, options);
-    let (model, model_errors) = Model::from_objects(&loaded.objects);
-    let mut errors = loaded.errors;
-    errors.extend(
+    let (objects, mut facts) = inputs::load(paths, options);
+    let (model, model_errors) = Model::from_objects(&objects);
+    facts.errors.extend(
         model_errors
             .into_iter()
             .map(|e| Diagnostic::new(e.origin.file, e.origin.pos, e.message)),
     );
-    NetpolInput {
-        model,
-        errors,
-        ignores: loaded.objects.iter().filter_map(inline_ignore_of).collect(),
-        summary: Summary {
-            files: loaded.inputs,
-            objects: loaded.objects.len(),
-            skipped: loaded.skipped.len(),
-            suppressed: 0,
-        },
-    }
+    NetpolInput { model, facts }
 }
 
 /// The rules `netpol coverage` reports under.
@@ -143,7 +126,7 @@ pub fn admit(
     pipeline: &mut Pipeline<'_>,
 ) -> (Vec<Finding>, Coverage) {
     let model = &input.model;
-    pipeline.add_inline(input.ignores.iter().cloned());
+    pipeline.add_inline(input.facts.ignores.iter().cloned());
     let mut kept = Coverage::default();
     let mut findings = Vec::new();
     let mut keep = |mut f: Finding, findings: &mut Vec<Finding>| {

@@ -3,14 +3,12 @@
 //! or unused object a finding, and what the pipeline drops leaves the
 //! engine's own data too.
 
-use crate::engine::inline_ignore_of;
+use crate::inputs::{self, InputFacts};
 use crate::pipeline::Pipeline;
-use crate::suppress::InlineIgnore;
 use kubeguard_core::{Diagnostic, Finding};
-use kubeguard_load::{LoadOptions, load_all};
+use kubeguard_load::LoadOptions;
 use kubeguard_rbac::risks::{self, Hit};
 use kubeguard_rbac::{Authorizer, Model, defaults, unused};
-use kubeguard_report::Summary;
 use std::path::PathBuf;
 
 /// The RBAC objects of the inputs, as the authorizer sees them.
@@ -18,42 +16,30 @@ use std::path::PathBuf;
 pub struct RbacInput {
     /// The authorizer over the inputs' roles and bindings.
     pub auth: Authorizer,
-    /// Inputs and objects that could not be read or understood.
-    pub errors: Vec<Diagnostic>,
-    /// `kubeguard.io/ignore` annotations of the inputs' objects.
-    pub ignores: Vec<InlineIgnore>,
-    /// Counts for the report's summary (suppressed left at 0).
-    pub summary: Summary,
+    /// Errors (model errors included), annotations and counts.
+    pub facts: InputFacts,
 }
 
 /// Loads `paths`; `with_defaults` adds the default roles and bindings of
 /// a cluster.
 #[must_use]
 pub fn load(paths: &[PathBuf], options: &LoadOptions, with_defaults: bool) -> RbacInput {
-    let loaded = load_all(paths, options);
+    let (objects, mut facts) = inputs::load(paths, options);
     let mut model = if with_defaults {
         defaults::model()
     } else {
         Model::default()
     };
-    let mut errors = loaded.errors;
-    let (m, model_errors) = Model::from_objects(&loaded.objects);
+    let (m, model_errors) = Model::from_objects(&objects);
     model.extend(m);
-    errors.extend(
+    facts.errors.extend(
         model_errors
             .into_iter()
             .map(|e| Diagnostic::new(&*e.origin.file, e.origin.pos, e.message)),
     );
     RbacInput {
         auth: Authorizer::new(model),
-        errors,
-        ignores: loaded.objects.iter().filter_map(inline_ignore_of).collect(),
-        summary: Summary {
-            files: loaded.inputs,
-            objects: loaded.objects.len(),
-            skipped: loaded.skipped.len(),
-            suppressed: 0,
-        },
+        facts,
     }
 }
 
@@ -90,7 +76,7 @@ pub fn risks<'a>(
             ))
         })
     });
-    pipeline.add_inline(input.ignores.iter().cloned());
+    pipeline.add_inline(input.facts.ignores.iter().cloned());
     let findings = kubeguard_report::rbac::risk_findings(&input.auth, &hits);
     admit(pipeline, findings, hits)
 }
@@ -98,7 +84,7 @@ pub fn risks<'a>(
 /// The unused roles and dangling bindings of `input` the pipeline keeps.
 pub fn unused(input: &RbacInput, pipeline: &mut Pipeline<'_>) -> Vec<Finding> {
     let items = unused::find(&input.auth);
-    pipeline.add_inline(input.ignores.iter().cloned());
+    pipeline.add_inline(input.facts.ignores.iter().cloned());
     let findings = unused::to_findings(&items);
     admit(pipeline, findings, items).0
 }

@@ -203,7 +203,7 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
         for w in &outcome.warnings {
             writeln!(out, "warning: {w}")?;
         }
-        for e in &input.errors {
+        for e in &input.facts.errors {
             writeln!(out, "error: {e}")?;
         }
         out.flush()?;
@@ -213,17 +213,17 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
             &rules,
             findings,
             &Ending {
-                errors: &input.errors,
+                errors: &input.facts.errors,
                 warnings: &outcome.warnings,
                 summary: Summary {
                     suppressed: outcome.suppressed,
-                    ..input.summary.clone()
+                    ..input.facts.summary.clone()
                 },
                 extras: &[("coverage", &report::CoverageJson(&kept))],
             },
         )?;
     }
-    Ok(outcome.exit_code(!input.errors.is_empty()))
+    Ok(outcome.exit_code(!input.facts.errors.is_empty()))
 }
 
 /// The model of a query's inputs; errors go to standard error.
@@ -237,13 +237,13 @@ impl Input {
     /// when no input could be read at all.
     fn load(paths: &[PathBuf], load: &LoadArgs) -> Result<Input> {
         let input = netpol_coverage::load(paths, &load.options());
-        crate::scan::print_all("error", &input.errors);
-        if input.summary.files == 0 && !input.errors.is_empty() {
+        crate::scan::print_all("error", &input.facts.errors);
+        if input.facts.summary.files == 0 && !input.facts.errors.is_empty() {
             bail!("no input could be read");
         }
         Ok(Input {
             model: input.model,
-            failed: !input.errors.is_empty(),
+            failed: !input.facts.errors.is_empty(),
         })
     }
 

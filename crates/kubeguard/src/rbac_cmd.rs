@@ -184,8 +184,8 @@ fn can_i(args: &CanIArgs, out: &mut dyn Write) -> Result<u8> {
     } else {
         report::write_can_i_text(&loaded.auth, &grants, out)?;
     }
-    report_errors(&loaded.errors);
-    Ok(if !loaded.errors.is_empty() {
+    report_errors(&loaded.facts.errors);
+    Ok(if !loaded.facts.errors.is_empty() {
         2
     } else {
         u8::from(!allowed)
@@ -202,8 +202,8 @@ fn who_can(args: &WhoCanArgs, out: &mut dyn Write) -> Result<u8> {
     } else {
         report::write_who_can_text(&loaded.auth, &subjects, out)?;
     }
-    report_errors(&loaded.errors);
-    Ok(if loaded.errors.is_empty() { 0 } else { 2 })
+    report_errors(&loaded.facts.errors);
+    Ok(if loaded.facts.errors.is_empty() { 0 } else { 2 })
 }
 
 fn risks_cmd(args: &ReportArgs) -> Result<u8> {
@@ -226,7 +226,7 @@ fn risks_cmd(args: &ReportArgs) -> Result<u8> {
             &ending(&input, &outcome, &[("risks", &risks)]),
         )?;
     }
-    Ok(outcome.exit_code(!input.errors.is_empty()))
+    Ok(outcome.exit_code(!input.facts.errors.is_empty()))
 }
 
 fn ending<'a>(
@@ -235,11 +235,11 @@ fn ending<'a>(
     extras: &'a [(&'static str, &'a dyn JsonExtra)],
 ) -> Ending<'a> {
     Ending {
-        errors: &input.errors,
+        errors: &input.facts.errors,
         warnings: &outcome.warnings,
         summary: Summary {
             suppressed: outcome.suppressed,
-            ..input.summary.clone()
+            ..input.facts.summary.clone()
         },
         extras,
     }
@@ -250,7 +250,7 @@ fn write_notes(input: &RbacInput, outcome: &Outcome, out: &mut dyn Write) -> Res
     for w in &outcome.warnings {
         writeln!(out, "warning: {w}")?;
     }
-    for e in &input.errors {
+    for e in &input.facts.errors {
         writeln!(out, "error: {e}")?;
     }
     if outcome.suppressed > 0 {
@@ -268,5 +268,5 @@ fn unused_cmd(args: &ReportArgs) -> Result<u8> {
     let rules = policy.enabled_of(&unused::metas());
     args.output
         .write_report(&rules, findings, &ending(&input, &outcome, &[]))?;
-    Ok(outcome.exit_code(!input.errors.is_empty()))
+    Ok(outcome.exit_code(!input.facts.errors.is_empty()))
 }
