@@ -40,3 +40,8 @@ fn github() {
 fn junit() {
     insta::assert_snapshot!(scan("junit"));
 }
+
+#[test]
+fn sarif() {
+    insta::assert_snapshot!(scan("sarif"));
+}
