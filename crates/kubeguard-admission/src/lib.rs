@@ -5,9 +5,11 @@
 //! answers `admission.k8s.io/v1` AdmissionReview request bodies
 //! ([`Engine::review_body`]) with the response body to send back. What the
 //! engine needs from the live cluster (namespace labels, pods) comes through
-//! a [`ClusterView`]. The crate does no I/O besides reading the policy file,
-//! never prints, and has no async runtime: the server and the offline
-//! `kubeguard webhook review` command share this one code path.
+//! a [`ClusterView`]. The crate never prints and has no async runtime: the
+//! server and the offline `kubeguard webhook review` command share this one
+//! code path. Its only I/O is reading the policy file and, for the offline
+//! review ([`offline::review_files`]), its input files through
+//! `kubeguard-load`.
 
 mod cluster;
 mod engine;

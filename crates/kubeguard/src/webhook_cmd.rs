@@ -3,13 +3,12 @@
 //! same engine the server runs; `serve` runs the server
 //! (`webhook_serve_cmd.rs`).
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use kubeguard_admission::offline::{Wrap, object_to_json, wrap_create};
-use kubeguard_admission::{Decision, Endpoint, Engine, Policy, StaticCluster};
-use kubeguard_core::Source;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use kubeguard_admission::Endpoint;
+use kubeguard_admission::offline::{self, ReviewFiles};
+use std::io::Write;
+use std::path::PathBuf;
 
 /// `kubeguard webhook`.
 #[derive(Debug, Args)]
@@ -102,103 +101,19 @@ pub fn run(args: &WebhookArgs, out: &mut dyn Write) -> Result<u8> {
     }
 }
 
-fn read(path: &Path) -> Result<String> {
-    if path == Path::new("-") {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read standard input")?;
-        return Ok(s);
-    }
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-fn display_name(path: &Path) -> String {
-    if path == Path::new("-") {
-        "<stdin>".to_owned()
-    } else {
-        path.display().to_string()
-    }
-}
-
-/// Parses manifest text into objects; the first problem is an error.
-fn objects(name: &str, text: String) -> Result<Vec<kubeguard_core::Object>> {
-    let loaded = kubeguard_load::load_source(Source::new(name, text));
-    if let Some(e) = loaded.errors.first() {
-        bail!("{e}");
-    }
-    Ok(loaded.objects)
-}
-
 fn review(args: &ReviewArgs, out: &mut dyn Write) -> Result<u8> {
-    let policy = Policy::from_file(&args.config).map_err(|e| anyhow!("{e}"))?;
-    let mut cluster = policy.static_cluster();
-    let engine = Engine::new(policy).map_err(|e| anyhow!("{e}"))?;
-    for path in &args.objects {
-        add_objects(&mut cluster, path)?;
-    }
-    let name = display_name(&args.file);
-    let text = read(&args.file)?;
-    let bodies = request_bodies(args, &name, text)?;
-    let endpoint = match args.endpoint {
-        EndpointArg::Validate => Endpoint::Validate,
-        EndpointArg::Mutate => Endpoint::Mutate,
-    };
-    let mut responses = Vec::new();
-    let mut denied = false;
-    for body in &bodies {
-        let reviewed = engine
-            .review_body(body, endpoint, &cluster)
-            .map_err(|e| anyhow!("{name}: not a valid AdmissionReview: {e}"))?;
-        denied |= reviewed.decision == Decision::Denied;
-        let value: serde_json::Value =
-            serde_json::from_slice(&reviewed.body).context("the engine's response is not JSON")?;
-        responses.push(value);
-    }
-    let output = match <[serde_json::Value; 1]>::try_from(responses) {
-        Ok([one]) => one,
-        Err(many) => serde_json::Value::Array(many),
-    };
-    serde_json::to_writer_pretty(&mut *out, &output)?;
-    writeln!(out)?;
-    Ok(u8::from(denied))
-}
-
-/// The AdmissionReview bodies to review: the file itself when it is an
-/// AdmissionReview in JSON, otherwise one wrapped CREATE per object.
-fn request_bodies(args: &ReviewArgs, name: &str, text: String) -> Result<Vec<Vec<u8>>> {
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
-        && v.get("kind").and_then(serde_json::Value::as_str) == Some("AdmissionReview")
-    {
-        return Ok(vec![text.into_bytes()]);
-    }
-    let objects = objects(name, text)?;
-    if objects.is_empty() {
-        bail!("{name}: no Kubernetes object (apiVersion and kind) found");
-    }
-    Ok(objects
-        .iter()
-        .enumerate()
-        .map(|(i, obj)| {
-            let json = object_to_json(obj);
-            if obj.kind == "AdmissionReview" {
-                return json.to_string().into_bytes();
-            }
-            let wrap = Wrap {
-                username: &args.user,
-                default_namespace: &args.namespace,
-                cluster_scoped: obj.is_cluster_scoped(),
-            };
-            wrap_create(&json, &format!("kubeguard-review-{}", i + 1), &wrap)
-        })
-        .collect())
-}
-
-fn add_objects(cluster: &mut StaticCluster, path: &Path) -> Result<()> {
-    let name = display_name(path);
-    let text = read(path)?;
-    for obj in objects(&name, text)? {
-        cluster.add_object(&object_to_json(&obj));
-    }
-    Ok(())
+    let reviews = offline::review_files(&ReviewFiles {
+        policy: &args.config,
+        objects: &args.objects,
+        file: &args.file,
+        endpoint: match args.endpoint {
+            EndpointArg::Validate => Endpoint::Validate,
+            EndpointArg::Mutate => Endpoint::Mutate,
+        },
+        username: &args.user,
+        default_namespace: &args.namespace,
+        max_file_size: kubeguard_load::DEFAULT_MAX_FILE_SIZE,
+    })?;
+    offline::write_json(out, &reviews)?;
+    Ok(u8::from(reviews.denied()))
 }

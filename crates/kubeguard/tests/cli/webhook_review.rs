@@ -300,6 +300,48 @@ fn admission_review_json_from_stdin() {
 }
 
 #[test]
+fn stdin_as_both_the_objects_and_the_reviewed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.yaml", "podSecurity: {}\n");
+    // The Namespace's enforce label holds the Pod in the same stream to baseline.
+    let stream = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n---\n{PRIVILEGED_POD}"
+    );
+    let out = kubeguard()
+        .args([
+            "webhook",
+            "review",
+            "--config",
+            &policy,
+            "--objects",
+            "-",
+            "-",
+        ])
+        .write_stdin(stream.clone())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = v.as_array().expect("an array of responses");
+    assert_eq!(all.len(), 2, "{v}");
+    assert_eq!(all[0]["response"]["allowed"], true, "the Namespace: {v}");
+    assert_eq!(all[1]["response"]["allowed"], false, "the Pod: {v}");
+    let msg = all[1]["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("violates PodSecurity \"baseline:latest\""),
+        "{msg}"
+    );
+    // Without the stream's Namespace as cluster state the Pod is admitted.
+    let out = kubeguard()
+        .args(["webhook", "review", "--config", &policy, "-"])
+        .write_stdin(stream)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
 fn bad_reviews_and_bad_policies_exit_2_with_a_location() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
