@@ -359,7 +359,7 @@ fn parse_pss(s: &str) -> Result<kubeguard_pss::LevelVersion, String> {
 }
 
 /// Parses sizes such as `64MiB`, `500k`, `1G` or a plain number of bytes.
-fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (digits, unit) = s.split_at(split);

@@ -91,6 +91,10 @@ pub struct ReviewArgs {
     /// An AdmissionReview request, or object manifests, or - for stdin.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+
+    /// Largest file read, e.g. 64MiB (larger files are refused with an error).
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = crate::cli::parse_size)]
+    pub max_file_size: u64,
 }
 
 /// Runs `kubeguard webhook`; returns the exit code.
@@ -112,7 +116,7 @@ fn review(args: &ReviewArgs, out: &mut dyn Write) -> Result<u8> {
         },
         username: &args.user,
         default_namespace: &args.namespace,
-        max_file_size: kubeguard_load::DEFAULT_MAX_FILE_SIZE,
+        max_file_size: args.max_file_size,
     })?;
     offline::write_json(out, &reviews)?;
     Ok(u8::from(reviews.denied()))
