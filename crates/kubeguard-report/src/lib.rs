@@ -100,20 +100,20 @@ pub const DOCS_URL: &str = "https://github.com/kubeguard/kubeguard/blob/main/doc
 /// The version written into reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Writes `report` in `format`. `color` applies to text only.
+/// Writes `report` in `format`, buffered. `color` applies to text only.
 pub fn write(
     format: Format,
     report: &Report<'_>,
     out: &mut dyn Write,
     color: bool,
 ) -> io::Result<()> {
-    match format {
+    buffered(out, |out| match format {
         Format::Text => text::write(report, out, color),
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out),
         Format::Junit => junit::write(report, out),
         Format::Github => github::write(report, out),
-    }
+    })
 }
 
 /// Serialises a sequence lazily, item by item, so large reports stream to
