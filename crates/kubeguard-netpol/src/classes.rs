@@ -16,6 +16,50 @@ use crate::Direction;
 use crate::evaluate::{Analysis, Endpoint};
 use crate::port::PortSet;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fast hasher for the short keys of this module (bit vectors of
+/// matching peers, port sets): the multiply-rotate of rustc's `FxHasher`.
+/// The keys come from the model, not from an adversary, and the tables are
+/// rebuilt per run, so SipHash's resistance to flooding buys nothing here,
+/// while hashing the millions of keys of a large matrix with it cost a
+/// quarter of the time.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        for &b in chunks.remainder() {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply mixes into the high bits; the table indexes by the
+        // low ones.
+        self.0.rotate_left(26)
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Pods grouped into classes, with the reachability between every pair.
 #[derive(Debug)]
@@ -28,10 +72,14 @@ pub struct Classes {
     egress_group: Vec<u32>,
     /// Per pod: its receiver (ingress) group.
     ingress_group: Vec<u32>,
-    /// `[egress group][receiver]` -> interned egress port set.
-    egress: Vec<Vec<u32>>,
-    /// `[ingress group][sender]` -> interned ingress port set.
-    ingress: Vec<Vec<u32>>,
+    /// `[egress group * pods + receiver]` -> interned egress port set.
+    egress: Vec<u32>,
+    /// `[sender * ingress groups + ingress group]` -> interned ingress
+    /// port set: sender-major, so a row of the matrix reads one short run
+    /// of memory for its ingress side as it does for its egress side.
+    ingress: Vec<u32>,
+    /// The number of ingress groups.
+    ingress_groups: usize,
     /// `[egress set][ingress set]` -> interned intersection.
     meet: Vec<u32>,
     sets: Vec<PortSet>,
@@ -42,7 +90,7 @@ pub struct Classes {
 #[derive(Default)]
 struct Interner {
     sets: Vec<PortSet>,
-    ids: HashMap<PortSet, u32>,
+    ids: FxMap<PortSet, u32>,
 }
 
 impl Interner {
@@ -59,7 +107,7 @@ impl Interner {
 
 /// Groups pods by a key; returns each pod's group and each group's first pod.
 fn group<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>) -> (Vec<u32>, Vec<usize>) {
-    let mut index: HashMap<K, u32> = HashMap::new();
+    let mut index: FxMap<K, u32> = FxMap::default();
     let mut of = Vec::new();
     let mut reps = Vec::new();
     for (i, k) in keys.enumerate() {
@@ -74,27 +122,30 @@ fn group<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>) -> (Vec<u32>, V
 }
 
 /// For each group of subjects (isolated in `dir`) and each other pod, the
-/// interned port set `dir` allows.
+/// interned port set `dir` allows, in a flat table: at `group * pods +
+/// other` when `other_major` is false, at `other * groups + group` when it
+/// is true.
 fn direction_table(
     analysis: &Analysis<'_>,
     dir: Direction,
     reps: &[usize],
     named: &[u32],
     interner: &mut Interner,
-) -> Vec<Vec<u32>> {
+    other_major: bool,
+) -> Vec<u32> {
     let model = analysis.model;
     let n = model.pods.len();
-    let mut table = Vec::with_capacity(reps.len());
+    let groups = reps.len();
+    let mut table = vec![0u32; groups * n];
     let mut buf: Vec<u64> = Vec::new();
-    for &rep in reps {
+    for (g, &rep) in reps.iter().enumerate() {
         let isolating = analysis.isolating(rep, dir);
         let peer_ids: Vec<usize> = isolating
             .iter()
             .flat_map(|&p| model.policies[p as usize].rules(dir))
             .flat_map(|r| r.peer_base..r.peer_base + r.peers.len())
             .collect();
-        let mut cache: HashMap<Box<[u64]>, u32> = HashMap::new();
-        let mut row = Vec::with_capacity(n);
+        let mut cache: FxMap<Box<[u64]>, u32> = FxMap::default();
         for (other, &named_class) in named.iter().enumerate().take(n) {
             buf.clear();
             let mut word = 0u64;
@@ -126,9 +177,12 @@ fn direction_table(
                 cache.insert(buf.clone().into_boxed_slice(), id);
                 id
             };
-            row.push(id);
+            table[if other_major {
+                other * groups + g
+            } else {
+                g * n + other
+            }] = id;
         }
-        table.push(row);
     }
     table
 }
@@ -175,6 +229,7 @@ impl Classes {
             &egress_reps,
             &named,
             &mut egress_sets,
+            false,
         );
         let mut ingress_sets = Interner::default();
         let ingress = direction_table(
@@ -183,6 +238,7 @@ impl Classes {
             &ingress_reps,
             &named,
             &mut ingress_sets,
+            true,
         );
         let mut all = Interner::default();
         let mut meet = Vec::with_capacity(egress_sets.sets.len() * ingress_sets.sets.len());
@@ -211,6 +267,7 @@ impl Classes {
             ingress_group,
             egress,
             ingress,
+            ingress_groups: ingress_reps.len(),
             meet,
             sets: all.sets,
             ingress_sets: ingress_sets.sets.len(),
@@ -246,8 +303,9 @@ impl Classes {
     /// format each distinct set once.
     #[must_use]
     pub fn allowed_index(&self, src: usize, dst: usize) -> usize {
-        let e = self.egress[self.egress_group[src] as usize][dst] as usize;
-        let i = self.ingress[self.ingress_group[dst] as usize][src] as usize;
+        let pods = self.of_pod.len();
+        let e = self.egress[self.egress_group[src] as usize * pods + dst] as usize;
+        let i = self.ingress[src * self.ingress_groups + self.ingress_group[dst] as usize] as usize;
         self.meet[e * self.ingress_sets + i] as usize
     }
 

@@ -60,9 +60,18 @@ pub fn class_edges(
     port: Option<(Protocol, u16)>,
 ) -> impl Iterator<Item = (usize, usize, &PortSet)> + '_ {
     let n = classes.len();
+    // Whether each distinct port set allows anything, decided once.
+    let open: Vec<bool> = classes
+        .port_sets()
+        .iter()
+        .map(|set| Cell::of(set, port) != Cell::None)
+        .collect();
+    let reps: Vec<usize> = classes.members.iter().map(|m| m[0]).collect();
     (0..n)
         .flat_map(move |s| (0..n).map(move |d| (s, d)))
         .filter(move |&(s, d)| s != d || classes.members[s].len() >= 2)
-        .map(move |(s, d)| (s, d, classes.between(s, d)))
-        .filter(move |&(_, _, set)| Cell::of(set, port) != Cell::None)
+        .filter_map(move |(s, d)| {
+            let set = classes.allowed_index(reps[s], reps[d]);
+            open[set].then(|| (s, d, &classes.port_sets()[set]))
+        })
 }

@@ -147,7 +147,7 @@ impl PortSet {
     /// Whether every port of every protocol is in the set.
     #[must_use]
     pub fn is_all(&self) -> bool {
-        *self == PortSet::all()
+        self.ranges.iter().all(|r| r.as_slice() == [(1, u16::MAX)])
     }
 
     /// Whether `port`/`proto` is in the set.

@@ -13,7 +13,7 @@ use crate::model::{BindingKind, PolicyRule, Subject, SubjectKind};
 use crate::query::Authorizer;
 use kubeguard_core::{RuleMeta, Severity};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 /// One permission a risk looks for: `verb` on `resource` (`pods/exec`) in
 /// `group`. A resource `RES/*` stands for every subresource of `RES`
@@ -504,11 +504,11 @@ pub fn analyze(auth: &Authorizer) -> Vec<Hit<'_>> {
             found
         })
         .collect();
-    let hits: Vec<Vec<Hit<'_>>> = model
+    let mut direct: Vec<Hit<'_>> = model
         .bindings
         .par_iter()
         .enumerate()
-        .map(|(b, binding)| {
+        .flat_map_iter(|(b, binding)| {
             let mut hits = Vec::new();
             let Some(role) = auth.role_index(b) else {
                 return hits;
@@ -543,14 +543,11 @@ pub fn analyze(auth: &Authorizer) -> Vec<Hit<'_>> {
             hits
         })
         .collect();
-    let mut direct: BTreeMap<&Subject, Vec<Hit<'_>>> = BTreeMap::new();
-    for hit in hits.into_iter().flatten() {
-        direct.entry(hit.subject).or_default().push(hit);
-    }
+    // By subject, in binding order for each (the sort is stable).
+    direct.par_sort_by(|a, b| a.subject.cmp(b.subject));
     let escalated = escalations(&direct);
-    let mut out: Vec<Hit> = direct.into_values().flatten().collect();
-    out.extend(escalated);
-    out
+    direct.extend(escalated);
+    direct
 }
 
 /// The best escalation target for one risk from one namespace.
@@ -588,27 +585,29 @@ type Parent<'h, 'a> = Option<(usize, &'a Subject, &'h Hit<'a>)>;
 /// once per namespace over a graph of namespaces; each subject then gets,
 /// for each risk, the best target it reaches (highest severity, then
 /// cluster-wide, then shortest), with the chain of service accounts.
-fn escalations<'h, 'a>(direct: &'h BTreeMap<&'a Subject, Vec<Hit<'a>>>) -> Vec<Hit<'a>> {
+///
+/// `direct` holds the direct hits sorted by subject.
+fn escalations<'h, 'a>(direct: &'h [Hit<'a>]) -> Vec<Hit<'a>> {
+    // The direct hits of each subject, in subject order.
+    let subjects: Vec<&'h [Hit<'a>]> = direct.chunk_by(|a, b| a.subject == b.subject).collect();
     // Service accounts with direct risks, by namespace.
     let mut ns_names: Vec<&str> = Vec::new();
     let mut ns_of: HashMap<&str, usize> = HashMap::new();
-    let mut targets: Vec<Vec<&'a Subject>> = Vec::new();
-    for &s in direct.keys() {
+    let mut targets: Vec<Vec<&'h [Hit<'a>]>> = Vec::new();
+    for &hits in &subjects {
+        let s = hits[0].subject;
         if let (SubjectKind::ServiceAccount, Some(ns)) = (s.kind, &s.namespace) {
             let i = *ns_of.entry(ns.as_str()).or_insert_with(|| {
                 ns_names.push(ns.as_str());
                 targets.push(Vec::new());
                 ns_names.len() - 1
             });
-            targets[i].push(s);
+            targets[i].push(hits);
         }
     }
     let n = ns_names.len();
-    let becomes = |s: &Subject| {
-        direct
-            .get(s)
-            .into_iter()
-            .flatten()
+    let becomes = |hits: &'h [Hit<'a>]| {
+        hits.iter()
             .filter(|h| h.risk.becomes == Become::AnyServiceAccount)
     };
     // The best hit per risk among the service accounts of each namespace,
@@ -617,8 +616,9 @@ fn escalations<'h, 'a>(direct: &'h BTreeMap<&'a Subject, Vec<Hit<'a>>>) -> Vec<H
     let mut edges: Vec<Vec<(usize, &'a Subject, &'h Hit<'a>)>> = vec![Vec::new(); n];
     let mut to_all: Vec<Option<(&'a Subject, &'h Hit<'a>)>> = vec![None; n];
     for m in 0..n {
-        for &sa in &targets[m] {
-            for hit in direct.get(sa).into_iter().flatten() {
+        for &hits in &targets[m] {
+            let sa = hits[0].subject;
+            for hit in hits {
                 let ri = risk_index(hit.risk);
                 let cand = Best {
                     hit,
@@ -635,7 +635,7 @@ fn escalations<'h, 'a>(direct: &'h BTreeMap<&'a Subject, Vec<Hit<'a>>>) -> Vec<H
                     local[m][ri] = Some(hit);
                 }
             }
-            for hit in becomes(sa) {
+            for hit in becomes(hits) {
                 match &hit.namespace {
                     None => {
                         if to_all[m].is_none() {
@@ -709,21 +709,21 @@ fn escalations<'h, 'a>(direct: &'h BTreeMap<&'a Subject, Vec<Hit<'a>>>) -> Vec<H
     }
     // A risk the subject holds directly (or through a full wildcard
     // cluster-wide) makes an escalation to it redundant.
-    let covered = |start: &Subject, hit: &Hit<'_>| {
-        direct.get(start).into_iter().flatten().any(|d| {
+    let covered = |own: &[Hit<'_>], hit: &Hit<'_>| {
+        own.iter().any(|d| {
             d.namespace.is_none() && matches!(d.risk.test, Test::FullWildcard)
                 || (std::ptr::eq(d.risk, hit.risk)
                     && (d.namespace.is_none() || d.namespace == hit.namespace))
         })
     };
-    let starts: Vec<&'a Subject> = direct.keys().copied().collect();
-    starts
+    subjects
         .par_iter()
-        .flat_map_iter(|&start| {
+        .flat_map_iter(|&hits| {
+            let start = hits[0].subject;
             let mut out = Vec::new();
             // For each risk: (the start's own hit that opens the path, root namespace, best).
             let mut chosen: Vec<Option<(&Hit<'a>, usize, Best<'h, 'a>)>> = vec![None; RISKS.len()];
-            for own in becomes(start) {
+            for own in becomes(hits) {
                 for ri in 0..RISKS.len() {
                     let cand = match &own.namespace {
                         None => best_all[ri],
@@ -732,7 +732,7 @@ fn escalations<'h, 'a>(direct: &'h BTreeMap<&'a Subject, Vec<Hit<'a>>>) -> Vec<H
                             .and_then(|&root| best[root][ri].map(|b| (root, b))),
                     };
                     let Some((root, b)) = cand else { continue };
-                    if covered(start, b.hit) {
+                    if covered(hits, b.hit) {
                         continue;
                     }
                     if chosen[ri].is_none_or(|(_, _, cur)| b.better_than(&cur)) {

@@ -10,7 +10,7 @@ use kubeguard_rbac::query::SubjectGrants;
 use kubeguard_rbac::risks::{Hit, Step};
 use kubeguard_rbac::{Authorizer, Grant};
 use serde::Serialize;
-use serde::ser::Serializer;
+use serde::ser::{SerializeMap, Serializer};
 use std::collections::BTreeSet;
 use std::fmt::{self, Display};
 use std::io::{self, Write};
@@ -420,17 +420,79 @@ pub fn write_risks_text(
     })
 }
 
-/// The risks as JSON: an array of hits, each with its grant chain.
+/// Marks an unused slot of an id table.
+const NONE: u32 = u32::MAX;
+
+/// The risks as JSON, streamed: an array of hits whose chain steps refer
+/// to the bindings and roles of [`RisksJson::tables`] by id, so each
+/// binding, role and rule is written once however many chains go through
+/// it.
+///
+/// ```json
+/// [{"chain": [{"binding": 0, "grants": "subject-create-workloads in namespace ci, so can act as ServiceAccount ci/deployer",
+///              "role": 0, "rule": 2, "subject": {"kind": "User", "name": "jane", "namespace": null}}],
+///   "code": "KG709", "escalation": false, "message": "...", "namespace": "ci",
+///   "risk": "subject-create-workloads", "severity": "medium",
+///   "subject": {"kind": "User", "name": "jane", "namespace": null}}]
+/// ```
+///
+/// A step's `binding` and `role` index the `bindings` and `roles` of the
+/// tables, and its `rule` indexes that role's `rules`. Put the tables
+/// beside the array (`"rbac": risks.tables()`), before it for readers that
+/// resolve ids as they stream.
 pub struct RisksJson<'a> {
     auth: &'a Authorizer,
     hits: &'a [Hit<'a>],
+    /// Per binding of the model, its id, or [`NONE`].
+    binding_ids: Vec<u32>,
+    /// Per role of the model, its id, or [`NONE`].
+    role_ids: Vec<u32>,
 }
 
 impl<'a> RisksJson<'a> {
-    /// The JSON of `hits`, found over `auth`.
+    /// The JSON of `hits`, found over `auth`: numbers the bindings and
+    /// roles the chains refer to, in model order.
     #[must_use]
     pub fn new(auth: &'a Authorizer, hits: &'a [Hit<'a>]) -> Self {
-        RisksJson { auth, hits }
+        let model = &auth.model;
+        let mut binding_ids = vec![NONE; model.bindings.len()];
+        let mut role_ids = vec![NONE; model.roles.len()];
+        for step in hits.iter().flat_map(|h| &h.chain) {
+            binding_ids[step.binding] = 0;
+            role_ids[step.role] = 0;
+        }
+        for ids in [&mut binding_ids, &mut role_ids] {
+            for (next, id) in (0..).zip(ids.iter_mut().filter(|id| **id != NONE)) {
+                *id = next;
+            }
+        }
+        RisksJson {
+            auth,
+            hits,
+            binding_ids,
+            role_ids,
+        }
+    }
+
+    /// The bindings and roles the chains refer to:
+    ///
+    /// ```json
+    /// {"bindings": [{"column": 1, "file": "rbac.yaml", "id": 0, "kind": "RoleBinding", "line": 3,
+    ///                "name": "deployers", "namespace": "ci", "role": 0}],
+    ///  "roles": [{"column": 1, "file": "rbac.yaml", "id": 0, "kind": "Role", "line": 20,
+    ///             "name": "deploy", "namespace": "ci",
+    ///             "rules": [{"apiGroups": ["apps"], "column": 3, "file": "rbac.yaml", "index": 0,
+    ///                        "line": 25, "nonResourceURLs": [], "resourceNames": [],
+    ///                        "resources": ["deployments"], "verbs": ["create"]}]}]}
+    /// ```
+    ///
+    /// `id` is the position in the list; `role` of a binding is the id of
+    /// the role its `roleRef` names; a role lists all its rules
+    /// (aggregated ClusterRoles: the rules they aggregate), `index` being
+    /// the position a step's `rule` refers to.
+    #[must_use]
+    pub fn tables(&self) -> RbacTables<'_> {
+        RbacTables(self)
     }
 }
 
@@ -438,10 +500,10 @@ impl Serialize for RisksJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct StepJson<'a, 's> {
-            binding: ObjectJson<'a>,
+            binding: u32,
             grants: Shown<Grants<'s, 'a>>,
-            role: ObjectJson<'a>,
-            rule: RuleJson<'a>,
+            role: u32,
+            rule: usize,
             subject: SubjectJson<'a>,
         }
         #[derive(Serialize)]
@@ -455,17 +517,13 @@ impl Serialize for RisksJson<'_> {
             severity: &'static str,
             subject: SubjectJson<'a>,
         }
-        let model = &self.auth.model;
         s.collect_seq(self.hits.iter().map(|h| HitJson {
-            chain: seq(h.chain.iter().map(|step| {
-                let r = &model.roles[step.role];
-                StepJson {
-                    binding: ObjectJson::binding(&model.bindings[step.binding]),
-                    grants: Shown(Grants(step)),
-                    role: ObjectJson::role(r),
-                    rule: RuleJson::new(step.rule, &r.rules[step.rule]),
-                    subject: step.subject.into(),
-                }
+            chain: seq(h.chain.iter().map(|step| StepJson {
+                binding: self.binding_ids[step.binding],
+                grants: Shown(Grants(step)),
+                role: self.role_ids[step.role],
+                rule: step.rule,
+                subject: step.subject.into(),
             })),
             code: h.risk.meta.code,
             escalation: h.is_escalation(),
@@ -475,5 +533,230 @@ impl Serialize for RisksJson<'_> {
             severity: h.severity.as_str(),
             subject: h.subject.into(),
         }))
+    }
+}
+
+/// The bindings and roles a [`RisksJson`] refers to ([`RisksJson::tables`]).
+pub struct RbacTables<'r>(&'r RisksJson<'r>);
+
+impl Serialize for RbacTables<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct BindingJson<'a> {
+            column: u32,
+            file: &'a str,
+            id: u32,
+            kind: &'static str,
+            line: u32,
+            name: &'a str,
+            namespace: Option<&'a str>,
+            role: Option<u32>,
+        }
+        #[derive(Serialize)]
+        struct RoleJson<'a, R> {
+            column: u32,
+            file: &'a str,
+            id: u32,
+            kind: &'static str,
+            line: u32,
+            name: &'a str,
+            namespace: Option<&'a str>,
+            rules: R,
+        }
+        let risks = self.0;
+        let model = &risks.auth.model;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry(
+            "bindings",
+            &seq(risks
+                .binding_ids
+                .iter()
+                .enumerate()
+                .filter(|&(_, &id)| id != NONE)
+                .map(|(i, &id)| {
+                    let b = &model.bindings[i];
+                    BindingJson {
+                        column: b.origin.pos.col,
+                        file: &b.origin.file,
+                        id,
+                        kind: b.kind.as_str(),
+                        line: b.origin.pos.line,
+                        name: &b.name,
+                        namespace: b.namespace.as_deref(),
+                        role: risks
+                            .auth
+                            .role_index(i)
+                            .map(|r| risks.role_ids[r])
+                            .filter(|&r| r != NONE),
+                    }
+                })),
+        )?;
+        map.serialize_entry(
+            "roles",
+            &seq(risks
+                .role_ids
+                .iter()
+                .enumerate()
+                .filter(|&(_, &id)| id != NONE)
+                .map(|(r, &id)| {
+                    let role = &model.roles[r];
+                    RoleJson {
+                        column: role.origin.pos.col,
+                        file: &role.origin.file,
+                        id,
+                        kind: role.kind.as_str(),
+                        line: role.origin.pos.line,
+                        name: &role.name,
+                        namespace: role.namespace.as_deref(),
+                        rules: seq(role
+                            .rules
+                            .iter()
+                            .enumerate()
+                            .map(|(i, rule)| RuleJson::new(i, rule))),
+                    }
+                })),
+        )?;
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubeguard_rbac::model::{BindingKind, Model, PolicyRule, RoleKind, RoleRef, SubjectKind};
+    use kubeguard_rbac::risks;
+
+    fn role(name: &str, rules: Vec<PolicyRule>) -> Role {
+        Role {
+            kind: RoleKind::ClusterRole,
+            name: name.to_owned(),
+            namespace: None,
+            labels: Default::default(),
+            rules,
+            aggregation: None,
+            origin: Origin::builtin(),
+        }
+    }
+
+    fn binding(name: &str, role: &str, ns: Option<&str>, subject: Subject) -> Binding {
+        Binding {
+            kind: if ns.is_some() {
+                BindingKind::RoleBinding
+            } else {
+                BindingKind::ClusterRoleBinding
+            },
+            name: name.to_owned(),
+            namespace: ns.map(str::to_owned),
+            role_ref: RoleRef {
+                kind: RoleKind::ClusterRole,
+                name: role.to_owned(),
+            },
+            subjects: vec![subject],
+            origin: Origin::builtin(),
+        }
+    }
+
+    fn sa(ns: &str, name: &str) -> Subject {
+        Subject {
+            kind: SubjectKind::ServiceAccount,
+            name: name.to_owned(),
+            namespace: Some(ns.to_owned()),
+        }
+    }
+
+    /// A harmless role and binding first, so ids differ from model indices.
+    fn auth() -> Authorizer {
+        let mut m = Model::default();
+        m.roles.push(role(
+            "read-config",
+            vec![PolicyRule::resource(&["get"], &[""], &["configmaps"])],
+        ));
+        m.roles.push(role(
+            "make-pods",
+            vec![
+                PolicyRule::resource(&["get"], &[""], &["services"]),
+                PolicyRule::resource(&["create"], &[""], &["pods"]),
+            ],
+        ));
+        m.roles.push(role(
+            "read-secrets",
+            vec![PolicyRule::resource(&["list"], &[""], &["secrets"])],
+        ));
+        let user = Subject {
+            kind: SubjectKind::User,
+            name: "u".to_owned(),
+            namespace: None,
+        };
+        m.bindings
+            .push(binding("config", "read-config", None, user.clone()));
+        m.bindings
+            .push(binding("u-pods", "make-pods", Some("one"), user));
+        m.bindings
+            .push(binding("a-secrets", "read-secrets", None, sa("one", "a")));
+        Authorizer::new(m)
+    }
+
+    fn json(value: &impl Serialize) -> serde_json::Value {
+        serde_json::to_value(value).unwrap()
+    }
+
+    #[test]
+    fn steps_refer_to_shared_tables() {
+        let auth = auth();
+        let hits = risks::analyze(&auth);
+        let risks = RisksJson::new(&auth, &hits);
+        let tables = json(&risks.tables());
+        let names = |list: &str| -> Vec<String> {
+            tables[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        // Only what a chain refers to, in model order, numbered from 0.
+        assert_eq!(names("bindings"), ["u-pods", "a-secrets"]);
+        assert_eq!(names("roles"), ["make-pods", "read-secrets"]);
+        assert_eq!(tables["bindings"][1]["id"], 1);
+        assert_eq!(tables["bindings"][1]["role"], 1);
+        let all = json(&risks);
+        let esc = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["subject"]["name"] == "u" && h["escalation"] == true)
+            .expect("u reads secrets as one/a");
+        let first = &esc["chain"][0];
+        assert_eq!((&first["binding"], &first["role"]), (&0.into(), &0.into()));
+        // The rule index is the role's own: create pods is its second rule.
+        assert_eq!(first["rule"], 1);
+        assert_eq!(tables["roles"][0]["rules"][1]["verbs"][0], "create");
+        assert_eq!(
+            first["grants"],
+            "subject-create-workloads in namespace one, so can act as ServiceAccount one/a"
+        );
+        assert_eq!(esc["chain"][1]["binding"], 1);
+    }
+
+    #[test]
+    fn findings_start_at_the_first_binding() {
+        let auth = auth();
+        let hits = risks::analyze(&auth);
+        let findings = risk_findings(&auth, &hits);
+        assert_eq!(findings.len(), hits.len());
+        let esc = hits
+            .iter()
+            .zip(&findings)
+            .find(|(h, _)| h.is_escalation())
+            .map(|(_, f)| f)
+            .unwrap();
+        assert_eq!(esc.object.name.as_deref(), Some("u-pods"));
+        assert!(
+            esc.message.contains(
+                "User u via RoleBinding one/u-pods to ClusterRole make-pods (rule 1: verbs=[create] apiGroups=[\"\"] resources=[pods]) grants subject-create-workloads in namespace one, so can act as ServiceAccount one/a -> "
+            ),
+            "{}",
+            esc.message
+        );
     }
 }

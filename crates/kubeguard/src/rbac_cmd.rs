@@ -223,7 +223,11 @@ fn risks_cmd(args: &ReportArgs) -> Result<u8> {
         args.output.write_report(
             &rules,
             findings,
-            &ending(&input, &outcome, &[("risks", &risks)]),
+            &ending(
+                &input,
+                &outcome,
+                &[("rbac", &risks.tables()), ("risks", &risks)],
+            ),
         )?;
     }
     Ok(outcome.exit_code(!input.facts.errors.is_empty()))

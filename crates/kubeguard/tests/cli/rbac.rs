@@ -181,7 +181,16 @@ fn risks_report_escalation_chains() {
         .expect("jane escalates through infra/ops");
     assert_eq!(jane["severity"], "critical");
     assert_eq!(jane["risk"], "subject-cluster-admin-equivalent");
-    assert_eq!(jane["chain"][0]["binding"]["name"], "deployer");
+    // Steps refer to the bindings and roles of the shared tables by id.
+    let step = &jane["chain"][0];
+    let binding = &v["rbac"]["bindings"][step["binding"].as_u64().unwrap() as usize];
+    assert_eq!(binding["name"], "deployer");
+    assert_eq!(binding["role"], step["role"]);
+    let role = &v["rbac"]["roles"][step["role"].as_u64().unwrap() as usize];
+    assert_eq!(
+        role["rules"][step["rule"].as_u64().unwrap() as usize]["verbs"][2],
+        "create"
+    );
     assert_eq!(jane["chain"][1]["subject"]["name"], "ops");
     let (_, text, _) = kubeguard(&["risks", EXAMPLE]);
     assert!(text.ends_with("5 risk(s) for 3 subject(s)\n"), "{text}");
