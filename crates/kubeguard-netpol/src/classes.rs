@@ -72,14 +72,13 @@ pub struct Classes {
     egress_group: Vec<u32>,
     /// Per pod: its receiver (ingress) group.
     ingress_group: Vec<u32>,
-    /// `[egress group * pods + receiver]` -> interned egress port set.
-    egress: Vec<u32>,
-    /// `[sender * ingress groups + ingress group]` -> interned ingress
-    /// port set: sender-major, so a row of the matrix reads one short run
-    /// of memory for its ingress side as it does for its egress side.
-    ingress: Vec<u32>,
-    /// The number of ingress groups.
-    ingress_groups: usize,
+    /// `[egress group][receiver]` -> interned egress port set.
+    egress: Vec<Vec<u32>>,
+    /// `[sender][ingress group]` -> interned ingress port set: by sender,
+    /// so a row of the matrix reads one short run of memory for its
+    /// ingress side as it does for its egress side. (Rows rather than one
+    /// flat table: small allocations reuse the memory freed by the parse.)
+    ingress: Vec<Vec<u32>>,
     /// `[egress set][ingress set]` -> interned intersection.
     meet: Vec<u32>,
     sets: Vec<PortSet>,
@@ -122,9 +121,8 @@ fn group<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>) -> (Vec<u32>, V
 }
 
 /// For each group of subjects (isolated in `dir`) and each other pod, the
-/// interned port set `dir` allows, in a flat table: at `group * pods +
-/// other` when `other_major` is false, at `other * groups + group` when it
-/// is true.
+/// interned port set `dir` allows: `[group][other]`, or `[other][group]`
+/// when `other_major`.
 fn direction_table(
     analysis: &Analysis<'_>,
     dir: Direction,
@@ -132,11 +130,15 @@ fn direction_table(
     named: &[u32],
     interner: &mut Interner,
     other_major: bool,
-) -> Vec<u32> {
+) -> Vec<Vec<u32>> {
     let model = analysis.model;
     let n = model.pods.len();
     let groups = reps.len();
-    let mut table = vec![0u32; groups * n];
+    let mut table = if other_major {
+        vec![vec![0u32; groups]; n]
+    } else {
+        vec![vec![0u32; n]; groups]
+    };
     let mut buf: Vec<u64> = Vec::new();
     for (g, &rep) in reps.iter().enumerate() {
         let isolating = analysis.isolating(rep, dir);
@@ -177,11 +179,11 @@ fn direction_table(
                 cache.insert(buf.clone().into_boxed_slice(), id);
                 id
             };
-            table[if other_major {
-                other * groups + g
+            if other_major {
+                table[other][g] = id;
             } else {
-                g * n + other
-            }] = id;
+                table[g][other] = id;
+            }
         }
     }
     table
@@ -267,7 +269,6 @@ impl Classes {
             ingress_group,
             egress,
             ingress,
-            ingress_groups: ingress_reps.len(),
             meet,
             sets: all.sets,
             ingress_sets: ingress_sets.sets.len(),
@@ -303,9 +304,8 @@ impl Classes {
     /// format each distinct set once.
     #[must_use]
     pub fn allowed_index(&self, src: usize, dst: usize) -> usize {
-        let pods = self.of_pod.len();
-        let e = self.egress[self.egress_group[src] as usize * pods + dst] as usize;
-        let i = self.ingress[src * self.ingress_groups + self.ingress_group[dst] as usize] as usize;
+        let e = self.egress[self.egress_group[src] as usize][dst] as usize;
+        let i = self.ingress[src][self.ingress_group[dst] as usize] as usize;
         self.meet[e * self.ingress_sets + i] as usize
     }
 

@@ -207,6 +207,16 @@ pub fn write(
     w.finish(ending)
 }
 
+/// Serialises a value as a string through its `Display`, without building
+/// the string first.
+pub(crate) struct Shown<T>(pub(crate) T);
+
+impl<T: std::fmt::Display> Serialize for Shown<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
 /// Buffers `out` for the duration of `write`, then flushes: standard output
 /// is line-buffered, and a system call per line dominates large reports.
 pub(crate) fn buffered(

@@ -4,7 +4,7 @@
 //! `Serialize` values over borrowed data ([`MatrixJson`], [`ExplainJson`],
 //! [`CoverageJson`], [`DiffJson`]), never built in memory first.
 
-use crate::{buffered, seq, write_json};
+use crate::{Shown, buffered, seq, write_json};
 use kubeguard_netpol::admin::Action;
 use kubeguard_netpol::coverage::{Coverage, RuleIssue};
 use kubeguard_netpol::diff::Diff;
@@ -253,15 +253,6 @@ fn matrix_text(
         model.pods.len(),
         classes.len()
     )
-}
-
-/// Serialises through `Display`, without building the string first.
-struct Shown<T>(T);
-
-impl<T: Display> Serialize for Shown<T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
 }
 
 /// `{"id": "namespace/name", ...}` of a pod, by its `Display` parts.

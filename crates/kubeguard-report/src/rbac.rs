@@ -3,7 +3,7 @@
 //! the JSON documents are `Serialize` values over the authorizer's model
 //! and the engine's results, never built in memory first.
 
-use crate::{buffered, seq, write_json};
+use crate::{Shown, buffered, seq, write_json};
 use kubeguard_core::{Finding, ObjectRef};
 use kubeguard_rbac::model::{Binding, Origin, PolicyRule, RBAC_GROUP, Role, Subject};
 use kubeguard_rbac::query::SubjectGrants;
@@ -15,15 +15,6 @@ use std::collections::BTreeSet;
 use std::fmt::{self, Display};
 use std::io::{self, Write};
 use std::sync::Arc;
-
-/// Serialises through `Display`, without building the string first.
-struct Shown<T>(T);
-
-impl<T: Display> Serialize for Shown<T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
 
 #[derive(Serialize)]
 struct SubjectJson<'a> {
@@ -438,8 +429,11 @@ const NONE: u32 = u32::MAX;
 ///
 /// A step's `binding` and `role` index the `bindings` and `roles` of the
 /// tables, and its `rule` indexes that role's `rules`. Put the tables
-/// beside the array (`"rbac": risks.tables()`), before it for readers that
-/// resolve ids as they stream.
+/// beside the array, before it for readers that resolve ids as they
+/// stream; in a map serializer: `let risks = RisksJson::new(&auth, &hits);
+/// map.serialize_entry("rbac", &risks.tables())?;
+/// map.serialize_entry("risks", &risks)?;` ([`write_risks_json`] does
+/// this, with `errors` first).
 pub struct RisksJson<'a> {
     auth: &'a Authorizer,
     hits: &'a [Hit<'a>],
