@@ -314,27 +314,36 @@ pub fn step_text(auth: &Authorizer, step: &Step<'_>) -> String {
     StepText { auth, step }.to_string()
 }
 
-/// A one-line description of a hit: subject, risk and chain.
+/// One line for a hit's finding: subject, risk, scope, the binding that
+/// starts the chain and the service accounts it passes through. The full
+/// chain is in the report's `risks` (JSON) or under the hit (text), so
+/// findings stay short however many hits share a chain.
 #[must_use]
-pub fn describe(auth: &Authorizer, hit: &Hit<'_>) -> String {
-    let scope = match hit.namespace {
-        Some(ns) => format!("in namespace {ns}"),
-        None => "cluster-wide".to_owned(),
-    };
-    format!(
-        "{}: {} {scope}; chain: {}",
-        hit.subject,
-        hit.risk.meta.summary,
-        hit.chain
-            .iter()
-            .map(|s| step_text(auth, s))
-            .collect::<Vec<_>>()
-            .join(" -> ")
-    )
+pub fn summarize(auth: &Authorizer, hit: &Hit<'_>) -> String {
+    let first = &auth.model.bindings[hit.chain[0].binding];
+    let mut line = format!("{}: {} ", hit.subject, hit.risk.meta.summary);
+    match hit.namespace {
+        Some(ns) => line.push_str(&format!("in namespace {ns}")),
+        None => line.push_str("cluster-wide"),
+    }
+    line.push_str(&format!(
+        "; granted through {} {}",
+        first.kind.as_str(),
+        first.name
+    ));
+    let accounts: Vec<String> = hit
+        .chain
+        .iter()
+        .filter_map(|s| s.acts_as.map(ToString::to_string))
+        .collect();
+    if !accounts.is_empty() {
+        line.push_str(&format!(", acting as {}", accounts.join(" then ")));
+    }
+    line
 }
 
 /// The hits as findings (for the SARIF, JUnit and GitHub writers), each at
-/// the binding that starts its chain, with [`describe`] as the message.
+/// the binding that starts its chain, with [`summarize`] as the message.
 #[must_use]
 pub fn risk_findings(auth: &Authorizer, hits: &[Hit<'_>]) -> Vec<Finding> {
     let model = &auth.model;
@@ -345,7 +354,7 @@ pub fn risk_findings(auth: &Authorizer, hits: &[Hit<'_>]) -> Vec<Finding> {
                 rule: h.risk.meta.name,
                 code: h.risk.meta.code,
                 severity: h.severity,
-                message: describe(auth, h),
+                message: summarize(auth, h),
                 file: binding.origin.file.clone(),
                 pos: binding.origin.pos,
                 path: "subjects".to_owned(),
@@ -746,9 +755,8 @@ mod tests {
             .unwrap();
         assert_eq!(esc.object.name.as_deref(), Some("u-pods"));
         assert!(
-            esc.message.contains(
-                "User u via RoleBinding one/u-pods to ClusterRole make-pods (rule 1: verbs=[create] apiGroups=[\"\"] resources=[pods]) grants subject-create-workloads in namespace one, so can act as ServiceAccount one/a -> "
-            ),
+            esc.message
+                .ends_with("granted through RoleBinding u-pods, acting as ServiceAccount one/a"),
             "{}",
             esc.message
         );

@@ -5,8 +5,9 @@
 use crate::engine::inline_ignore_of;
 use crate::suppress::InlineIgnore;
 use kubeguard_core::{Diagnostic, Object};
-use kubeguard_load::{LoadOptions, load_all};
+use kubeguard_load::{LoadOptions, discover, load_all, load_input};
 use kubeguard_report::Summary;
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// What a report needs to know about its inputs.
@@ -35,4 +36,47 @@ pub fn load(paths: &[PathBuf], options: &LoadOptions) -> (Vec<Object>, InputFact
         errors: loaded.errors,
     };
     (loaded.objects, facts)
+}
+
+/// Loads every input under `paths` in parallel and hands each input's
+/// objects to `digest` as soon as they are parsed, keeping only what it
+/// returns: the parsed trees of one input never outlive it.
+pub fn load_each<T: Send>(
+    paths: &[PathBuf],
+    options: &LoadOptions,
+    digest: impl Fn(&[Object]) -> T + Sync,
+) -> (Vec<T>, InputFacts) {
+    let (inputs, errors) = discover(paths, options.walk);
+    let parts: Vec<(T, InputFacts)> = inputs
+        .par_iter()
+        .map(|input| {
+            let loaded = load_input(input, options);
+            let part = digest(&loaded.objects);
+            let facts = InputFacts {
+                ignores: loaded.objects.iter().filter_map(inline_ignore_of).collect(),
+                summary: Summary {
+                    files: 1,
+                    objects: loaded.objects.len(),
+                    skipped: loaded.skipped.len(),
+                    suppressed: 0,
+                },
+                errors: loaded.errors,
+            };
+            (part, facts)
+        })
+        .collect();
+    let mut facts = InputFacts {
+        errors,
+        ..InputFacts::default()
+    };
+    let mut out = Vec::with_capacity(parts.len());
+    for (part, f) in parts {
+        out.push(part);
+        facts.errors.extend(f.errors);
+        facts.ignores.extend(f.ignores);
+        facts.summary.files += f.summary.files;
+        facts.summary.objects += f.summary.objects;
+        facts.summary.skipped += f.summary.skipped;
+    }
+    (out, facts)
 }

@@ -24,19 +24,21 @@ pub struct RbacInput {
 /// a cluster.
 #[must_use]
 pub fn load(paths: &[PathBuf], options: &LoadOptions, with_defaults: bool) -> RbacInput {
-    let (objects, mut facts) = inputs::load(paths, options);
+    let (parts, mut facts) =
+        inputs::load_each(paths, options, |objects| Model::from_objects(objects));
     let mut model = if with_defaults {
         defaults::model()
     } else {
         Model::default()
     };
-    let (m, model_errors) = Model::from_objects(&objects);
-    model.extend(m);
-    facts.errors.extend(
-        model_errors
-            .into_iter()
-            .map(|e| Diagnostic::new(&*e.origin.file, e.origin.pos, e.message)),
-    );
+    for (m, model_errors) in parts {
+        model.extend(m);
+        facts.errors.extend(
+            model_errors
+                .into_iter()
+                .map(|e| Diagnostic::new(&*e.origin.file, e.origin.pos, e.message)),
+        );
+    }
     RbacInput {
         auth: Authorizer::new(model),
         facts,
