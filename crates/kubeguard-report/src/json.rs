@@ -88,6 +88,8 @@ struct JsonSummary {
 /// The JSON document, written as findings arrive.
 pub(crate) struct JsonWriter {
     first: bool,
+    /// A batch's findings, written out together.
+    buf: Vec<u8>,
 }
 
 impl JsonWriter {
@@ -96,15 +98,22 @@ impl JsonWriter {
             out,
             "{{\n  \"tool\": \"kubeguard\",\n  \"version\": \"{VERSION}\",\n  \"findings\": ["
         )?;
-        Ok(JsonWriter { first: true })
+        Ok(JsonWriter {
+            first: true,
+            buf: Vec::new(),
+        })
     }
 
     pub(crate) fn findings(&mut self, batch: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+        self.buf.clear();
         for f in batch {
-            out.write_all(if self.first { b"\n    " } else { b",\n    " })?;
+            self.buf
+                .extend_from_slice(if self.first { b"\n    " } else { b",\n    " });
             self.first = false;
-            indent::pretty(out, 4, &JsonFinding::from(f))?;
+            indent::pretty_into(&mut self.buf, 4, &JsonFinding::from(f))?;
         }
+        out.write_all(&self.buf)?;
+        indent::release(&mut self.buf);
         Ok(())
     }
 
