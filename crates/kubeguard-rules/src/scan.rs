@@ -100,8 +100,17 @@ pub fn run(
             for r in results {
                 let out = r.output;
                 index.merge(out.index);
+                let annotated = !out.ignores.is_empty();
                 pipeline.add_inline(out.ignores);
                 writer.findings(&pipeline.process(out.findings))?;
+                if annotated {
+                    // Only the cross-object rules and Pod Security (for
+                    // the namespace labels) report after this input.
+                    pipeline.settle_inline(|file, object| {
+                        index.anchors(file, object)
+                            || out.pss.iter().any(|p| p.is_about(file, object))
+                    });
+                }
                 errors.extend(out.errors);
                 pending.extend(out.pss);
                 skipped.extend(r.skipped);
