@@ -278,7 +278,10 @@ impl Builder {
             } => {
                 *total += size;
                 match key.take() {
-                    None => *key = Some((map_key(&node)?, node.span, merge_key)),
+                    None => {
+                        let span = node.span;
+                        *key = Some((map_key(node)?, span, merge_key));
+                    }
                     Some((_, _, true)) => {
                         check_merge_value(&node)?;
                         merges.push(node);
@@ -304,9 +307,9 @@ impl Builder {
 }
 
 /// A mapping key must be a scalar; Kubernetes reads every key as a string.
-fn map_key(node: &Node) -> Result<Box<str>, SyntaxError> {
-    match &node.value {
-        Value::Scalar(s) => Ok(s.text.clone()),
+fn map_key(node: Node) -> Result<Box<str>, SyntaxError> {
+    match node.value {
+        Value::Scalar(s) => Ok(s.text),
         _ => Err(SyntaxError {
             pos: node.span.start,
             message: "a mapping key must be a string, not a collection".into(),
