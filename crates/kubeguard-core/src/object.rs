@@ -94,18 +94,9 @@ impl Source {
             .as_ref()
             .map_or(&self.text, |o| &o.template_text);
         let starts = self.line_starts.get_or_init(|| {
-            // Counted first (a loop the compiler vectorises) so that the
-            // index is allocated once.
-            let lines = text.bytes().filter(|&b| b == b'\n').count();
-            let mut starts = Vec::with_capacity(lines + 1);
-            starts.push(0);
-            starts.extend(
-                text.bytes()
-                    .enumerate()
-                    .filter(|&(_, b)| b == b'\n')
-                    .map(|(i, _)| i + 1),
-            );
-            starts
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+                .collect()
         });
         let start = *starts.get(idx)?;
         let end = starts.get(idx + 1).map_or(text.len(), |next| next - 1);
