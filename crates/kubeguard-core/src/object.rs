@@ -95,7 +95,7 @@ impl Source {
             .map_or(&self.text, |o| &o.template_text);
         let starts = self.line_starts.get_or_init(|| {
             std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
                 .collect()
         });
         let start = *starts.get(idx)?;

@@ -74,16 +74,18 @@ fn pos(m: Marker) -> Pos {
     }
 }
 
-/// A collection being built.
+/// A collection being built. Its items or entries so far are the tail of
+/// the builder's scratch list from `base` on: a collection is allocated
+/// once, at its exact size, when it ends.
 enum Frame {
     Seq {
-        items: Vec<Node>,
+        base: usize,
         start: Pos,
         anchor: usize,
         size: usize,
     },
     Map {
-        map: Map,
+        base: usize,
         key: Option<(Box<str>, Span, bool)>,
         merges: Vec<Node>,
         start: Pos,
@@ -92,9 +94,15 @@ enum Frame {
     },
 }
 
+type Entry = (Box<str>, Span, Node);
+
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
+    /// Items of the open sequences, innermost last.
+    items: Vec<Node>,
+    /// Entries of the open mappings, innermost last.
+    entries: Vec<Entry>,
     anchors: HashMap<usize, (Node, usize)>,
     root: Option<Node>,
     written_nodes: usize,
@@ -143,7 +151,7 @@ impl Builder {
             Event::SequenceStart(anchor, _) => {
                 self.open(
                     Frame::Seq {
-                        items: Vec::new(),
+                        base: self.items.len(),
                         start,
                         anchor,
                         size: 1,
@@ -154,7 +162,7 @@ impl Builder {
             Event::MappingStart(anchor, _) => {
                 self.open(
                     Frame::Map {
-                        map: Map::default(),
+                        base: self.entries.len(),
                         key: None,
                         merges: Vec::new(),
                         start,
@@ -171,26 +179,29 @@ impl Builder {
                     .ok_or_else(|| err("unbalanced collection".into()))?;
                 let (node, size, anchor) = match frame {
                     Frame::Seq {
-                        items,
+                        base,
                         start,
                         anchor,
                         size,
                     } => (
                         Node {
-                            value: Value::Seq(items),
+                            value: Value::Seq(self.items.drain(base..).collect()),
                             span: Span { start, end },
                         },
                         size,
                         anchor,
                     ),
                     Frame::Map {
-                        mut map,
+                        base,
                         merges,
                         start,
                         anchor,
                         size,
                         ..
                     } => {
+                        let mut map = Map {
+                            entries: self.entries.drain(base..).collect(),
+                        };
                         apply_merges(&mut map, merges);
                         (
                             Node {
@@ -254,14 +265,12 @@ impl Builder {
             return Ok(());
         };
         match parent {
-            Frame::Seq {
-                items, size: total, ..
-            } => {
+            Frame::Seq { size: total, .. } => {
                 *total += size;
-                items.push(node);
+                self.items.push(node);
             }
             Frame::Map {
-                map,
+                base,
                 key,
                 merges,
                 size: total,
@@ -269,13 +278,17 @@ impl Builder {
             } => {
                 *total += size;
                 match key.take() {
-                    None => *key = Some((map_key(&node)?, node.span, merge_key)),
+                    None => {
+                        let span = node.span;
+                        *key = Some((map_key(node)?, span, merge_key));
+                    }
                     Some((_, _, true)) => {
                         check_merge_value(&node)?;
                         merges.push(node);
                     }
                     Some((k, key_span, false)) => {
-                        if let Some((_, first, _)) = map.entry(&k) {
+                        let map = &self.entries[*base..];
+                        if let Some((_, first, _)) = map.iter().find(|(e, _, _)| *e == k) {
                             return Err(SyntaxError {
                                 pos: key_span.start,
                                 message: format!(
@@ -284,7 +297,7 @@ impl Builder {
                                 ),
                             });
                         }
-                        map.entries.push((k, key_span, node));
+                        self.entries.push((k, key_span, node));
                     }
                 }
             }
@@ -294,9 +307,9 @@ impl Builder {
 }
 
 /// A mapping key must be a scalar; Kubernetes reads every key as a string.
-fn map_key(node: &Node) -> Result<Box<str>, SyntaxError> {
-    match &node.value {
-        Value::Scalar(s) => Ok(s.text.clone()),
+fn map_key(node: Node) -> Result<Box<str>, SyntaxError> {
+    match node.value {
+        Value::Scalar(s) => Ok(s.text),
         _ => Err(SyntaxError {
             pos: node.span.start,
             message: "a mapping key must be a string, not a collection".into(),

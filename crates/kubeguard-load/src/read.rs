@@ -22,7 +22,7 @@ pub fn read_file(path: &Path, max_size: u64) -> Result<Source, Diagnostic> {
             too_large(Some(len), max_size),
         ));
     }
-    read_bounded(file, &name, max_size)
+    read_bounded(file, &name, max_size, len)
 }
 
 /// The name standard input is reported under.
@@ -34,13 +34,25 @@ pub const STDIN_NAME: &str = "<stdin>";
 pub fn read_stdin(max_size: u64) -> Result<Source, Diagnostic> {
     static STDIN: OnceLock<Result<String, Diagnostic>> = OnceLock::new();
     STDIN
-        .get_or_init(|| read_bounded(std::io::stdin().lock(), STDIN_NAME, max_size).map(|s| s.text))
+        .get_or_init(|| {
+            read_bounded(std::io::stdin().lock(), STDIN_NAME, max_size, 0).map(|s| s.text)
+        })
         .clone()
         .map(|text| Source::new(STDIN_NAME, text))
 }
 
-fn read_bounded(reader: impl Read, name: &str, max_size: u64) -> Result<Source, Diagnostic> {
-    let mut bytes = Vec::new();
+/// Reads at most `max_size` bytes (and one more, to tell that there was
+/// more); `expected` is the size the file reported, so that the buffer is
+/// allocated once rather than grown.
+fn read_bounded(
+    reader: impl Read,
+    name: &str,
+    max_size: u64,
+    expected: u64,
+) -> Result<Source, Diagnostic> {
+    let capacity = usize::try_from(expected.min(max_size)).unwrap_or(0);
+    // One byte more than expected: reading to the end needs room to see it.
+    let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
     reader
         .take(max_size.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -115,7 +127,10 @@ fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             "UTF-16 text (it starts with a UTF-16 byte-order mark); Kubernetes manifests must be UTF-8: convert it, e.g. with `iconv -f UTF-16 -t UTF-8`",
         ));
     }
-    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+    // `contains` searches with memchr; the position is only needed on error.
+    if bytes.contains(&0)
+        && let Some(nul) = bytes.iter().position(|&b| b == 0)
+    {
         return Err(Diagnostic {
             file: name.to_owned(),
             pos: locate(&bytes, nul),

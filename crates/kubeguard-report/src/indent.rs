@@ -1,22 +1,136 @@
 //! Writing a pretty-printed JSON value nested inside a document that is
 //! written piece by piece.
 
+use serde::Serialize;
+use serde_json::ser::Formatter;
 use std::io::{self, Write};
 
-/// Prefixes every line after the first with `width` spaces. JSON strings
-/// never hold a raw newline, so this only moves structure.
-pub(crate) struct Indent<'a> {
-    out: &'a mut dyn Write,
-    width: usize,
+/// serde_json's pretty layout (two spaces a level) for a value that starts
+/// `width` columns in: every line after the first is indented by `width`
+/// more. Values are serialised into a byte buffer, which the caller writes
+/// out in one piece: the output is reached once per batch, not once per
+/// token.
+struct Nested {
+    /// Spaces before the current level's lines.
+    indent: usize,
+    has_value: bool,
 }
 
-impl<'a> Indent<'a> {
-    pub(crate) fn new(out: &'a mut dyn Write, width: usize) -> Self {
-        Indent { out, width }
+const SPACES: &[u8] = &[b' '; 64];
+
+impl Nested {
+    fn at(width: usize) -> Self {
+        Nested {
+            indent: width,
+            has_value: false,
+        }
+    }
+
+    fn newline<W: ?Sized + Write>(&self, writer: &mut W, comma: bool) -> io::Result<()> {
+        writer.write_all(if comma { b",\n" } else { b"\n" })?;
+        let mut n = self.indent;
+        while n > 0 {
+            let step = n.min(SPACES.len());
+            writer.write_all(&SPACES[..step])?;
+            n -= step;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.indent += 2;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.indent -= 2;
+        if self.has_value {
+            self.newline(writer, false)?;
+        }
+        writer.write_all(bracket)
     }
 }
 
-const SPACES: &[u8] = &[b' '; 16];
+impl Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.newline(writer, !first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.newline(writer, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// Appends `value` to `buf` as pretty JSON whose lines after the first are
+/// indented by `width`.
+pub(crate) fn pretty_into(
+    buf: &mut Vec<u8>,
+    width: usize,
+    value: &impl Serialize,
+) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(buf, Nested::at(width));
+    value.serialize(&mut ser).map_err(io::Error::from)
+}
+
+/// Empties a batch buffer, giving back what an unusually large batch
+/// took, so that one big batch does not hold its memory to the end.
+pub(crate) fn release(buf: &mut Vec<u8>) {
+    buf.clear();
+    buf.shrink_to(1 << 20);
+}
+
+/// Writes `value` as pretty JSON indented by `width`.
+pub(crate) fn pretty(out: &mut dyn Write, width: usize, value: &impl Serialize) -> io::Result<()> {
+    let mut buf = Vec::new();
+    pretty_into(&mut buf, width, value)?;
+    out.write_all(&buf)
+}
+
+/// Prefixes every line after the first with `width` spaces. JSON strings
+/// never hold a raw newline, so this only moves structure.
+struct Indent<'a> {
+    out: &'a mut dyn Write,
+    width: usize,
+}
 
 impl Write for Indent<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -36,20 +150,29 @@ impl Write for Indent<'_> {
     }
 }
 
-/// Writes `value` as pretty JSON indented by `width`.
-pub(crate) fn pretty(
-    out: &mut dyn Write,
-    width: usize,
-    value: &impl serde::Serialize,
-) -> io::Result<()> {
-    serde_json::to_writer_pretty(Indent::new(out, width), value).map_err(io::Error::from)
-}
-
 /// Writes an extra (any [`crate::JsonExtra`]) indented by `width`.
 pub(crate) fn extra(
     out: &mut dyn Write,
     width: usize,
     value: &dyn crate::JsonExtra,
 ) -> io::Result<()> {
-    value.write_json(&mut Indent::new(out, width))
+    value.write_json(&mut Indent { out, width })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nested_output_is_pretty_output_shifted() {
+        let value = json!({"a": [1, {"b": [], "c": {}}, []], "d": "x\ny", "e": {"f": null}});
+        let plain = serde_json::to_string_pretty(&value).unwrap();
+        for width in [0, 2, 8, 70] {
+            let mut buf = Vec::new();
+            pretty_into(&mut buf, width, &value).unwrap();
+            let shifted = plain.replace('\n', &format!("\n{}", " ".repeat(width)));
+            assert_eq!(String::from_utf8(buf).unwrap(), shifted, "width {width}");
+        }
+    }
 }

@@ -4,11 +4,17 @@
 
 use crate::indent;
 use crate::{Ending, Tally, VERSION};
-use kubeguard_core::{Diagnostic, Finding, ObjectRef, Severity};
+#[cfg(test)]
+use kubeguard_core::ObjectRef;
+use kubeguard_core::{Diagnostic, Finding, Severity};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
+/// A finding in the JSON contract: the layout [`write_finding`] writes by
+/// hand (a test compares them).
+#[cfg(test)]
 #[derive(Serialize)]
 struct JsonFinding<'a> {
     rule: &'a str,
@@ -24,6 +30,65 @@ struct JsonFinding<'a> {
     references: &'a [&'a str],
 }
 
+/// Appends `s` as a JSON string.
+fn string(buf: &mut Vec<u8>, s: &str) -> io::Result<()> {
+    serde_json::to_writer(buf, s).map_err(io::Error::from)
+}
+
+/// Appends `f` as [`JsonFinding`] serialised at the findings' depth (the
+/// layout of `indent::pretty_into(buf, 4, ..)`, which a test holds it
+/// to), written by hand: the JSON report is mostly findings. `tail` keeps
+/// each rule's `remediation` and `references`, escaped once.
+fn write_finding(
+    buf: &mut Vec<u8>,
+    f: &Finding,
+    tail: &mut HashMap<(&'static str, &'static str), Vec<u8>>,
+) -> io::Result<()> {
+    buf.extend_from_slice(b"{\n      \"rule\": ");
+    string(buf, f.rule)?;
+    buf.extend_from_slice(b",\n      \"code\": ");
+    string(buf, f.code)?;
+    buf.extend_from_slice(b",\n      \"severity\": \"");
+    buf.extend_from_slice(f.severity.as_str().as_bytes());
+    buf.extend_from_slice(b"\",\n      \"message\": ");
+    string(buf, &f.message)?;
+    buf.extend_from_slice(b",\n      \"file\": ");
+    string(buf, &f.file)?;
+    write!(
+        buf,
+        ",\n      \"line\": {},\n      \"column\": {},\n      \"path\": ",
+        f.pos.line, f.pos.col
+    )?;
+    string(buf, &f.path)?;
+    buf.extend_from_slice(b",\n      \"object\": {\n        \"apiVersion\": ");
+    let o = &f.object;
+    string(buf, &o.api_version)?;
+    buf.extend_from_slice(b",\n        \"kind\": ");
+    string(buf, &o.kind)?;
+    for (key, value) in [("namespace", &o.namespace), ("name", &o.name)] {
+        write!(buf, ",\n        \"{key}\": ")?;
+        match value {
+            Some(v) => string(buf, v)?,
+            None => buf.extend_from_slice(b"null"),
+        }
+    }
+    buf.extend_from_slice(b"\n      }");
+    let tail = match tail.entry((f.rule, f.remediation)) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            let mut t = b",\n      \"remediation\": ".to_vec();
+            string(&mut t, f.remediation)?;
+            t.extend_from_slice(b",\n      \"references\": ");
+            indent::pretty_into(&mut t, 6, &f.references)?;
+            t.extend_from_slice(b"\n    }");
+            e.insert(t)
+        }
+    };
+    buf.extend_from_slice(tail);
+    Ok(())
+}
+
+#[cfg(test)]
 impl<'a> From<&'a Finding> for JsonFinding<'a> {
     fn from(f: &'a Finding) -> Self {
         JsonFinding {
@@ -88,6 +153,10 @@ struct JsonSummary {
 /// The JSON document, written as findings arrive.
 pub(crate) struct JsonWriter {
     first: bool,
+    /// A batch's findings, written out together.
+    buf: Vec<u8>,
+    /// The end of each rule's findings, escaped once.
+    tails: HashMap<(&'static str, &'static str), Vec<u8>>,
 }
 
 impl JsonWriter {
@@ -96,15 +165,23 @@ impl JsonWriter {
             out,
             "{{\n  \"tool\": \"kubeguard\",\n  \"version\": \"{VERSION}\",\n  \"findings\": ["
         )?;
-        Ok(JsonWriter { first: true })
+        Ok(JsonWriter {
+            first: true,
+            buf: Vec::new(),
+            tails: HashMap::new(),
+        })
     }
 
     pub(crate) fn findings(&mut self, batch: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+        self.buf.clear();
         for f in batch {
-            out.write_all(if self.first { b"\n    " } else { b",\n    " })?;
+            self.buf
+                .extend_from_slice(if self.first { b"\n    " } else { b",\n    " });
             self.first = false;
-            indent::pretty(out, 4, &JsonFinding::from(f))?;
+            write_finding(&mut self.buf, f, &mut self.tails)?;
         }
+        out.write_all(&self.buf)?;
+        indent::release(&mut self.buf);
         Ok(())
     }
 
@@ -137,5 +214,59 @@ impl JsonWriter {
         out.write_all(b",\n  \"summary\": ")?;
         indent::pretty(out, 2, &summary)?;
         out.write_all(b"\n}\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubeguard_core::Pos;
+    use std::sync::Arc;
+
+    #[test]
+    fn findings_are_written_as_serde_writes_them() {
+        let mut f = Finding {
+            rule: "host-pid",
+            code: "KG003",
+            severity: Severity::High,
+            message: "pod \"web\" sees\tall \u{1} processes: ü".to_owned(),
+            file: Arc::from("dir/a \\ b.yaml"),
+            pos: Pos { line: 12, col: 7 },
+            path: "spec.template.metadata.annotations[\"a.b\"]".to_owned(),
+            object: Arc::new(ObjectRef {
+                api_version: "apps/v1".into(),
+                kind: "Deployment".into(),
+                namespace: Some("shop".into()),
+                name: None,
+            }),
+            remediation: "Remove \"hostPID\"\nor set it to false.",
+            references: &["PSS:baseline/host-namespaces", "CIS:5.2.2"],
+            snippet: None,
+        };
+        let mut tails = HashMap::new();
+        for references in [&["PSS:baseline/host-namespaces", "CIS:5.2.2"][..], &[]] {
+            f.references = references;
+            f.code = if references.is_empty() {
+                "KG004"
+            } else {
+                "KG003"
+            };
+            for namespace in [Some("shop".to_owned()), None] {
+                Arc::make_mut(&mut f.object).namespace = namespace;
+                let mut by_hand = Vec::new();
+                f.rule = if references.is_empty() {
+                    "host-ipc"
+                } else {
+                    "host-pid"
+                };
+                write_finding(&mut by_hand, &f, &mut tails).unwrap();
+                let mut serde = Vec::new();
+                indent::pretty_into(&mut serde, 4, &JsonFinding::from(&f)).unwrap();
+                assert_eq!(
+                    String::from_utf8(by_hand).unwrap(),
+                    String::from_utf8(serde).unwrap()
+                );
+            }
+        }
     }
 }

@@ -90,15 +90,31 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub(crate) struct Tally {
     /// Findings per severity, indexed by `Severity as usize`.
     by_severity: [usize; 5],
-    /// Files that have at least one finding.
-    files: HashSet<Arc<str>>,
+    /// Files that have at least one finding, when the format reports
+    /// their number: as 64-bit hashes of their names, 8 bytes a file
+    /// however long the name (a collision, which would undercount by one,
+    /// takes billions of files to become likely).
+    files: Option<HashSet<u64>>,
+    /// The file of the last finding: a file's findings come together.
+    last: Option<Arc<str>>,
 }
 
 impl Tally {
+    fn new(count_files: bool) -> Self {
+        Tally {
+            files: count_files.then(HashSet::new),
+            ..Tally::default()
+        }
+    }
+
     fn add(&mut self, f: &Finding) {
         self.by_severity[f.severity as usize] += 1;
-        if !self.files.contains(&f.file) {
-            self.files.insert(Arc::clone(&f.file));
+        let Some(files) = &mut self.files else {
+            return;
+        };
+        if self.last.as_deref() != Some(&*f.file) {
+            files.insert(name_hash(&f.file));
+            self.last = Some(Arc::clone(&f.file));
         }
     }
 
@@ -107,9 +123,9 @@ impl Tally {
         self.by_severity.iter().sum()
     }
 
-    /// Number of files with findings.
+    /// Number of files with findings (0 when not counted).
     pub(crate) fn files_with_findings(&self) -> usize {
-        self.files.len()
+        self.files.as_ref().map_or(0, HashSet::len)
     }
 
     /// Findings per severity, highest first, only non-zero.
@@ -121,6 +137,14 @@ impl Tally {
             .filter(|(_, n)| *n > 0)
             .collect()
     }
+}
+
+/// A file name's hash; `DefaultHasher::new` hashes the same in every run.
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
 }
 
 enum State {
@@ -157,7 +181,8 @@ impl<'w> ReportWriter<'w> {
         Ok(ReportWriter {
             out,
             state,
-            tally: Tally::default(),
+            // Only text reports how many files have findings.
+            tally: Tally::new(format == Format::Text),
         })
     }
 

@@ -4,9 +4,11 @@
 
 use crate::indent;
 use crate::{DOCS_URL, Ending, VERSION};
-use kubeguard_core::{Finding, RuleMeta, Severity};
+use kubeguard_core::{Finding, ObjectRef, RuleMeta, Severity};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -54,10 +56,104 @@ fn rule_descriptor(r: &RuleMeta) -> Value {
     })
 }
 
+// One result, written straight from the finding. Keys are declared in
+// alphabetical order: the layout SARIF output has always had (serde_json
+// objects sort their keys).
+
+#[derive(Serialize)]
+struct SarifResult<'a> {
+    level: &'static str,
+    locations: [SarifLocation<'a>; 1],
+    message: Text<'a>,
+    properties: Properties<'a>,
+    #[serde(rename = "ruleId")]
+    rule_id: &'a str,
+    #[serde(rename = "ruleIndex", skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct SarifLocation<'a> {
+    #[serde(rename = "physicalLocation")]
+    physical_location: PhysicalLocation<'a>,
+}
+
+impl<'a> SarifLocation<'a> {
+    fn new(file: &'a str, line: u32, col: u32) -> Self {
+        SarifLocation {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation { uri: file },
+                region: Region {
+                    start_column: col.max(1),
+                    start_line: line.max(1),
+                },
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PhysicalLocation<'a> {
+    #[serde(rename = "artifactLocation")]
+    artifact_location: ArtifactLocation<'a>,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+struct Region {
+    #[serde(rename = "startColumn")]
+    start_column: u32,
+    #[serde(rename = "startLine")]
+    start_line: u32,
+}
+
+#[derive(Serialize)]
+struct Properties<'a> {
+    object: SortedObject<'a>,
+    path: &'a str,
+    rule: &'a str,
+    severity: Severity,
+}
+
+/// An [`ObjectRef`] with its keys in alphabetical order.
+#[derive(Serialize)]
+struct SortedObject<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'a str,
+    name: Option<&'a str>,
+    namespace: Option<&'a str>,
+}
+
+impl<'a> From<&'a ObjectRef> for SortedObject<'a> {
+    fn from(o: &'a ObjectRef) -> Self {
+        SortedObject {
+            api_version: &o.api_version,
+            kind: &o.kind,
+            name: o.name.as_deref(),
+            namespace: o.namespace.as_deref(),
+        }
+    }
+}
+
 /// The SARIF log, written as results arrive.
 pub(crate) struct SarifWriter {
     rule_index: HashMap<&'static str, usize>,
     first: bool,
+    /// A batch's results, written out together.
+    buf: Vec<u8>,
+    /// The message of the result being written.
+    message: String,
 }
 
 impl SarifWriter {
@@ -77,34 +173,42 @@ impl SarifWriter {
         Ok(SarifWriter {
             rule_index: rules.iter().enumerate().map(|(i, r)| (r.code, i)).collect(),
             first: true,
+            buf: Vec::new(),
+            message: String::new(),
         })
     }
 
     pub(crate) fn findings(&mut self, batch: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+        self.buf.clear();
         for f in batch {
-            let mut result = json!({
-                "ruleId": f.code,
-                "level": level(f.severity),
-                "message": {"text": format!("{}: {}", f.object, f.message)},
-                "locations": [location(&f.file, f.pos.line, f.pos.col)],
-                "properties": {
-                    "rule": f.rule,
-                    "severity": f.severity,
-                    "path": f.path,
-                    "object": &*f.object,
-                }
-            });
-            if let Some(i) = self.rule_index.get(f.code) {
-                result["ruleIndex"] = json!(i);
-            }
-            out.write_all(if self.first {
+            self.message.clear();
+            // Writing to a String cannot fail.
+            let _ = write!(self.message, "{}: {}", f.object, f.message);
+            let result = SarifResult {
+                level: level(f.severity),
+                locations: [SarifLocation::new(&f.file, f.pos.line, f.pos.col)],
+                message: Text {
+                    text: &self.message,
+                },
+                properties: Properties {
+                    object: SortedObject::from(&*f.object),
+                    path: &f.path,
+                    rule: f.rule,
+                    severity: f.severity,
+                },
+                rule_id: f.code,
+                rule_index: self.rule_index.get(f.code).copied(),
+            };
+            self.buf.extend_from_slice(if self.first {
                 b"\n        "
             } else {
                 b",\n        "
-            })?;
+            });
             self.first = false;
-            indent::pretty(out, 8, &result)?;
+            indent::pretty_into(&mut self.buf, 8, &result)?;
         }
+        out.write_all(&self.buf)?;
+        indent::release(&mut self.buf);
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 use crate::{Ending, Tally};
 use anstyle::{AnsiColor, Effects, Style};
 use kubeguard_core::{Finding, Severity};
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 struct Palette {
@@ -10,15 +11,15 @@ struct Palette {
 }
 
 impl Palette {
-    fn paint(&self, style: Style, text: &str) -> String {
+    fn paint<'t>(&self, style: Style, text: &'t str) -> Cow<'t, str> {
         if self.color {
-            format!("{}{text}{}", style.render(), style.render_reset())
+            Cow::Owned(format!("{}{text}{}", style.render(), style.render_reset()))
         } else {
-            text.to_owned()
+            Cow::Borrowed(text)
         }
     }
 
-    fn severity(&self, s: Severity) -> String {
+    fn severity(&self, s: Severity) -> Cow<'static, str> {
         let style = match s {
             Severity::Critical => Style::new()
                 .fg_color(Some(AnsiColor::Red.into()))
@@ -31,11 +32,11 @@ impl Palette {
         self.paint(style, s.as_str())
     }
 
-    fn dim(&self, text: &str) -> String {
+    fn dim<'t>(&self, text: &'t str) -> Cow<'t, str> {
         self.paint(Style::new().effects(Effects::DIMMED), text)
     }
 
-    fn bold(&self, text: &str) -> String {
+    fn bold<'t>(&self, text: &'t str) -> Cow<'t, str> {
         self.paint(Style::new().effects(Effects::BOLD), text)
     }
 }
@@ -51,7 +52,7 @@ fn token_len(rest: &str) -> usize {
         .clamp(1, 60)
 }
 
-fn write_finding(f: &Finding, out: &mut dyn Write, p: &Palette) -> io::Result<()> {
+fn write_finding(f: &Finding, out: &mut Vec<u8>, p: &Palette) -> io::Result<()> {
     writeln!(
         out,
         "{}:{}:{}: {} {} {}: {}",
@@ -63,26 +64,24 @@ fn write_finding(f: &Finding, out: &mut dyn Write, p: &Palette) -> io::Result<()
         f.object,
         f.message
     )?;
-    let gutter = f.pos.line.to_string().len();
-    let pad = " ".repeat(gutter);
+    let line_number = f.pos.line.to_string();
+    let pad = &SPACES[..line_number.len().min(SPACES.len())];
     if let Some(line) = &f.snippet {
-        let line = line.replace('\t', " ");
+        let line: Cow<'_, str> = if line.contains('\t') {
+            Cow::Owned(line.replace('\t', " "))
+        } else {
+            Cow::Borrowed(line)
+        };
         let col = f.pos.col as usize;
-        let rest: String = line.chars().skip(col.saturating_sub(1)).collect();
+        let rest = line
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or("", |(i, _)| &line[i..]);
         writeln!(out, "{pad} {}", p.dim("|"))?;
-        writeln!(
-            out,
-            "{} {} {line}",
-            p.dim(&f.pos.line.to_string()),
-            p.dim("|")
-        )?;
-        writeln!(
-            out,
-            "{pad} {} {}{}",
-            p.dim("|"),
-            " ".repeat(col.saturating_sub(1)),
-            p.severity_marker(f.severity, token_len(&rest))
-        )?;
+        writeln!(out, "{} {} {line}", p.dim(&line_number), p.dim("|"))?;
+        write!(out, "{pad} {} ", p.dim("|"))?;
+        out.resize(out.len() + col.saturating_sub(1), b' ');
+        writeln!(out, "{}", p.severity_marker(f.severity, token_len(rest)))?;
     }
     if !f.path.is_empty() {
         writeln!(out, "{pad} {} path: {}", p.dim("="), f.path)?;
@@ -91,17 +90,20 @@ fn write_finding(f: &Finding, out: &mut dyn Write, p: &Palette) -> io::Result<()
     writeln!(out)
 }
 
+/// Room for a line number's width of padding.
+const SPACES: &str = "                    ";
+
+/// Enough carets to mark the longest token ([`token_len`] caps it at 60).
+const CARETS: &str = "^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^";
+
 impl Palette {
-    fn severity_marker(&self, s: Severity, len: usize) -> String {
-        let marks = "^".repeat(len);
+    fn severity_marker(&self, s: Severity, len: usize) -> Cow<'static, str> {
+        let marks = &CARETS[..len.min(CARETS.len())];
         match s {
             Severity::Critical | Severity::High => {
-                self.paint(Style::new().fg_color(Some(AnsiColor::Red.into())), &marks)
+                self.paint(Style::new().fg_color(Some(AnsiColor::Red.into())), marks)
             }
-            _ => self.paint(
-                Style::new().fg_color(Some(AnsiColor::Yellow.into())),
-                &marks,
-            ),
+            _ => self.paint(Style::new().fg_color(Some(AnsiColor::Yellow.into())), marks),
         }
     }
 }
@@ -109,16 +111,29 @@ impl Palette {
 /// Text output: findings as they come, then warnings, errors and the summary.
 pub(crate) struct TextWriter {
     palette: Palette,
+    /// A batch's text, written out together.
+    buf: Vec<u8>,
 }
 
 impl TextWriter {
     pub(crate) fn new(color: bool) -> Self {
         TextWriter {
             palette: Palette { color },
+            buf: Vec::new(),
         }
     }
 
     pub(crate) fn findings(&mut self, batch: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        self.batch(batch, &mut buf)?;
+        out.write_all(&buf)?;
+        crate::indent::release(&mut buf);
+        self.buf = buf;
+        Ok(())
+    }
+
+    fn batch(&self, batch: &[Finding], out: &mut Vec<u8>) -> io::Result<()> {
         let p = &self.palette;
         for (i, f) in batch.iter().enumerate() {
             if i == 0 || batch[i - 1].file != f.file {

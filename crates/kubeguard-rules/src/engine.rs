@@ -10,14 +10,22 @@ use crate::settings::Settings;
 use crate::suppress::{IGNORE_ANNOTATION, InlineIgnore};
 use kubeguard_core::{Diagnostic, Finding, Object, RuleMeta, Severity};
 use kubeguard_pss::LevelVersion;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A cluster-wide check.
 type ClusterCheck = fn(&Index, &mut ClusterCtx<'_>);
 
+type ObjectRule = (&'static Rule, Severity, &'static dyn ObjectCheck);
+
 /// Runs the selected rules.
 pub struct Engine {
-    object_rules: Vec<(&'static Rule, Severity, &'static dyn ObjectCheck)>,
+    object_rules: Vec<ObjectRule>,
+    /// For each kind some rule names, the rules that apply to it (those
+    /// naming it and those naming no kind), in the order of `object_rules`.
+    by_kind: HashMap<&'static str, Vec<ObjectRule>>,
+    /// The rules that name no kind: all that apply to any other kind.
+    any_kind: Vec<ObjectRule>,
     cluster_rules: Vec<(&'static Rule, Severity, ClusterCheck)>,
     settings: Settings,
     pss: Option<LevelVersion>,
@@ -55,8 +63,25 @@ impl Engine {
                 Check::Cluster(check) => cluster_rules.push((rule, severity, check)),
             }
         }
+        let any_kind: Vec<ObjectRule> = object_rules
+            .iter()
+            .copied()
+            .filter(|(r, _, _)| r.meta.kinds.is_empty())
+            .collect();
+        let mut by_kind: HashMap<&'static str, Vec<ObjectRule>> = HashMap::new();
+        for kind in object_rules.iter().flat_map(|(r, _, _)| r.meta.kinds) {
+            by_kind.entry(kind).or_insert_with(|| {
+                object_rules
+                    .iter()
+                    .copied()
+                    .filter(|(r, _, _)| r.meta.kinds.is_empty() || r.meta.kinds.contains(kind))
+                    .collect()
+            });
+        }
         Engine {
             object_rules,
+            by_kind,
+            any_kind,
             cluster_rules,
             settings,
             pss: None,
@@ -146,10 +171,11 @@ impl Engine {
 
     fn run_object_rules(&self, info: &ObjectInfo<'_>, index: &mut Index, out: &mut Vec<Finding>) {
         let obj = info.obj;
-        for (rule, severity, check) in &self.object_rules {
-            if !rule.meta.kinds.is_empty() && !rule.meta.kinds.contains(&obj.kind.as_str()) {
-                continue;
-            }
+        let rules = self
+            .by_kind
+            .get(obj.kind.as_str())
+            .unwrap_or(&self.any_kind);
+        for (rule, severity, check) in rules {
             let mut cx = Ctx {
                 info,
                 rule,

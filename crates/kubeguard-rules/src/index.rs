@@ -171,6 +171,21 @@ impl Index {
         self.default_deny.namespace(name, &labels)
     }
 
+    /// Whether a finding of the cross-object rules may be about the object
+    /// `object` of `file`: whether a place recorded here belongs to it.
+    #[must_use]
+    pub fn anchors(&self, file: &str, object: &ObjectRef) -> bool {
+        // A Namespace object anchors its own name; any other object, the
+        // namespace it is placed in.
+        [object.namespace.as_deref(), object.name.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|ns| self.namespaces.get(ns))
+            .flat_map(|info| [info.declared.as_ref(), info.first_use.as_ref()])
+            .flatten()
+            .any(|a| &*a.file == file && *a.object == *object)
+    }
+
     /// Namespaces the input declares or places objects in, system ones excluded.
     pub fn namespaces(&self) -> impl Iterator<Item = (&str, &NamespaceInfo)> {
         self.namespaces

@@ -156,6 +156,15 @@ pub fn sort(findings: &mut [Finding]) {
 
 type ObjectKey = (Arc<str>, Arc<ObjectRef>);
 
+/// A `kubeguard.io/ignore` annotation, with which of its rules matched.
+#[derive(Debug)]
+struct Inline {
+    /// Registration order, for the order of warnings.
+    order: usize,
+    ignore: InlineIgnore,
+    used: Vec<bool>,
+}
+
 /// Findings passing through the policy, batch by batch, with the tallies
 /// the exit status and the summary need.
 #[derive(Debug)]
@@ -163,8 +172,13 @@ pub struct Pipeline<'p> {
     policy: &'p Policy,
     active: Vec<&'p ConfigIgnore>,
     config_used: Vec<bool>,
-    inline: Vec<(InlineIgnore, Vec<bool>)>,
-    inline_by_object: HashMap<ObjectKey, Vec<usize>>,
+    inline: HashMap<ObjectKey, Vec<Inline>>,
+    inline_count: usize,
+    /// Objects whose annotations were registered since the last
+    /// [`Pipeline::settle_inline`].
+    recent: Vec<ObjectKey>,
+    /// Warnings about settled annotations, with their registration order.
+    settled: Vec<(usize, Diagnostic)>,
     suppressed: usize,
     failing: bool,
 }
@@ -202,8 +216,10 @@ impl<'p> Pipeline<'p> {
             policy,
             config_used: vec![false; active.len()],
             active,
-            inline: Vec::new(),
-            inline_by_object: HashMap::new(),
+            inline: HashMap::new(),
+            inline_count: 0,
+            recent: Vec::new(),
+            settled: Vec::new(),
             suppressed: 0,
             failing: false,
         }
@@ -214,12 +230,60 @@ impl<'p> Pipeline<'p> {
     pub fn add_inline(&mut self, ignores: impl IntoIterator<Item = InlineIgnore>) {
         for ig in ignores {
             let key = (Arc::clone(&ig.file), Arc::clone(&ig.object));
-            self.inline_by_object
-                .entry(key)
-                .or_default()
-                .push(self.inline.len());
-            let used = vec![false; ig.rules.len()];
-            self.inline.push((ig, used));
+            let inline = Inline {
+                order: self.inline_count,
+                used: vec![false; ig.rules.len()],
+                ignore: ig,
+            };
+            self.inline_count += 1;
+            let list = self.inline.entry(key).or_default();
+            if list.is_empty() {
+                self.recent.push((
+                    Arc::clone(&inline.ignore.file),
+                    Arc::clone(&inline.ignore.object),
+                ));
+            }
+            list.push(inline);
+        }
+    }
+
+    /// Forgets the annotations registered since the last call that no
+    /// later finding can be about (`keep` says which still can), noting
+    /// those that matched nothing: a streaming scan calls this after each
+    /// input's findings, so that annotations do not pile up.
+    pub fn settle_inline(&mut self, keep: impl Fn(&str, &ObjectRef) -> bool) {
+        for key in std::mem::take(&mut self.recent) {
+            if keep(&key.0, &key.1) {
+                continue;
+            }
+            if let Some(list) = self.inline.remove(&key) {
+                for inline in list {
+                    self.note_unused(&inline);
+                }
+            }
+        }
+    }
+
+    /// Notes the rules of `inline` that matched nothing, when asked to.
+    fn note_unused(&mut self, inline: &Inline) {
+        if !self.policy.report_unused_ignores {
+            return;
+        }
+        let ig = &inline.ignore;
+        for (rule, used) in ig.rules.iter().zip(&inline.used) {
+            if !used {
+                self.settled.push((
+                    inline.order,
+                    Diagnostic::new(
+                        &*ig.file,
+                        ig.pos,
+                        format!(
+                            "{IGNORE_ANNOTATION} of {rule} on {} matched no finding; remove it",
+                            ig.object
+                        ),
+                    ),
+                ));
+            }
         }
     }
 
@@ -236,14 +300,16 @@ impl<'p> Pipeline<'p> {
             f.severity = severity;
         }
         let mut hit = false;
-        let key = (Arc::clone(&f.file), Arc::clone(&f.object));
-        if let Some(indexes) = self.inline_by_object.get(&key) {
-            for &i in indexes {
-                let (ig, used) = &mut self.inline[i];
-                for (rule, used) in ig.rules.iter().zip(used.iter_mut()) {
-                    if rule_matches(rule, f) {
-                        *used = true;
-                        hit = true;
+        if !self.inline.is_empty() {
+            let key = (Arc::clone(&f.file), Arc::clone(&f.object));
+            if let Some(list) = self.inline.get_mut(&key) {
+                for inline in list {
+                    let rules = inline.ignore.rules.iter();
+                    for (rule, used) in rules.zip(inline.used.iter_mut()) {
+                        if rule_matches(rule, f) {
+                            *used = true;
+                            hit = true;
+                        }
                     }
                 }
             }
@@ -272,7 +338,7 @@ impl<'p> Pipeline<'p> {
 
     /// Ends the run: expired ignores always, unused ones when asked.
     #[must_use]
-    pub fn finish(self) -> Outcome {
+    pub fn finish(mut self) -> Outcome {
         let policy = self.policy;
         let mut warnings = Vec::new();
         for c in policy
@@ -301,20 +367,16 @@ impl<'p> Pipeline<'p> {
                     ));
                 }
             }
-            for (ig, used) in &self.inline {
-                for (rule, used) in ig.rules.iter().zip(used) {
-                    if !used {
-                        warnings.push(Diagnostic::new(
-                            &*ig.file,
-                            ig.pos,
-                            format!(
-                                "{IGNORE_ANNOTATION} of {rule} on {} matched no finding; remove it",
-                                ig.object
-                            ),
-                        ));
-                    }
-                }
+            let mut remaining: Vec<Inline> = std::mem::take(&mut self.inline)
+                .into_values()
+                .flatten()
+                .collect();
+            remaining.sort_by_key(|inline| inline.order);
+            for inline in &remaining {
+                self.note_unused(inline);
             }
+            self.settled.sort_by_key(|(order, _)| *order);
+            warnings.extend(self.settled.into_iter().map(|(_, d)| d));
         }
         Outcome {
             warnings,

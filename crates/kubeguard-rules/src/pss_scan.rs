@@ -32,6 +32,12 @@ impl Pending {
     pub fn file(&self) -> &str {
         &self.file
     }
+
+    /// Whether this is the verdict of the object `object` of `file`.
+    #[must_use]
+    pub fn is_about(&self, file: &str, object: &ObjectRef) -> bool {
+        &*self.file == file && *self.object == *object
+    }
 }
 
 /// Evaluates `obj` at `policy` if it carries a pod spec: `Ok(None)` when it

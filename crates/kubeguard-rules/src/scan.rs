@@ -1,7 +1,9 @@
 //! A whole scan in one pass: inputs are loaded and checked in parallel,
 //! chunk by chunk in input order; each input's findings go through the
 //! pipeline and on to the report writer as soon as its chunk is done, so
-//! parsed trees and findings never pile up. The cross-object rules run over
+//! parsed trees and findings never pile up. Writing overlaps checking: the
+//! calling thread writes one chunk's findings while the thread pool checks
+//! the next ones, at most two chunks ahead. The cross-object rules run over
 //! the light index at the end, with the Pod Security verdicts that depend
 //! on namespace labels.
 
@@ -19,6 +21,9 @@ use std::io;
 /// Inputs loaded and checked together before their findings are written:
 /// enough to keep both cores busy, few enough that memory stays flat.
 const CHUNK: usize = 64;
+
+/// Chunks checked ahead of the one being written.
+const AHEAD: usize = 1;
 
 /// What a scan saw, beyond the findings it wrote.
 #[derive(Debug)]
@@ -47,6 +52,8 @@ fn scan_input(input: &Input, number: usize, options: &LoadOptions, engine: &Engi
     for obj in &loaded.objects {
         engine.scan_object(obj, number, &mut output);
     }
+    // In the pool, so that the writing thread finds the batch in order.
+    crate::pipeline::sort(&mut output.findings);
     InputResult {
         output,
         skipped: loaded
@@ -74,23 +81,44 @@ pub fn run(
     let mut skipped = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
     let mut objects = 0;
-    for (c, chunk) in inputs.chunks(CHUNK).enumerate() {
-        let results: Vec<InputResult> = chunk
-            .par_iter()
-            .enumerate()
-            .map(|(i, input)| scan_input(input, c * CHUNK + i, options, engine))
-            .collect();
-        for r in results {
-            let out = r.output;
-            index.merge(out.index);
-            pipeline.add_inline(out.ignores);
-            writer.findings(&pipeline.process(out.findings))?;
-            errors.extend(out.errors);
-            pending.extend(out.pss);
-            skipped.extend(r.skipped);
-            objects += r.objects;
+    std::thread::scope(|scope| -> io::Result<()> {
+        let (chunks, checked) = std::sync::mpsc::sync_channel::<Vec<InputResult>>(AHEAD);
+        scope.spawn(move || {
+            for (c, chunk) in inputs.chunks(CHUNK).enumerate() {
+                let results = chunk
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, input)| scan_input(input, c * CHUNK + i, options, engine))
+                    .collect();
+                if chunks.send(results).is_err() {
+                    // The writer stopped on an error.
+                    return;
+                }
+            }
+        });
+        for results in checked {
+            for r in results {
+                let out = r.output;
+                index.merge(out.index);
+                let annotated = !out.ignores.is_empty();
+                pipeline.add_inline(out.ignores);
+                writer.findings(&pipeline.process(out.findings))?;
+                if annotated {
+                    // Only the cross-object rules and Pod Security (for
+                    // the namespace labels) report after this input.
+                    pipeline.settle_inline(|file, object| {
+                        index.anchors(file, object)
+                            || out.pss.iter().any(|p| p.is_about(file, object))
+                    });
+                }
+                errors.extend(out.errors);
+                pending.extend(out.pss);
+                skipped.extend(r.skipped);
+                objects += r.objects;
+            }
         }
-    }
+        Ok(())
+    })?;
     let mut late = Vec::new();
     engine.check_index(&index, &mut late);
     pss_findings(

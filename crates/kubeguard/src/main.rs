@@ -13,6 +13,12 @@ mod webhook_serve_cmd;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc: a scan allocates and frees millions of small strings and
+/// vectors (YAML scalars, tree nodes, findings) from two threads at once;
+/// glibc's allocator spent about a fifth of a scan's CPU time on them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match &cli.command {

@@ -334,3 +334,74 @@ fn a_missing_path_is_an_error_for_every_command() {
         );
     }
 }
+
+#[test]
+fn annotations_hold_through_a_streamed_scan() {
+    // More inputs than the scan checks at once, so that annotations are
+    // settled chunk by chunk: an annotation still applies to the findings
+    // made at the end (namespace rules, Pod Security) about its object,
+    // and unused ones are reported in input order.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a-ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  annotations:\n    kubeguard.io/ignore: \"namespace-without-default-deny, host-pid\"\n",
+    );
+    for i in 0..70 {
+        write(
+            dir.path(),
+            &format!("b{i:02}.yaml"),
+            &format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-{i}\n  namespace: shop\n  annotations:\n    kubeguard.io/ignore: \"host-ipc, pod-security-standard\"\nspec:\n  hostPID: true\n  containers:\n  - name: web\n    image: nginx:1.25\n"
+            ),
+        );
+    }
+    write(
+        dir.path(),
+        "c-other.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\n  namespace: other\n  annotations:\n    kubeguard.io/ignore: \"namespace-without-limit-range,host-network\"\nspec:\n  containers:\n  - name: api\n    image: nginx:1.25\n",
+    );
+    let out = kubeguard()
+        .args(["scan", &dir.path().display().to_string()])
+        .args([
+            "--pss",
+            "restricted",
+            "--report-unused-ignores",
+            "--no-config",
+        ])
+        .args(["--format", "json"])
+        .assert()
+        .code(1);
+    let report = json(&out.get_output().stdout);
+    assert_contract(&report);
+    let about = |rule: &str, file: &str| {
+        report["findings"].as_array().unwrap().iter().any(|f| {
+            f["rule"] == rule && f["file"].as_str().unwrap().ends_with(&format!("/{file}"))
+        })
+    };
+    assert!(!about("namespace-without-default-deny", "a-ns.yaml"));
+    assert!(about("namespace-without-limit-range", "a-ns.yaml"));
+    assert!(!about("namespace-without-limit-range", "c-other.yaml"));
+    assert!(about("namespace-without-default-deny", "c-other.yaml"));
+    assert!(about("pod-security-standard", "c-other.yaml"));
+    assert!(about("host-pid", "b00.yaml") && about("host-pid", "b69.yaml"));
+    for i in 0..70 {
+        assert!(!about("pod-security-standard", &format!("b{i:02}.yaml")));
+    }
+    let warnings: Vec<(String, String)> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let file = w["file"].as_str().unwrap();
+            let name = file.rsplit('/').next().unwrap().to_owned();
+            let message = w["message"].as_str().unwrap();
+            let rule = message.split(' ').nth(2).unwrap().to_owned();
+            (name, rule)
+        })
+        .collect();
+    let mut expected = vec![("a-ns.yaml".to_owned(), "host-pid".to_owned())];
+    expected.extend((0..70).map(|i| (format!("b{i:02}.yaml"), "host-ipc".to_owned())));
+    expected.push(("c-other.yaml".to_owned(), "host-network".to_owned()));
+    assert_eq!(warnings, expected);
+}
