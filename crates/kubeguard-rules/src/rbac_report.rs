@@ -62,12 +62,11 @@ fn admit<T>(
     kept
 }
 
-/// The risks of `input` the pipeline keeps, most severe first, with their
-/// findings.
-pub fn risks<'a>(
-    input: &'a RbacInput,
-    pipeline: &mut Pipeline<'_>,
-) -> (Vec<Finding>, Vec<Hit<'a>>) {
+/// The risks of `input` the pipeline keeps, most severe first, each at the
+/// severity the configuration gives it. Their findings are made again, a
+/// batch at a time, when the report is written ([`risk_findings`]), so the
+/// hundreds of thousands a large cluster has are never all held at once.
+pub fn risks<'a>(input: &'a RbacInput, pipeline: &mut Pipeline<'_>) -> Vec<Hit<'a>> {
     let mut hits = risks::analyze(&input.auth);
     hits.sort_by(|a, b| {
         b.severity.cmp(&a.severity).then_with(|| {
@@ -79,8 +78,21 @@ pub fn risks<'a>(
         })
     });
     pipeline.add_inline(input.facts.ignores.iter().cloned());
-    let findings = kubeguard_report::rbac::risk_findings(&input.auth, &hits);
-    admit(pipeline, findings, hits)
+    hits.retain_mut(|hit| {
+        let mut f = risk_findings(&input.auth, std::slice::from_ref(hit))
+            .pop()
+            .expect("one finding a hit");
+        let kept = pipeline.admit(&mut f);
+        hit.severity = f.severity;
+        kept
+    });
+    hits
+}
+
+/// The findings of `hits`, one a hit, in order.
+#[must_use]
+pub fn risk_findings(auth: &kubeguard_rbac::Authorizer, hits: &[Hit<'_>]) -> Vec<Finding> {
+    kubeguard_report::rbac::risk_findings(auth, hits)
 }
 
 /// The unused roles and dangling bindings of `input` the pipeline keeps.

@@ -9,7 +9,7 @@ use kubeguard_rbac::query::build_request;
 use kubeguard_rbac::risks;
 use kubeguard_rbac::{UserInfo, unused};
 use kubeguard_report::rbac as report;
-use kubeguard_report::{Ending, JsonExtra, Summary};
+use kubeguard_report::{Ending, JsonExtra, ReportWriter, Summary};
 use kubeguard_rules::rbac_report::{self, RbacInput};
 use kubeguard_rules::{Outcome, Pipeline};
 use std::io::Write;
@@ -206,29 +206,36 @@ fn who_can(args: &WhoCanArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(if loaded.facts.errors.is_empty() { 0 } else { 2 })
 }
 
+/// Findings written a batch at a time: a large cluster has hundreds of
+/// thousands of risks.
+const RISK_BATCH: usize = 4096;
+
 fn risks_cmd(args: &ReportArgs) -> Result<u8> {
     let policy = args.policy.policy(&args.policy.config()?)?;
     let input = load(&args.paths, &args.common);
     let mut pipeline = Pipeline::new(&policy);
-    let (findings, hits) = rbac_report::risks(&input, &mut pipeline);
+    let hits = rbac_report::risks(&input, &mut pipeline);
     let outcome = pipeline.finish();
+    let (mut out, color) = args.output.open()?;
     if args.output.format == OutputFormat::Text {
-        let (mut out, _) = args.output.open()?;
         report::write_risks_text(&input.auth, &hits, &mut out)?;
         write_notes(&input, &outcome, &mut out)?;
         out.flush()?;
     } else {
         let risks = report::RisksJson::new(&input.auth, &hits);
         let rules = policy.enabled_of(&risks::metas());
-        args.output.write_report(
-            &rules,
-            findings,
-            &ending(
-                &input,
-                &outcome,
-                &[("rbac", &risks.tables()), ("risks", &risks)],
-            ),
-        )?;
+        let mut writer = ReportWriter::begin(args.output.report_format(), &rules, color, &mut out)?;
+        for batch in hits.chunks(RISK_BATCH) {
+            writer.findings(&rbac_report::risk_findings(&input.auth, batch))?;
+        }
+        writer.finish(&ending(
+            &input,
+            &outcome,
+            &[("rbac", &risks.tables()), ("risks", &risks)],
+        ))?;
+        if args.output.errors_to_stderr() {
+            report_errors(&input.facts.errors);
+        }
     }
     Ok(outcome.exit_code(!input.facts.errors.is_empty()))
 }
