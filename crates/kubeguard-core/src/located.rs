@@ -20,7 +20,7 @@ enum Seg<'a> {
 /// of times a scan, and only the few steps that end in a finding need the
 /// path, so the path is worked out on demand ([`Located::path`]) by finding
 /// the node under the root it was reached from.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Located<'a> {
     /// The node.
     pub node: &'a Node,
@@ -183,6 +183,17 @@ fn render(segs: &[Seg<'_>]) -> String {
         }
     }
     out
+}
+
+impl fmt::Debug for Located<'_> {
+    /// The node, the position and the path (not the whole tree it is in).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Located")
+            .field("node", self.node)
+            .field("at", &self.at)
+            .field("path", &self.path())
+            .finish()
+    }
 }
 
 impl fmt::Display for Located<'_> {
