@@ -178,6 +178,22 @@ pub struct LoadArgs {
 }
 
 impl LoadArgs {
+    /// Warns on standard error when the paths named held no input at all
+    /// (and none failed), so an empty or mistyped directory never passes
+    /// silently.
+    pub fn warn_if_nothing(&self, inputs: usize, errors: usize) {
+        if inputs == 0 && errors == 0 {
+            eprintln!(
+                "warning: no *.yaml, *.yml or *.json files, Helm charts or kustomizations found{}",
+                if self.no_ignore {
+                    ""
+                } else {
+                    " (files excluded by .gitignore are skipped; --no-ignore reads them)"
+                }
+            );
+        }
+    }
+
     /// The loader's options.
     pub fn options(&self) -> LoadOptions {
         LoadOptions {

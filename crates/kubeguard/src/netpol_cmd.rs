@@ -193,6 +193,8 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
 fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
     let policy = a.policy.policy(&a.policy.config()?)?;
     let input = netpol_coverage::load(&a.paths, &a.load.options());
+    a.load
+        .warn_if_nothing(input.facts.summary.files, input.facts.errors.len());
     let gaps = coverage::coverage(&Analysis::new(&input.model));
     let mut pipeline = Pipeline::new(&policy);
     let (findings, kept) = netpol_coverage::admit(&input, gaps, &mut pipeline);
@@ -237,6 +239,7 @@ impl Input {
     /// when no input could be read at all.
     fn load(paths: &[PathBuf], load: &LoadArgs) -> Result<Input> {
         let input = netpol_coverage::load(paths, &load.options());
+        load.warn_if_nothing(input.facts.summary.files, input.facts.errors.len());
         crate::scan::print_all("error", &input.facts.errors);
         if input.facts.summary.files == 0 && !input.facts.errors.is_empty() {
             bail!("no input could be read");

@@ -121,7 +121,11 @@ fn parse_version(s: &str) -> Result<Version, String> {
 }
 
 fn load(common: &Common) -> Loaded {
-    load_all(&common.paths, &common.load.options())
+    let loaded = load_all(&common.paths, &common.load.options());
+    common
+        .load
+        .warn_if_nothing(loaded.inputs, loaded.errors.len());
+    loaded
 }
 
 fn admission_config(path: Option<&Path>) -> Result<AdmissionConfig> {

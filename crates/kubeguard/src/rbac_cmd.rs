@@ -145,7 +145,12 @@ pub fn run(args: &RbacArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 fn load(paths: &[PathBuf], common: &Common) -> RbacInput {
-    rbac_report::load(paths, &common.load.options(), common.with_defaults)
+    let input = rbac_report::load(paths, &common.load.options(), common.with_defaults);
+    let facts = &input.facts;
+    common
+        .load
+        .warn_if_nothing(facts.summary.files, facts.errors.len());
+    input
 }
 
 fn report_errors(errors: &[Diagnostic]) {

@@ -28,16 +28,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     }
     let options = args.load.options();
     let (inputs, walk_errors) = discover(&args.paths, options.walk);
-    if inputs.is_empty() && walk_errors.is_empty() {
-        eprintln!(
-            "warning: no *.yaml, *.yml or *.json files, Helm charts or kustomizations found{}",
-            if args.load.no_ignore {
-                ""
-            } else {
-                " (files excluded by .gitignore are skipped; --no-ignore reads them)"
-            }
-        );
-    }
+    args.load.warn_if_nothing(inputs.len(), walk_errors.len());
     let (mut out, color) = args.output.open()?;
     let writer = ReportWriter::begin(
         args.output.report_format(),

@@ -405,3 +405,23 @@ fn annotations_hold_through_a_streamed_scan() {
     expected.push(("c-other.yaml".to_owned(), "host-network".to_owned()));
     assert_eq!(warnings, expected);
 }
+
+#[test]
+fn an_empty_directory_is_never_a_silent_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().to_str().unwrap();
+    for command in [
+        &["scan"][..],
+        &["pss", "check"],
+        &["rbac", "risks"],
+        &["netpol", "coverage"],
+        &["netpol", "matrix"],
+    ] {
+        let out = kubeguard().args(command).arg(empty).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("warning: no *.yaml, *.yml or *.json files"),
+            "{command:?}: {err}"
+        );
+    }
+}
