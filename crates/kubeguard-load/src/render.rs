@@ -4,6 +4,7 @@
 //! the template file, and each rendered line is matched back to the
 //! template line it came from where that match is certain.
 
+use crate::kustomize::Wrapper;
 use kubeguard_core::Diagnostic;
 use kubeguard_core::{RenderedOrigin, Source};
 use std::collections::HashMap;
@@ -46,9 +47,23 @@ pub fn render_helm(chart: &Path, options: &RenderOptions) -> Result<Vec<Source>,
 const HELM_HINT: &str = "install Helm 3 or later (https://helm.sh/docs/intro/install/), pass --helm-bin PATH to a `helm template`-compatible program, or render the chart yourself and pipe it in: `helm template ./chart | kubeguard scan -`";
 const KUSTOMIZE_HINT: &str = "install kubectl or kustomize, pass --kustomize-bin PATH, or render it yourself and pipe it in: `kubectl kustomize DIR | kubeguard scan -`";
 
-/// Runs `kustomize build` (or `kubectl kustomize`) on a directory.
-pub fn render_kustomize(dir: &Path, options: &RenderOptions) -> Result<Source, Diagnostic> {
+/// Runs `kustomize build` (or `kubectl kustomize`) on a directory and
+/// returns one source per object, named after the file it came from (see
+/// [`crate::kustomize`]). When the origins cannot be recorded, the whole
+/// output is one source named `DIR [kustomize build]`.
+pub fn render_kustomize(dir: &Path, options: &RenderOptions) -> Result<Vec<Source>, Diagnostic> {
     let name = dir.display().to_string();
+    let fallback = format!("{name} [kustomize build]");
+    if let Ok(wrapper) = Wrapper::new(dir)
+        && let Ok(text) = build(wrapper.path(), &name, options)
+    {
+        return Ok(wrapper.split(&text, &fallback));
+    }
+    let text = build(dir, &name, options)?;
+    Ok(vec![Source::new(fallback, text)])
+}
+
+fn build(dir: &Path, name: &str, options: &RenderOptions) -> Result<String, Diagnostic> {
     let (program, mut cmd) = match &options.kustomize_bin {
         Some(bin) => {
             let mut cmd = Command::new(bin);
@@ -67,8 +82,7 @@ pub fn render_kustomize(dir: &Path, options: &RenderOptions) -> Result<Source, D
         }
     };
     cmd.arg(dir);
-    let text = run(cmd, &name, &program, "kustomize build", KUSTOMIZE_HINT)?;
-    Ok(Source::new(format!("{name} [kustomize build]"), text))
+    run(cmd, name, &program, "kustomize build", KUSTOMIZE_HINT)
 }
 
 fn on_path(program: &str) -> bool {
