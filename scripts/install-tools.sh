@@ -5,6 +5,9 @@
 #     which stands in for `helm template` when no helm binary is installed.
 #   * kubectl (Debian package), for `kubectl kustomize` on the kustomize
 #     examples. Optional: a warning is printed if it cannot be installed.
+#   * golang-1.19-go (Debian package, about 450 MB installed under
+#     /usr/lib/go-1.19), the Go of Kubernetes 1.26's API server, to test
+#     the webhook's TLS handshake with it. Optional, as kubectl.
 #
 # Safe to run any number of times: each step checks first and only installs
 # what is missing or at the wrong version.
@@ -61,26 +64,30 @@ install_sdk() {
     fi
 }
 
-install_kubectl() {
-    if command -v kubectl >/dev/null 2>&1; then
-        log "kubectl already installed"
+# Installs Debian package $1 (providing $2) when $2 is missing; a warning,
+# not a failure, when it cannot be installed.
+install_deb() {
+    local package="$1" provides="$2"
+    if [ -e "$provides" ] || command -v "$provides" >/dev/null 2>&1; then
+        log "$package already installed"
         return 0
     fi
     if ! command -v apt-get >/dev/null 2>&1; then
-        log "warning: kubectl missing and apt-get unavailable; kustomize checks will be skipped"
+        log "warning: $package missing and apt-get unavailable; the tests that need it are skipped"
         return 0
     fi
     local sudo=()
     if [ "$(id -u)" -ne 0 ]; then
         sudo=(sudo)
     fi
-    log "installing kubectl"
+    log "installing the Debian package $package"
     if ! { "${sudo[@]}" apt-get update -qq &&
-           DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq kubectl >/dev/null; }; then
-        log "warning: could not install kubectl; kustomize checks will be skipped"
+           DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$package" >/dev/null; }; then
+        log "warning: could not install $package; the tests that need it are skipped"
     fi
 }
 
 install_sdk
-install_kubectl
+install_deb kubectl kubectl
+install_deb golang-1.19-go /usr/lib/go-1.19/bin/go
 log "done"

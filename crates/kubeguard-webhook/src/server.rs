@@ -88,6 +88,31 @@ pub async fn serve(
     }
 }
 
+/// Logs a failed handshake: at debug level (scanners and dropped
+/// connections are routine), except for a client that sends a server name
+/// (SNI) that is not a host name, which is refused with `illegal_parameter`
+/// and worth a warning because the client's own error names no cause.
+fn log_handshake_error(e: &std::io::Error) {
+    let bad_sni = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .is_some_and(|inner| {
+            matches!(
+                inner,
+                rustls::Error::PeerMisbehaved(
+                    rustls::PeerMisbehaved::ServerNameMustContainOneHostName
+                )
+            )
+        });
+    if bad_sni {
+        tracing::warn!(
+            "TLS handshake refused: the client sent a server name (SNI) that is not a DNS host name, such as `host:port`; the API server never does (it sends the service's DNS name, or none for an IP address), but some load generators do (docs/webhook.md, \"TLS clients\")"
+        );
+    } else {
+        tracing::debug!("TLS handshake failed: {e}");
+    }
+}
+
 async fn connection(
     stream: TcpStream,
     acceptor: TlsAcceptor,
@@ -102,7 +127,7 @@ async fn connection(
             match handshake {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
-                    tracing::debug!("TLS handshake failed: {e}");
+                    log_handshake_error(&e);
                     return;
                 }
                 Err(_) => {

@@ -18,3 +18,4 @@ mod scan;
 mod snapshots;
 mod webhook_review;
 mod webhook_serve;
+mod webhook_tls;
