@@ -153,7 +153,10 @@ fn all_set(host: &Host, component: Component, settings: &[&Setting]) -> Outcome 
                     s.flag,
                     r.value.as_deref().unwrap_or("<unset>")
                 ));
-                evidence.push(r.source.to_string());
+                let source = r.source.to_string();
+                if !evidence.contains(&source) {
+                    evidence.push(source);
+                }
                 if !set && first_missing.is_none() {
                     first_missing = Some(r.clone());
                 }

@@ -50,12 +50,11 @@ fn by_id() -> &'static HashMap<&'static str, &'static RuleMeta> {
             let refs: &'static [&'static str] =
                 Box::leak(vec![leak(format!("CIS:{}", def.id))].into_boxed_slice());
             let docs = leak(format!(
-                "## What it does\n\nCIS Kubernetes Benchmark {id} ({kind}): {text}.\n\n## Why it matters\n\nThe benchmark's {target} checks keep the node's components authenticated, authorised, audited and their files private.\n\n## How to fix\n\n{fix}\n",
+                "## What it does\n\nChecks CIS Kubernetes Benchmark {id} ({kind}) on a node: {text}. `kubeguard cis` reads the setting as the component resolves it (flag, configuration file, default) or stats the file the component really uses.\n\n## Why it matters\n\n{why}\n",
                 id = def.id,
                 kind = if def.scored { "Automated" } else { "Manual" },
                 text = def.text,
-                target = def.target.name(),
-                fix = def.remediation,
+                why = why(def.target),
             ));
             let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
                 code: leak(code_of(def.id)),
@@ -72,6 +71,26 @@ fn by_id() -> &'static HashMap<&'static str, &'static RuleMeta> {
         }
         map
     })
+}
+
+/// Why a target's checks matter.
+fn why(target: crate::benchmark::Target) -> &'static str {
+    use crate::benchmark::Target;
+    match target {
+        Target::Master => {
+            "The API server, controller manager and scheduler hold the keys to the whole cluster: a setting left open or a file others can read is a path to cluster compromise."
+        }
+        Target::Etcd => {
+            "etcd stores every object of the cluster, secrets included: whoever can reach it without a client certificate owns the cluster."
+        }
+        Target::Controlplane => {
+            "Authentication and audit logging decide who can act on the cluster and whether their actions can be traced."
+        }
+        Target::Node => {
+            "The kubelet runs every pod of the node and accepts exec, logs and port-forward requests: an open kubelet or a readable credential is a path to node compromise."
+        }
+        Target::Policies => "Cluster policies limit what workloads and users may do.",
+    }
 }
 
 /// The rule of a CIS id, if a test decides it.
