@@ -171,6 +171,11 @@ impl Host {
             return ConfigState::Absent;
         };
         let path = path.to_owned();
+        if !path.starts_with('/') {
+            return ConfigState::Unreadable(format!(
+                "{component} --{flag} {path} is relative to the process's working directory, which the root does not show"
+            ));
+        }
         match self.root.read_to_string(&path) {
             Ok(text) => match ConfigFile::parse(&path, &text) {
                 Ok(file) => ConfigState::Loaded(file),

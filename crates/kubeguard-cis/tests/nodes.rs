@@ -405,6 +405,17 @@ fn unreadable_or_broken_kubelet_config() {
     assert_eq!(check(&report, "4.2.1").status, Warn);
     assert_eq!(report.errors.len(), 1);
     assert_eq!(report.errors[0].file, "/var/lib/kubelet/config.yaml");
+    // A relative --config is relative to a working directory the root does not show.
+    node.process(700, &["kubelet", "--config=kubelet_conf.json"]);
+    let report = node.run(&Options::default());
+    let c = check(&report, "4.2.1");
+    assert_eq!(c.status, Warn);
+    assert!(
+        c.actual
+            .contains("relative to the process's working directory"),
+        "{}",
+        c.actual
+    );
 }
 
 #[test]

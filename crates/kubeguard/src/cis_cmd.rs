@@ -54,6 +54,12 @@ pub struct CisArgs {
     #[arg(long, value_enum)]
     pub platform: Option<PlatformArg>,
 
+    /// Run again after this long (`90s`, `30m`, `24h`, `7d`), forever: for a
+    /// DaemonSet whose logs carry the reports. Each run's exit status is
+    /// not kept.
+    #[arg(long, value_name = "DURATION", value_parser = parse_every)]
+    pub every: Option<std::time::Duration>,
+
     /// The node's name in findings [default: ROOT/etc/hostname].
     #[arg(long, env = "NODE_NAME")]
     pub node_name: Option<String>,
@@ -110,6 +116,25 @@ fn parse_target(s: &str) -> Result<Target, String> {
     s.parse()
 }
 
+/// A duration as a number and a unit: `s`, `m`, `h` or `d`.
+fn parse_every(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("{s:?} is not a duration such as 90s, 30m, 24h or 7d");
+    let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(bad()),
+    };
+    if secs == 0 {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs(secs))
+}
+
 impl CisArgs {
     fn output(&self, format: OutputFormat) -> OutputArgs {
         OutputArgs {
@@ -120,8 +145,18 @@ impl CisArgs {
     }
 }
 
-/// Runs `kubeguard cis` and returns the exit code.
+/// Runs `kubeguard cis` (once, or every `--every`) and returns the exit code.
 pub fn run(args: &CisArgs) -> Result<u8> {
+    let Some(every) = args.every else {
+        return run_once(args);
+    };
+    loop {
+        run_once(args)?;
+        std::thread::sleep(every);
+    }
+}
+
+fn run_once(args: &CisArgs) -> Result<u8> {
     let policy = args.policy.policy(&args.policy.config()?)?;
     if !args.root.is_dir() {
         anyhow::bail!("--root {}: not a directory", args.root.display());

@@ -201,6 +201,26 @@ fn select_ignore_and_config_work_on_cis_rules() {
             .len(),
         0
     );
+    // Severity overrides.
+    let config = write(dir.path(), "sev.yaml", "severity:\n  cis-4-2-1: critical\n");
+    let out = kubeguard()
+        .args([
+            "cis",
+            "--format",
+            "json",
+            "--select",
+            "cis-4-2-1",
+            "--config",
+            &config,
+            "--root",
+        ])
+        .arg(node.path())
+        .assert()
+        .code(1);
+    assert_eq!(
+        json(&out.get_output().stdout)["findings"][0]["severity"],
+        "critical"
+    );
     // --fail-on above every failure's severity passes.
     cis(node.path())
         .args(["--select", "cis-4-2-1", "--fail-on", "critical"])
