@@ -209,7 +209,12 @@ impl<'a> KubeBench<'a> {
                         audit: &c.evidence,
                         audit_env: "",
                         audit_config: "",
-                        kind: if c.scored { "" } else { "manual" },
+                        // kube-bench's `manual`: nothing on the node decides it.
+                        kind: if matches!(c.def.test, kubeguard_cis::check::Test::Manual) {
+                            "manual"
+                        } else {
+                            ""
+                        },
                         remediation: c.remediation,
                         test_info: [c.remediation],
                         status: c.status.as_str(),

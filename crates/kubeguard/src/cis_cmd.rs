@@ -243,3 +243,20 @@ fn run_once(args: &CisArgs) -> Result<u8> {
         .write_report(&rules, findings, &ending(&extras))?;
     Ok(outcome.exit_code(has_errors))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_every;
+    use std::time::Duration;
+
+    #[test]
+    fn every_takes_a_number_and_a_unit() {
+        assert_eq!(parse_every("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_every("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_every("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_every("7d"), Ok(Duration::from_secs(604_800)));
+        for bad in ["", "24", "h", "0h", "1w", "1.5h", "-1h"] {
+            assert!(parse_every(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -250,6 +250,37 @@ fn kube_bench_shape() {
     assert_eq!(r["status"], "FAIL");
     assert_eq!(r["scored"], true);
     assert_eq!(r["actual_value"], "true");
+    let results = |section: usize| {
+        control["tests"][section]["results"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let find = |id: &str| {
+        results(1)
+            .into_iter()
+            .find(|r| r["test_number"] == id)
+            .unwrap()
+    };
+    // kube-bench's `manual` type: nothing decides it; a tested manual check is not.
+    assert_eq!(find("4.2.4")["type"], "");
+    assert_eq!(find("4.2.4")["scored"], false);
+    let out = cis(node.path())
+        .args(["--format", "kube-bench", "--benchmark", "cis-1.11"])
+        .assert()
+        .code(1);
+    let v11 = json(&out.get_output().stdout);
+    let r = v11["Controls"][0]["tests"][1]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["test_number"] == "4.2.15")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (r["type"].as_str(), r["status"].as_str()),
+        (Some("manual"), Some("WARN"))
+    );
     let totals = &v["Totals"];
     assert_eq!(totals["total_fail"], control["total_fail"]);
     assert!(totals["total_fail"].as_u64().unwrap() >= 2);
