@@ -131,6 +131,9 @@ pub struct Host {
     /// Its running components, by pid.
     pub processes: Vec<Process>,
     configs: Vec<(Component, ConfigState)>,
+    /// The kubelet's `--config-dir` drop-ins in the order it merges them,
+    /// or why they cannot be read.
+    kubelet_dropins: Result<Vec<ConfigFile>, String>,
     /// Configuration files that could not be parsed.
     pub errors: Vec<Diagnostic>,
 }
@@ -154,13 +157,54 @@ impl Host {
             accounts,
             processes,
             configs: Vec::new(),
+            kubelet_dropins: Ok(Vec::new()),
             errors: Vec::new(),
         };
         for component in Component::ALL {
             let state = host.read_config(component);
             host.configs.push((component, state));
         }
+        host.kubelet_dropins = host.read_kubelet_dropins();
         host
+    }
+
+    /// The kubelet's `--config-dir`: its `*.conf` files in lexical order,
+    /// each overriding the configuration file and the ones before it.
+    fn read_kubelet_dropins(&mut self) -> Result<Vec<ConfigFile>, String> {
+        let Some(dir) = self
+            .process(Component::Kubelet)
+            .and_then(|p| p.flag("config-dir"))
+            .map(str::to_owned)
+        else {
+            return Ok(Vec::new());
+        };
+        if !dir.starts_with('/') {
+            return Err(format!(
+                "kubelet --config-dir {dir} is relative to the process's working directory, which the root does not show"
+            ));
+        }
+        let entries = self.root.read_dir(&dir).map_err(|e| {
+            format!(
+                "kubelet --config-dir {dir} is not readable under the root ({})",
+                io_reason(&e)
+            )
+        })?;
+        let mut files = Vec::new();
+        for path in entries.into_iter().filter(|p| p.ends_with(".conf")) {
+            let text = self
+                .root
+                .read_to_string(&path)
+                .map_err(|e| format!("kubelet drop-in {path}: {}", io_reason(&e)))?;
+            match ConfigFile::parse(&path, &text) {
+                Ok(file) => files.push(file),
+                Err(e) => {
+                    let why = format!("kubelet drop-in {path} does not parse: {}", e.message);
+                    self.errors.push(e);
+                    return Err(why);
+                }
+            }
+        }
+        Ok(files)
     }
 
     fn read_config(&mut self, component: Component) -> ConfigState {
@@ -263,15 +307,25 @@ impl Host {
             (Precedence::FileWins, ConfigState::Unreadable(why)) => {
                 Lookup::NotCheckable(why.clone())
             }
-            (Precedence::FlagOverFile, ConfigState::Loaded(file)) => Lookup::Found(
-                from_flag()
-                    .or_else(|| from_file(file))
-                    .unwrap_or_else(|| default(true)),
-            ),
-            (Precedence::FlagOverFile, ConfigState::Unreadable(why)) => match from_flag() {
-                Some(r) => Lookup::Found(r),
-                None => Lookup::NotCheckable(why.clone()),
-            },
+            (Precedence::FlagOverFile, _) => {
+                if let Some(r) = from_flag() {
+                    return Lookup::Found(r);
+                }
+                let dropins = match &self.kubelet_dropins {
+                    Ok(files) => files,
+                    Err(why) => return Lookup::NotCheckable(why.clone()),
+                };
+                if let Some(r) = dropins.iter().rev().find_map(from_file) {
+                    return Lookup::Found(r);
+                }
+                match state {
+                    ConfigState::Loaded(file) => {
+                        Lookup::Found(from_file(file).unwrap_or_else(|| default(true)))
+                    }
+                    ConfigState::Unreadable(why) => Lookup::NotCheckable(why.clone()),
+                    ConfigState::Absent => Lookup::Found(default(false)),
+                }
+            }
             _ => Lookup::Found(from_flag().unwrap_or_else(|| default(false))),
         }
     }

@@ -474,3 +474,71 @@ fn absent_bind_address_is_all_interfaces() {
     assert_eq!((c.status, c.actual.as_str()), (Fail, "0.0.0.0"));
     assert_eq!(check(&report, "1.4.1").status, Fail);
 }
+
+#[test]
+fn kubelet_drop_in_directory_overrides_the_config_file() {
+    let node = FakeNode::new(false);
+    node.file(
+        "/var/lib/kubelet/config.yaml",
+        KUBEADM_KUBELET_CONFIG,
+        0o600,
+    );
+    node.file("/etc/kubernetes/kubelet.conf.d/10-anonymous.conf", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication:\n  anonymous:\n    enabled: true\n", 0o600);
+    node.file("/etc/kubernetes/kubelet.conf.d/20-timeout.conf", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstreamingConnectionIdleTimeout: 5m\n", 0o600);
+    node.file(
+        "/etc/kubernetes/kubelet.conf.d/README",
+        "not a drop-in",
+        0o600,
+    );
+    node.process(
+        700,
+        &[
+            "kubelet",
+            "--config=/var/lib/kubelet/config.yaml",
+            "--config-dir=/etc/kubernetes/kubelet.conf.d",
+        ],
+    );
+    let report = node.run(&Options::default());
+    let c = check(&report, "4.2.1");
+    assert_eq!(
+        (c.status, c.evidence.as_str()),
+        (Fail, "/etc/kubernetes/kubelet.conf.d/10-anonymous.conf:5")
+    );
+    let c = check(&report, "4.2.5");
+    assert_eq!(
+        (c.status, c.evidence.as_str()),
+        (Pass, "/etc/kubernetes/kubelet.conf.d/20-timeout.conf:3")
+    );
+    // Settings no drop-in holds come from the file.
+    assert_eq!(
+        check(&report, "4.2.2").evidence,
+        "/var/lib/kubelet/config.yaml:10"
+    );
+    // A flag still wins.
+    node.process(
+        700,
+        &[
+            "kubelet",
+            "--config=/var/lib/kubelet/config.yaml",
+            "--config-dir=/etc/kubernetes/kubelet.conf.d",
+            "--anonymous-auth=false",
+        ],
+    );
+    assert_eq!(check(&node.run(&Options::default()), "4.2.1").status, Pass);
+    // An unreadable drop-in directory leaves what the flags do not set undecided.
+    node.process(
+        700,
+        &[
+            "kubelet",
+            "--config=/var/lib/kubelet/config.yaml",
+            "--config-dir=/etc/kubelet.d",
+        ],
+    );
+    let report = node.run(&Options::default());
+    assert_eq!(check(&report, "4.2.2").status, Warn);
+    assert!(
+        check(&report, "4.2.2")
+            .actual
+            .contains("--config-dir /etc/kubelet.d")
+    );
+}
