@@ -512,7 +512,7 @@ fn kubelet_drop_in_directory_overrides_the_config_file() {
     // Settings no drop-in holds come from the file.
     assert_eq!(
         check(&report, "4.2.2").evidence,
-        "/var/lib/kubelet/config.yaml:10"
+        "/var/lib/kubelet/config.yaml:11"
     );
     // A flag still wins.
     node.process(
