@@ -38,6 +38,17 @@ pub enum Source {
         /// The flag's value.
         value: String,
     },
+    /// An environment variable (etcd's `ETCD_*`).
+    Env {
+        /// The component.
+        component: Component,
+        /// Its process id.
+        pid: u32,
+        /// The variable's name.
+        var: String,
+        /// Its value.
+        value: String,
+    },
     /// A configuration file.
     File {
         /// The host path.
@@ -61,6 +72,7 @@ impl Source {
     pub fn location(&self, host: &Host) -> (String, u32) {
         match self {
             Source::Flag { pid, .. } => (format!("/proc/{pid}/cmdline"), 1),
+            Source::Env { pid, .. } => (format!("/proc/{pid}/environ"), 1),
             Source::File { path, line } => (path.clone(), *line),
             Source::Default { component, .. } => host
                 .process(*component)
@@ -78,6 +90,12 @@ impl fmt::Display for Source {
                 flag,
                 value,
             } => write!(f, "{component} (pid {pid}) --{flag}={value}"),
+            Source::Env {
+                component,
+                pid,
+                var,
+                value,
+            } => write!(f, "{component} (pid {pid}) environment {var}={value}"),
             Source::File { path, line } => write!(f, "{path}:{line}"),
             Source::Default {
                 component,
@@ -211,7 +229,10 @@ impl Host {
         let (Some(flag), _) = config_flag(component) else {
             return ConfigState::Absent;
         };
-        let Some(path) = self.process(component).and_then(|p| p.flag(flag)) else {
+        let Some(path) = self
+            .process(component)
+            .and_then(|p| p.flag(flag).or_else(|| p.env_flag(flag)))
+        else {
             return ConfigState::Absent;
         };
         let path = path.to_owned();
@@ -264,7 +285,7 @@ impl Host {
             return Lookup::NotRunning(component);
         };
         let from_flag = || {
-            process.flag(setting.flag).map(|v| Resolved {
+            let flag = process.flag(setting.flag).map(|v| Resolved {
                 value: Some(v.to_owned()),
                 source: Source::Flag {
                     component,
@@ -272,6 +293,20 @@ impl Host {
                     flag: setting.flag.to_owned(),
                     value: v.to_owned(),
                 },
+            });
+            flag.or_else(|| {
+                process.env_flag(setting.flag).map(|v| Resolved {
+                    value: Some(v.to_owned()),
+                    source: Source::Env {
+                        component,
+                        pid: process.pid,
+                        var: format!(
+                            "ETCD_{}",
+                            setting.flag.to_ascii_uppercase().replace('-', "_")
+                        ),
+                        value: v.to_owned(),
+                    },
+                })
             })
         };
         let state = self.config(component);

@@ -81,6 +81,11 @@ pub struct Process {
     pub component: Component,
     /// Its flags in command-line order.
     pub flags: Vec<Flag>,
+    /// Settings it takes from its environment, as flags (`ETCD_CERT_FILE`
+    /// is etcd's `cert-file`), when `/proc/<pid>/environ` is readable. Only
+    /// etcd reads its settings from the environment; other variables are
+    /// never kept.
+    pub env: Vec<Flag>,
 }
 
 impl Process {
@@ -90,6 +95,19 @@ impl Process {
         self.flags
             .iter()
             .rev()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
+    }
+
+    /// The setting's value from the environment, if the component reads it
+    /// there and no flag sets it.
+    #[must_use]
+    pub fn env_flag(&self, name: &str) -> Option<&str> {
+        if self.flag(name).is_some() {
+            return None;
+        }
+        self.env
+            .iter()
             .find(|f| f.name == name)
             .map(|f| f.value.as_str())
     }
@@ -151,7 +169,15 @@ pub fn scan(root: &NodeRoot) -> Vec<Process> {
             let pid: u32 = dir.rsplit('/').next()?.parse().ok()?;
             let path = root.locate(&format!("{dir}/cmdline")).ok()?;
             let raw = std::fs::read(path).ok()?;
-            from_cmdline(pid, &raw)
+            let mut process = from_cmdline(pid, &raw)?;
+            if process.component == Component::Etcd {
+                let environ = root
+                    .locate(&format!("{dir}/environ"))
+                    .and_then(std::fs::read)
+                    .unwrap_or_default();
+                process.env = etcd_env(&environ);
+            }
+            Some(process)
         })
         .collect();
     found.sort_by_key(|p| p.pid);
@@ -169,7 +195,25 @@ pub fn from_cmdline(pid: u32, raw: &[u8]) -> Option<Process> {
         pid,
         component,
         flags: parse_flags(&argv[1..]),
+        env: Vec::new(),
     })
+}
+
+/// etcd's settings in a NUL-separated environment: `ETCD_PEER_CERT_FILE=x`
+/// is `peer-cert-file`. Other variables are dropped unread.
+#[must_use]
+pub fn etcd_env(raw: &[u8]) -> Vec<Flag> {
+    String::from_utf8_lossy(raw)
+        .split('\0')
+        .filter_map(|kv| {
+            let (key, value) = kv.split_once('=')?;
+            let name = key.strip_prefix("ETCD_")?;
+            (!name.is_empty()).then(|| Flag {
+                name: name.to_ascii_lowercase().replace('_', "-"),
+                value: value.to_owned(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -542,3 +542,45 @@ fn kubelet_drop_in_directory_overrides_the_config_file() {
             .contains("--config-dir /etc/kubelet.d")
     );
 }
+
+#[test]
+fn etcd_settings_from_its_environment() {
+    let node = FakeNode::new(false);
+    node.process(
+        40,
+        &[
+            "/usr/local/bin/etcd",
+            "--data-dir=/var/lib/etcd",
+            "--auto-tls=false",
+        ],
+    );
+    node.file(
+        "/proc/40/environ",
+        "PATH=/usr/bin\0ETCD_CERT_FILE=/etc/etcd/server.crt\0ETCD_KEY_FILE=/etc/etcd/server.key\0ETCD_CLIENT_CERT_AUTH=true\0ETCD_AUTO_TLS=true\0",
+        0o400,
+    );
+    let report = node.run(&Options {
+        targets: vec![Target::Etcd],
+        ..Options::default()
+    });
+    let c = check(&report, "2.2");
+    assert_eq!(
+        (c.status, c.evidence.as_str()),
+        (Pass, "etcd (pid 40) environment ETCD_CLIENT_CERT_AUTH=true")
+    );
+    assert_eq!(check(&report, "2.1").status, Pass);
+    // A flag wins over the environment.
+    let c = check(&report, "2.3");
+    assert_eq!(
+        (c.status, c.evidence.as_str()),
+        (Pass, "etcd (pid 40) --auto-tls=false")
+    );
+    assert_eq!(check(&report, "2.5").status, Fail);
+    // Without a readable environ, only the flags count.
+    std::fs::remove_file(node.root().join("proc/40/environ")).unwrap();
+    let report = node.run(&Options {
+        targets: vec![Target::Etcd],
+        ..Options::default()
+    });
+    assert_eq!(check(&report, "2.2").status, Fail);
+}
