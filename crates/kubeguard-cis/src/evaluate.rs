@@ -320,7 +320,8 @@ fn files(host: &Host, which: Files) -> Result<Vec<String>, Outcome> {
                 "/usr/lib/systemd/system/kubelet.service.d",
                 "/lib/systemd/system/kubelet.service.d",
             ] {
-                paths.extend(host.root.read_dir(dir).unwrap_or_default());
+                let dropins = host.root.read_dir(dir).unwrap_or_default();
+                paths.extend(dropins.into_iter().filter(|p| p.ends_with(".conf")));
             }
             existing(host, paths)
         }

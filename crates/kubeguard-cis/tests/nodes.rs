@@ -136,6 +136,12 @@ fn worker_node() {
     );
     node.file("/lib/systemd/system/kubelet.service", "[Service]\n", 0o600);
     node.file("/var/lib/kube-proxy/kubeconfig", "kind: Config\n", 0o600);
+    // Not a drop-in (systemd reads only *.conf), so its mode does not count.
+    node.file(
+        "/etc/systemd/system/kubelet.service.d/README",
+        "notes",
+        0o666,
+    );
     node.process(812, KUBEADM_KUBELET);
     node.process(
         900,
