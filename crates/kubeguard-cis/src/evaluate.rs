@@ -111,7 +111,7 @@ pub fn run(test: &Test, host: &Host) -> Outcome {
 }
 
 fn setting_test(host: &Host, component: Component, setting: &Setting, cond: Cond) -> Outcome {
-    let expected = format!("--{} {}", setting.flag, describe(cond));
+    let expected = format!("{} {}", setting_name(setting), describe(cond));
     match host.resolve(component, setting) {
         Lookup::Found(r) => {
             let ok = holds(cond, r.value.as_deref());
@@ -136,7 +136,7 @@ fn not_running(c: Component, expected: String) -> Outcome {
 fn all_set(host: &Host, component: Component, settings: &[&Setting]) -> Outcome {
     let expected = settings
         .iter()
-        .map(|s| format!("--{}", s.flag))
+        .map(|s| setting_name(s))
         .collect::<Vec<_>>()
         .join(" and ")
         + " set";
@@ -177,6 +177,15 @@ fn all_set(host: &Host, component: Component, settings: &[&Setting]) -> Outcome 
         actual.join(" "),
     )
     .at(evidence.join("; "), file, line)
+}
+
+/// A setting's flag, and its configuration file key when it has one:
+/// `--anonymous-auth (authentication.anonymous.enabled)`.
+fn setting_name(setting: &Setting) -> String {
+    match setting.config {
+        Some(key) => format!("--{} ({key})", setting.flag),
+        None => format!("--{}", setting.flag),
+    }
 }
 
 /// Whether a condition holds for a value (`None`: unset, no default).

@@ -402,3 +402,24 @@ fn rules_know_cis_checks() {
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(text.contains("KG94201"), "{text}");
 }
+
+/// Every output of `kubeguard cis` on the worker, so that any change to a
+/// writer shows up in review. Update with
+/// `INSTA_UPDATE=always cargo test -p kubeguard --test cli cis::snapshots`.
+#[test]
+fn snapshots() {
+    let node = worker();
+    for format in ["text", "json", "kube-bench", "github"] {
+        let out = cis(node.path())
+            .env("NO_COLOR", "1")
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        let text = format!(
+            "exit {}\n{}",
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap()
+        );
+        insta::assert_snapshot!(format!("cis_{}", format.replace('-', "_")), text);
+    }
+}
