@@ -157,25 +157,25 @@ pub fn parse_flags<S: AsRef<str>>(args: &[S]) -> Vec<Flag> {
 }
 
 /// The components running under `root`, by pid. A root without `/proc`
-/// has none; a process that ends while it is read is skipped.
+/// has none; a process that ends while it is read is skipped. `/proc` is
+/// located under the root once; its entries are read directly.
 #[must_use]
 pub fn scan(root: &NodeRoot) -> Vec<Process> {
-    let Ok(entries) = root.read_dir("/proc") else {
+    let Ok(proc_dir) = root.locate("/proc") else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(&proc_dir) else {
         return Vec::new();
     };
     let mut found: Vec<Process> = entries
-        .iter()
-        .filter_map(|dir| {
-            let pid: u32 = dir.rsplit('/').next()?.parse().ok()?;
-            let path = root.locate(&format!("{dir}/cmdline")).ok()?;
-            let raw = std::fs::read(path).ok()?;
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let dir = entry.path();
+            let raw = std::fs::read(dir.join("cmdline")).ok()?;
             let mut process = from_cmdline(pid, &raw)?;
             if process.component == Component::Etcd {
-                let environ = root
-                    .locate(&format!("{dir}/environ"))
-                    .and_then(std::fs::read)
-                    .unwrap_or_default();
-                process.env = etcd_env(&environ);
+                process.env = etcd_env(&std::fs::read(dir.join("environ")).unwrap_or_default());
             }
             Some(process)
         })
