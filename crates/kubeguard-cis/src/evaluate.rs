@@ -8,7 +8,8 @@ use crate::host::{Host, Lookup, Resolved, io_reason};
 use crate::process::Component;
 use crate::setting::Setting;
 use crate::settings::{
-    CLIENT_CA_FILE, ENCRYPTION_CONFIG, ETCD_TRUSTED_CA, KUBELET_STATIC_POD_PATH,
+    CLIENT_CA_FILE, ENCRYPTION_CONFIG, ETCD_TRUSTED_CA, KUBELET_SERVER_TLS_BOOTSTRAP,
+    KUBELET_STATIC_POD_PATH, KUBELET_TLS_CERT, KUBELET_TLS_KEY,
 };
 use serde::Serialize;
 
@@ -577,6 +578,36 @@ fn first_providers(text: &str) -> Vec<String> {
             first.as_map()?.iter().next().map(|(k, _)| k.to_owned())
         })
         .collect()
+}
+
+/// 4.2.9: the kubelet serves TLS with a certificate of its own: both
+/// `tlsCertFile` and `tlsPrivateKeyFile`, or a certificate it requests from
+/// the cluster (`serverTLSBootstrap`); otherwise it generates a self-signed one.
+#[must_use]
+pub fn kubelet_serving_certificate(host: &Host) -> Outcome {
+    let files = all_set(
+        host,
+        Component::Kubelet,
+        &[&KUBELET_TLS_CERT, &KUBELET_TLS_KEY],
+    );
+    if files.status != Status::Fail {
+        return files;
+    }
+    let expected = format!(
+        "{} (or {} = true)",
+        files.expected,
+        setting_name(&KUBELET_SERVER_TLS_BOOTSTRAP)
+    );
+    match host.resolve(Component::Kubelet, &KUBELET_SERVER_TLS_BOOTSTRAP) {
+        Lookup::Found(r) if holds(Cond::Eq("true"), r.value.as_deref()) => from_resolved(
+            host,
+            &r,
+            true,
+            expected,
+            "serverTLSBootstrap: true".to_owned(),
+        ),
+        _ => Outcome { expected, ..files },
+    }
 }
 
 /// 2.7: etcd trusts a CA of its own, not the cluster CA the API server

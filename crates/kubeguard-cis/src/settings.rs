@@ -125,6 +125,12 @@ pub(crate) const KUBELET_EVENT_QPS: Setting =
 pub(crate) const KUBELET_TLS_CERT: Setting = Setting::both("tls-cert-file", "tlsCertFile", None);
 pub(crate) const KUBELET_TLS_KEY: Setting =
     Setting::both("tls-private-key-file", "tlsPrivateKeyFile", None);
+/// The kubelet asks the cluster for its serving certificate (CSR API).
+pub(crate) const KUBELET_SERVER_TLS_BOOTSTRAP: Setting = Setting::both(
+    "rotate-server-certificates",
+    "serverTLSBootstrap",
+    Some("false"),
+);
 pub(crate) const KUBELET_ROTATE_CERTS: Setting =
     Setting::both("rotate-certificates", "rotateCertificates", Some("false"));
 pub(crate) const KUBELET_FEATURE_GATES: Setting =

@@ -6,7 +6,7 @@
 use crate::benchmark::Benchmark::{Cis19, Cis110, Cis111, Cis112};
 use crate::benchmark::Target;
 use crate::check::{CheckDef, Cond, Files, Test, check};
-use crate::evaluate::{encryption_providers, etcd_unique_ca};
+use crate::evaluate::{encryption_providers, etcd_unique_ca, kubelet_serving_certificate};
 use crate::process::Component;
 use crate::settings::*;
 use kubeguard_core::Severity::{Critical, High, Info, Low, Medium};
@@ -316,8 +316,8 @@ pub static CHECKS: &[CheckDef] = &[
         Test::Setting(KUBELET, &KUBELET_EVENT_QPS, Cond::AtLeast(0)),
         "Set eventRecordQPS in the kubelet config file to a level that keeps the events needed."),
     check("4.2.9", N, false, Medium, "Kubelet serves TLS with a certificate of its own",
-        Test::AllSet(KUBELET, &[&KUBELET_TLS_CERT, &KUBELET_TLS_KEY]),
-        "Set tlsCertFile and tlsPrivateKeyFile in the kubelet config file, or use serverTLSBootstrap."),
+        Test::Custom(kubelet_serving_certificate),
+        "Set tlsCertFile and tlsPrivateKeyFile in the kubelet config file, or serverTLSBootstrap: true."),
     check("4.2.10", N, true, Medium, "Kubelet rotates its client certificate",
         Test::Setting(KUBELET, &KUBELET_ROTATE_CERTS, Cond::Eq("true")),
         "Set rotateCertificates: true in the kubelet config file (the kubelet's default is false)."),

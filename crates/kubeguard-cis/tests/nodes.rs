@@ -590,3 +590,30 @@ fn etcd_settings_from_its_environment() {
     });
     assert_eq!(check(&report, "2.2").status, Fail);
 }
+
+#[test]
+fn kubelet_serving_certificate_from_the_cluster() {
+    let node = FakeNode::new(false);
+    node.file(
+        "/var/lib/kubelet/config.yaml",
+        "kind: KubeletConfiguration\nserverTLSBootstrap: true\n",
+        0o600,
+    );
+    node.process(700, &["kubelet", "--config=/var/lib/kubelet/config.yaml"]);
+    let c = check(&node.run(&Options::default()), "4.2.9").clone();
+    assert_eq!(
+        (c.status, c.evidence.as_str()),
+        (Pass, "/var/lib/kubelet/config.yaml:2")
+    );
+    node.process(
+        700,
+        &[
+            "kubelet",
+            "--config=/var/lib/kubelet/config.yaml",
+            "--rotate-server-certificates=false",
+        ],
+    );
+    let c = check(&node.run(&Options::default()), "4.2.9").clone();
+    assert_eq!(c.status, Fail);
+    assert!(c.expected.contains("serverTLSBootstrap"), "{}", c.expected);
+}
