@@ -63,7 +63,10 @@ impl Source {
         };
         let idx = (pos.line as usize).saturating_sub(1);
         if let Some(Some(line)) = origin.line_map.get(idx) {
-            let indent = |t: Option<&str>| t.map_or(0, |t| t.len() - t.trim_start().len());
+            // Where a line's content starts: after its indentation and any
+            // sequence dashes, which the other side may not share.
+            let indent =
+                |t: Option<&str>| t.map_or(0, |t| t.len() - t.trim_start_matches([' ', '-']).len());
             let rendered = indent(self.text.lines().nth(idx));
             let template = indent(origin.template_text.lines().nth(*line as usize - 1));
             let col = (pos.col as usize + template)

@@ -7,6 +7,7 @@
 //! the objects that parsed together with located errors.
 
 mod document;
+mod kustomize;
 mod parse;
 mod read;
 mod render;
@@ -49,7 +50,7 @@ pub fn load_input(input: &Input, options: &LoadOptions) -> LoadedFile {
         Input::File(path) => read_file(path, options.max_file_size).map(|s| vec![s]),
         Input::Stdin => read_stdin(options.max_file_size).map(|s| vec![s]),
         Input::HelmChart(dir) => render_helm(dir, &options.render),
-        Input::Kustomization(dir) => render_kustomize(dir, &options.render).map(|s| vec![s]),
+        Input::Kustomization(dir) => render_kustomize(dir, &options.render),
     };
     match sources {
         Ok(sources) => {

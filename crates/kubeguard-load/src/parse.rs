@@ -30,7 +30,11 @@ pub type Document = Option<Node>;
 /// YAML stream cannot be resynchronised reliably after one.
 pub fn parse_documents(text: &str) -> (Vec<Document>, Option<SyntaxError>) {
     let mut builder = Builder::default();
-    let mut parser = Parser::new_from_str(text).keep_tags(true);
+    // Quoted scalars may continue on lines indented less than their key,
+    // as `kubectl apply` (go-yaml) reads them.
+    let mut parser = Parser::new_from_str(text)
+        .keep_tags(true)
+        .lenient_quoted_indentation(true);
     let mut docs = Vec::new();
     while let Some(event) = parser.next_event() {
         let (event, span) = match event {
@@ -434,6 +438,39 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    /// Quoted scalars whose continuation lines are indented less than their
+    /// key or dash, as kubectl (go-yaml) and PyYAML read them: the line
+    /// break folds to a space and the continuation's indentation is dropped.
+    #[test]
+    fn quoted_scalars_may_continue_below_their_key() {
+        let text = "\
+data:
+  script: \"first line
+ second part\"
+  single: 'it''s
+long'
+  list:
+    - \"a long
+  quoted\"
+";
+        let (docs, err) = parse_documents(text);
+        assert_eq!(err, None);
+        let root = docs[0].as_ref().unwrap();
+        let data = root.get("data").unwrap();
+        let text_of = |n: &Node| n.as_str().unwrap().to_owned();
+        assert_eq!(
+            text_of(data.get("script").unwrap()),
+            "first line second part"
+        );
+        assert_eq!(text_of(data.get("single").unwrap()), "it's long");
+        let item = &data.get("list").unwrap().as_seq().unwrap()[0];
+        assert_eq!(text_of(item), "a long quoted");
+        assert_eq!(item.span.start, Pos { line: 7, col: 7 });
+        // Duplicate keys stay errors, as kubectl makes them.
+        let (_, err) = parse_documents("a: \"x\ny\"\na: 1\n");
+        assert!(err.unwrap().message.contains("duplicate key"));
     }
 
     #[test]

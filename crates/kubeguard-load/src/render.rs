@@ -4,6 +4,7 @@
 //! the template file, and each rendered line is matched back to the
 //! template line it came from where that match is certain.
 
+use crate::kustomize::Wrapper;
 use kubeguard_core::Diagnostic;
 use kubeguard_core::{RenderedOrigin, Source};
 use std::collections::HashMap;
@@ -46,9 +47,23 @@ pub fn render_helm(chart: &Path, options: &RenderOptions) -> Result<Vec<Source>,
 const HELM_HINT: &str = "install Helm 3 or later (https://helm.sh/docs/intro/install/), pass --helm-bin PATH to a `helm template`-compatible program, or render the chart yourself and pipe it in: `helm template ./chart | kubeguard scan -`";
 const KUSTOMIZE_HINT: &str = "install kubectl or kustomize, pass --kustomize-bin PATH, or render it yourself and pipe it in: `kubectl kustomize DIR | kubeguard scan -`";
 
-/// Runs `kustomize build` (or `kubectl kustomize`) on a directory.
-pub fn render_kustomize(dir: &Path, options: &RenderOptions) -> Result<Source, Diagnostic> {
+/// Runs `kustomize build` (or `kubectl kustomize`) on a directory and
+/// returns one source per object, named after the file it came from (see
+/// [`crate::kustomize`]). When the origins cannot be recorded, the whole
+/// output is one source named `DIR [kustomize build]`.
+pub fn render_kustomize(dir: &Path, options: &RenderOptions) -> Result<Vec<Source>, Diagnostic> {
     let name = dir.display().to_string();
+    let fallback = format!("{name} [kustomize build]");
+    if let Ok(wrapper) = Wrapper::new(dir)
+        && let Ok(text) = build(wrapper.path(), &name, options)
+    {
+        return Ok(wrapper.split(&text, &fallback));
+    }
+    let text = build(dir, &name, options)?;
+    Ok(vec![Source::new(fallback, text)])
+}
+
+fn build(dir: &Path, name: &str, options: &RenderOptions) -> Result<String, Diagnostic> {
     let (program, mut cmd) = match &options.kustomize_bin {
         Some(bin) => {
             let mut cmd = Command::new(bin);
@@ -67,8 +82,7 @@ pub fn render_kustomize(dir: &Path, options: &RenderOptions) -> Result<Source, D
         }
     };
     cmd.arg(dir);
-    let text = run(cmd, &name, &program, "kustomize build", KUSTOMIZE_HINT)?;
-    Ok(Source::new(format!("{name} [kustomize build]"), text))
+    run(cmd, name, &program, "kustomize build", KUSTOMIZE_HINT)
 }
 
 fn on_path(program: &str) -> bool {
@@ -109,23 +123,40 @@ fn run(
 }
 
 /// Splits `helm template` output at `# Source: chart/templates/x.yaml`
-/// lines into one source per template file.
+/// lines into one source per template file. Helm repeats a template's
+/// header before each of its documents, and interleaves templates when it
+/// orders output by kind, so the lines after a header belong to the
+/// template it names, wherever that template was first seen.
 fn split_helm_output(chart: &Path, text: &str) -> Vec<Source> {
     let mut sections: Vec<(String, String)> = Vec::new();
+    let mut current = None;
     for line in text.split_inclusive('\n') {
         if let Some(rest) = line.trim_end().strip_prefix("# Source: ") {
             let template = rest.split_once('/').map_or(rest, |(_, path)| path);
             let file = chart.join(template).display().to_string();
-            match sections.iter_mut().find(|(f, _)| *f == file) {
-                Some((_, body)) => body.push_str("---\n"),
-                None => sections.push((file, String::new())),
-            }
+            current = Some(match sections.iter().position(|(f, _)| *f == file) {
+                Some(i) => {
+                    let body = &mut sections[i].1;
+                    if !body.trim_end().ends_with("\n---") && !body.trim().is_empty() {
+                        body.push_str("---\n");
+                    }
+                    i
+                }
+                None => {
+                    sections.push((file, String::new()));
+                    sections.len() - 1
+                }
+            });
             continue;
         }
-        match sections.last_mut() {
-            Some((_, body)) => body.push_str(line),
-            None => sections.push((chart.display().to_string(), line.to_owned())),
+        if current.is_none() && matches!(line.trim(), "" | "---") {
+            continue;
         }
+        let i = *current.get_or_insert_with(|| {
+            sections.push((chart.display().to_string(), String::new()));
+            sections.len() - 1
+        });
+        sections[i].1.push_str(line);
     }
     sections
         .into_iter()
@@ -142,9 +173,10 @@ fn split_helm_output(chart: &Path, text: &str) -> Vec<Source> {
 
 /// Maps each rendered line to a template line with the same text. Walking
 /// down the rendered text, a line takes the first template line with its
-/// text below the previous match; a line whose text is unique in the
-/// template always takes that line. Lines produced by template expressions
-/// stay unmapped.
+/// text below the previous match (the walk starts again at the top of the
+/// template with each rendered document); a line whose text is unique in
+/// the template always takes that line. Lines produced by template
+/// expressions stay unmapped.
 fn match_lines(rendered: &str, template: String) -> RenderedOrigin {
     let mut lines_by_text: HashMap<&str, Vec<u32>> = HashMap::new();
     for (i, line) in template.lines().enumerate() {
@@ -159,6 +191,10 @@ fn match_lines(rendered: &str, template: String) -> RenderedOrigin {
     let line_map = rendered
         .lines()
         .map(|line| {
+            if line.trim_end() == "---" {
+                last = 0;
+                return None;
+            }
             let candidates = lines_by_text.get(line.trim())?;
             let matched = match candidates.as_slice() {
                 [only] => *only,
@@ -171,5 +207,92 @@ fn match_lines(rendered: &str, template: String) -> RenderedOrigin {
     RenderedOrigin {
         line_map,
         template_text: template,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubeguard_core::Pos;
+
+    /// `helm template` output for a chart whose `workloads.yaml` renders two
+    /// documents, ordered by kind so that `service.yaml` comes between them.
+    const INTERLEAVED: &str = "\
+---
+# Source: web/templates/workloads.yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: api
+---
+# Source: web/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+---
+# Source: web/templates/workloads.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      hostNetwork: true
+";
+
+    const WORKLOADS: &str = "\
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ .Values.name }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Values.name }}
+spec:
+  template:
+    spec:
+      hostNetwork: true
+";
+
+    #[test]
+    fn a_repeated_source_header_files_lines_under_its_own_template() {
+        let dir = tempfile::tempdir().unwrap();
+        let templates = dir.path().join("templates");
+        std::fs::create_dir(&templates).unwrap();
+        std::fs::write(templates.join("workloads.yaml"), WORKLOADS).unwrap();
+        let sources = split_helm_output(dir.path(), INTERLEAVED);
+        let names: Vec<String> = sources
+            .iter()
+            .map(|s| s.name.rsplit('/').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, ["workloads.yaml", "service.yaml"]);
+        let workloads = &sources[0];
+        assert!(workloads.text.contains("kind: Deployment"));
+        assert!(workloads.text.contains("kind: ServiceAccount"));
+        assert!(!sources[1].text.contains("Deployment"));
+        // `hostNetwork: true` is the workloads body's last line; it maps
+        // to line 13 of the template, not to a line of the first document.
+        let rendered_line = workloads
+            .text
+            .lines()
+            .position(|l| l.contains("hostNetwork"))
+            .unwrap();
+        let line = u32::try_from(rendered_line + 1).unwrap();
+        assert_eq!(workloads.resolve(Pos { line, col: 7 }).line, 13);
+    }
+
+    #[test]
+    fn the_line_walk_starts_again_with_each_document() {
+        let template = "kind: ConfigMap\ndata:\n  a: b\n".to_owned();
+        let rendered = "kind: ConfigMap\ndata:\n  a: b\n---\nkind: ConfigMap\ndata:\n  a: b\n";
+        let origin = match_lines(rendered, template);
+        assert_eq!(
+            origin.line_map,
+            [Some(1), Some(2), Some(3), None, Some(1), Some(2), Some(3)]
+        );
     }
 }

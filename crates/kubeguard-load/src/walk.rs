@@ -2,6 +2,7 @@
 //! walked recursively (honouring `.gitignore`), Helm charts and Kustomize
 //! directories.
 
+use crate::kustomize::normalize;
 use kubeguard_core::Diagnostic;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -33,34 +34,38 @@ fn is_helm_chart(dir: &Path) -> bool {
     dir.join("Chart.yaml").is_file()
 }
 
-fn is_kustomization(dir: &Path) -> bool {
-    KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file())
+/// The kustomization file of `dir`, if it is a Kustomize directory.
+fn kustomization_file(dir: &Path) -> Option<PathBuf> {
+    KUSTOMIZATION_FILES
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|f| f.is_file())
 }
 
-fn classify_dir(dir: &Path) -> Option<Input> {
-    if is_helm_chart(dir) {
-        Some(Input::HelmChart(dir.to_path_buf()))
-    } else if is_kustomization(dir) {
-        Some(Input::Kustomization(dir.to_path_buf()))
-    } else {
-        None
-    }
+fn is_kustomization_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| KUSTOMIZATION_FILES.contains(&n))
 }
 
 /// Resolves command-line paths to inputs. Directories are walked
-/// recursively; a chart or kustomization directory is one input and is not
-/// walked into. Inputs come back sorted, so output order is stable.
+/// recursively; a Helm chart directory is one input and is not walked into.
+/// A kustomization directory is one input, unless another kustomization
+/// found in the walk uses it as a base or component; the files beside it
+/// that no kustomization uses (resource, patch, generator input, ...) are
+/// inputs of their own, as plain manifests. Inputs come back sorted, so
+/// output order is stable.
 #[must_use]
 pub fn discover(paths: &[PathBuf], options: WalkOptions) -> (Vec<Input>, Vec<Diagnostic>) {
-    let mut inputs = Vec::new();
+    let mut found = Found::default();
     let mut errors = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
+            found.inputs.push(Input::Stdin);
         } else if path.is_dir() {
-            walk_dir(path, options, &mut inputs, &mut errors);
+            walk_dir(path, options, &mut found, &mut errors);
         } else if path.exists() {
-            inputs.push(Input::File(path.clone()));
+            found.inputs.push(Input::File(path.clone()));
         } else {
             errors.push(Diagnostic::whole_file(
                 path.display().to_string(),
@@ -68,37 +73,69 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> (Vec<Input>, Vec<Dia
             ));
         }
     }
+    let mut inputs = found.resolve();
     inputs.sort();
     inputs.dedup();
     (inputs, errors)
 }
 
-fn walk_dir(
-    root: &Path,
-    options: WalkOptions,
-    inputs: &mut Vec<Input>,
-    errors: &mut Vec<Diagnostic>,
-) {
-    if let Some(input) = classify_dir(root) {
-        inputs.push(input);
+/// What walking found, before kustomizations claim their files.
+#[derive(Default)]
+struct Found {
+    /// Files named on the command line, stdin and Helm charts.
+    inputs: Vec<Input>,
+    /// Manifest files met while walking directories.
+    walked: Vec<PathBuf>,
+    /// Kustomization directories met while walking, with their files.
+    kustomizations: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Found {
+    /// The inputs: kustomizations no other one uses, and walked files no
+    /// kustomization uses.
+    fn resolve(mut self) -> Vec<Input> {
+        let key =
+            |p: &Path| std::path::absolute(p).map_or_else(|_| p.to_path_buf(), |a| normalize(&a));
+        let mut used = std::collections::HashSet::new();
+        for (dir, file) in &self.kustomizations {
+            used.extend(
+                crate::kustomize::references(dir, file)
+                    .iter()
+                    .map(|p| key(p)),
+            );
+        }
+        for (dir, _) in &self.kustomizations {
+            if !used.contains(&key(dir)) {
+                self.inputs.push(Input::Kustomization(dir.clone()));
+            }
+        }
+        for file in self.walked {
+            if !is_kustomization_file(&file) && !used.contains(&key(&file)) {
+                self.inputs.push(Input::File(file));
+            }
+        }
+        self.inputs
+    }
+}
+
+fn walk_dir(root: &Path, options: WalkOptions, found: &mut Found, errors: &mut Vec<Diagnostic>) {
+    if is_helm_chart(root) {
+        found.inputs.push(Input::HelmChart(root.to_path_buf()));
         return;
     }
-    let rendered = Arc::new(Mutex::new(Vec::new()));
-    let found = Arc::clone(&rendered);
+    let charts = Arc::new(Mutex::new(Vec::new()));
+    let charts_found = Arc::clone(&charts);
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(!options.no_ignore)
         .require_git(false)
         .follow_links(true)
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            if is_dir
-                && entry.depth() > 0
-                && let Some(input) = classify_dir(entry.path())
-            {
-                found
+            if is_dir && entry.depth() > 0 && is_helm_chart(entry.path()) {
+                charts_found
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(input);
+                    .push(Input::HelmChart(entry.path().to_path_buf()));
                 return false;
             }
             true
@@ -108,16 +145,20 @@ fn walk_dir(
         match entry {
             Ok(entry) => {
                 let path = entry.path();
-                let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && is_manifest_name(path) {
-                    inputs.push(Input::File(path.to_path_buf()));
+                let file_type = entry.file_type();
+                if file_type.is_some_and(|t| t.is_dir()) {
+                    if let Some(file) = kustomization_file(path) {
+                        found.kustomizations.push((path.to_path_buf(), file));
+                    }
+                } else if file_type.is_some_and(|t| t.is_file()) && is_manifest_name(path) {
+                    found.walked.push(path.to_path_buf());
                 }
             }
             Err(e) => errors.extend(walk_error(root, &e)),
         }
     }
-    inputs.append(
-        &mut rendered
+    found.inputs.append(
+        &mut charts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner),
     );

@@ -100,14 +100,15 @@ impl Formatter for Nested {
     }
 }
 
-/// Appends `value` to `buf` as pretty JSON whose lines after the first are
-/// indented by `width`.
-pub(crate) fn pretty_into(
-    buf: &mut Vec<u8>,
+/// Writes `value` to `out` as pretty JSON whose lines after the first are
+/// indented by `width`. `out` should buffer: the layout is written a token
+/// at a time.
+pub(crate) fn pretty_to<W: Write>(
+    out: W,
     width: usize,
-    value: &impl Serialize,
+    value: &(impl Serialize + ?Sized),
 ) -> io::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(buf, Nested::at(width));
+    let mut ser = serde_json::Serializer::with_formatter(out, Nested::at(width));
     value.serialize(&mut ser).map_err(io::Error::from)
 }
 
@@ -121,42 +122,8 @@ pub(crate) fn release(buf: &mut Vec<u8>) {
 /// Writes `value` as pretty JSON indented by `width`.
 pub(crate) fn pretty(out: &mut dyn Write, width: usize, value: &impl Serialize) -> io::Result<()> {
     let mut buf = Vec::new();
-    pretty_into(&mut buf, width, value)?;
+    pretty_to(&mut buf, width, value)?;
     out.write_all(&buf)
-}
-
-/// Prefixes every line after the first with `width` spaces. JSON strings
-/// never hold a raw newline, so this only moves structure.
-struct Indent<'a> {
-    out: &'a mut dyn Write,
-    width: usize,
-}
-
-impl Write for Indent<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut rest = buf;
-        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
-            self.out.write_all(&rest[..=nl])?;
-            self.out
-                .write_all(&SPACES[..self.width.min(SPACES.len())])?;
-            rest = &rest[nl + 1..];
-        }
-        self.out.write_all(rest)?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-}
-
-/// Writes an extra (any [`crate::JsonExtra`]) indented by `width`.
-pub(crate) fn extra(
-    out: &mut dyn Write,
-    width: usize,
-    value: &dyn crate::JsonExtra,
-) -> io::Result<()> {
-    value.write_json(&mut Indent { out, width })
 }
 
 #[cfg(test)]
@@ -170,7 +137,7 @@ mod tests {
         let plain = serde_json::to_string_pretty(&value).unwrap();
         for width in [0, 2, 8, 70] {
             let mut buf = Vec::new();
-            pretty_into(&mut buf, width, &value).unwrap();
+            pretty_to(&mut buf, width, &value).unwrap();
             let shifted = plain.replace('\n', &format!("\n{}", " ".repeat(width)));
             assert_eq!(String::from_utf8(buf).unwrap(), shifted, "width {width}");
         }

@@ -36,7 +36,7 @@ fn string(buf: &mut Vec<u8>, s: &str) -> io::Result<()> {
 }
 
 /// Appends `f` as [`JsonFinding`] serialised at the findings' depth (the
-/// layout of `indent::pretty_into(buf, 4, ..)`, which a test holds it
+/// layout of `indent::pretty_to(buf, 4, ..)`, which a test holds it
 /// to), written by hand: the JSON report is mostly findings. `tail` keeps
 /// each rule's `remediation` and `references`, escaped once.
 fn write_finding(
@@ -79,7 +79,7 @@ fn write_finding(
             let mut t = b",\n      \"remediation\": ".to_vec();
             string(&mut t, f.remediation)?;
             t.extend_from_slice(b",\n      \"references\": ");
-            indent::pretty_into(&mut t, 6, &f.references)?;
+            indent::pretty_to(&mut t, 6, &f.references)?;
             t.extend_from_slice(b"\n    }");
             e.insert(t)
         }
@@ -194,7 +194,7 @@ impl JsonWriter {
         out.write_all(if self.first { b"]" } else { b"\n  ]" })?;
         for (key, value) in e.extras {
             write!(out, ",\n  {}: ", serde_json::to_string(key)?)?;
-            indent::extra(out, 2, *value)?;
+            value.write_json(out, 2)?;
         }
         for (key, items) in [("errors", e.errors), ("warnings", e.warnings)] {
             write!(out, ",\n  \"{key}\": ")?;
@@ -261,7 +261,7 @@ mod tests {
                 };
                 write_finding(&mut by_hand, &f, &mut tails).unwrap();
                 let mut serde = Vec::new();
-                indent::pretty_into(&mut serde, 4, &JsonFinding::from(&f)).unwrap();
+                indent::pretty_to(&mut serde, 4, &JsonFinding::from(&f)).unwrap();
                 assert_eq!(
                     String::from_utf8(by_hand).unwrap(),
                     String::from_utf8(serde).unwrap()

@@ -43,13 +43,14 @@ pub struct Summary {
 /// chains, Pod Security verdicts, coverage). Any `Serialize` value is one;
 /// it is serialised straight to the output, never built as one big value.
 pub trait JsonExtra {
-    /// Writes the value as pretty JSON.
-    fn write_json(&self, out: &mut dyn Write) -> io::Result<()>;
+    /// Writes the value as pretty JSON whose lines after the first are
+    /// indented by `width` spaces.
+    fn write_json(&self, out: &mut dyn Write, width: usize) -> io::Result<()>;
 }
 
 impl<T: serde::Serialize> JsonExtra for T {
-    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(out, self).map_err(io::Error::from)
+    fn write_json(&self, out: &mut dyn Write, width: usize) -> io::Result<()> {
+        buffered(out, |out| indent::pretty_to(out, width, self))
     }
 }
 

@@ -205,7 +205,7 @@ impl SarifWriter {
                 b",\n        "
             });
             self.first = false;
-            indent::pretty_into(&mut self.buf, 8, &result)?;
+            indent::pretty_to(&mut self.buf, 8, &result)?;
         }
         out.write_all(&self.buf)?;
         indent::release(&mut self.buf);

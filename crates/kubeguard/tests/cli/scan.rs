@@ -428,29 +428,100 @@ fn helm_missing_is_a_clear_error() {
     );
 }
 
+/// A repository with a base, an overlay that patches it, a manifest the
+/// base leaves out of `resources:`, and a patch file.
+const KUSTOMIZE_TREE: &[(&str, &str)] = &[
+    ("base/kustomization.yaml", "resources:\n- deployment.yaml\n"),
+    (
+        "base/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n      - name: api\n        image: registry.example.com/api:1.0\n        securityContext:\n          privileged: true\n",
+    ),
+    (
+        "base/loadgenerator.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: loadgen\nspec:\n  template:\n    spec:\n      containers:\n      - name: load\n        image: registry.example.com/load:1.0\n        securityContext:\n          privileged: true\n",
+    ),
+    (
+        "overlays/prod/kustomization.yaml",
+        "resources:\n- ../../base\nnamePrefix: prod-\nnamespace: prod\npatches:\n- path: host-network.yaml\n",
+    ),
+    (
+        "overlays/prod/host-network.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      hostNetwork: true\n",
+    ),
+];
+
 #[test]
-fn kustomize_overlay_is_rendered() {
+fn kustomize_findings_name_the_source_file_and_files_beside_it_are_scanned() {
     if !tool_available(
         std::process::Command::new("kubectl").args(["version", "--client"]),
         "kubectl",
     ) {
         return;
     }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in KUSTOMIZE_TREE {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
     let out = kubeguard()
+        .current_dir(dir.path())
         .args([
             "scan",
-            "examples/kustomize/overlays/prod",
+            ".",
             "--format",
             "json",
             "--select",
-            "host-network",
+            "host-network,privileged-container",
         ])
         .assert()
         .code(1);
     let report = json(&out.get_output().stdout);
-    let f = &report["findings"][0];
-    assert_eq!(f["rule"], "host-network");
-    assert!(f["file"].as_str().unwrap().contains("kustomize build"));
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+    let found: Vec<(String, String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["file"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("./")
+                    .to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["object"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        // The overlay's object, traced to the base file and the line the
+        // field is written on; the base is not rendered again on its own.
+        (
+            "privileged-container",
+            "base/deployment.yaml",
+            12,
+            "prod-api",
+        ),
+        // Added by the overlay's patch: the pod template's `spec:` line.
+        ("host-network", "base/deployment.yaml", 7, "prod-api"),
+        // Left out of `resources:`, scanned as a plain manifest.
+        (
+            "privileged-container",
+            "base/loadgenerator.yaml",
+            12,
+            "loadgen",
+        ),
+    ];
+    for (rule, file, line, name) in expected {
+        assert!(
+            found.contains(&(rule.into(), file.into(), line, name.into())),
+            "missing {rule} {file}:{line} {name} in {found:?}"
+        );
+    }
+    // The patch file is not a manifest of its own.
+    assert_eq!(found.len(), expected.len(), "{found:?}");
 }
 
 #[test]
