@@ -225,7 +225,7 @@ fn run_once(args: &CisArgs) -> Result<u8> {
         CisFormat::KubeBench => {
             let (mut out, _) = args.output(OutputFormat::Json).open()?;
             KubeBench::new(&report)
-                .write_json(&mut out)
+                .write_json(&mut out, 0)
                 .context("cannot write the report")?;
             writeln!(out)?;
             out.flush()?;
