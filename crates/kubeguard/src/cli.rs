@@ -40,6 +40,8 @@ pub enum Command {
     Netpol(crate::netpol_cmd::NetpolArgs),
     /// Admission webhook: serve it over HTTPS, or review AdmissionReviews against a policy offline.
     Webhook(crate::webhook_cmd::WebhookArgs),
+    /// CIS Kubernetes Benchmark node and control-plane checks, read under a root.
+    Cis(crate::cis_cmd::CisArgs),
 }
 
 const SCAN_HELP: &str = "\

@@ -1,6 +1,9 @@
-//! The manifests in `deploy/` pass our own checks: `kubeguard scan` and
-//! `kubeguard pss check --level restricted` find nothing, the image is
-//! pinned by digest, and the policy in the ConfigMap is a valid policy.
+//! The manifests in `deploy/` pass our own checks: `kubeguard scan` finds
+//! nothing (the node agents of `deploy/cis/` only through exceptions
+//! annotated with their reasons), `kubeguard pss check --level restricted`
+//! admits the webhook and denies the CIS agents only for what they need,
+//! the images are pinned by digest, and the policy in the ConfigMap is a
+//! valid policy.
 
 use crate::support::{kubeguard_in_repo, repo};
 use std::path::PathBuf;
@@ -42,9 +45,25 @@ fn scan_finds_nothing_in_deploy() {
     assert!(objects >= 16, "only {objects} objects scanned: {stdout}");
 }
 
+/// The webhook's manifests: `deploy/` without the node agents of `deploy/cis/`.
+fn webhook_manifests() -> Vec<String> {
+    let mut paths: Vec<String> = std::fs::read_dir(deploy_dir())
+        .expect("deploy/")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "cis")
+        .map(|name| format!("deploy/{name}"))
+        .collect();
+    paths.sort();
+    paths
+}
+
 #[test]
 fn deploy_meets_pss_restricted() {
-    let stdout = succeeds(&["pss", "check", "--level", "restricted", "deploy/"]);
+    let mut args = vec!["pss", "check", "--level", "restricted"];
+    let paths = webhook_manifests();
+    args.extend(paths.iter().map(String::as_str));
+    let stdout = succeeds(&args);
     assert!(
         stdout.contains("Deployment kubeguard/kubeguard-webhook: allowed"),
         "{stdout}"
@@ -109,4 +128,128 @@ fn configmap_policy_is_valid() {
         policy.exempt.namespaces.iter().any(|n| n == "kube-system"),
         "kube-system is exempt"
     );
+}
+
+/// The `kubeguard.io/ignore` rules of each object in `deploy/cis/`, each
+/// with its `kubeguard.io/reason.<rule>` annotation.
+fn cis_exceptions(text: &str) -> Vec<String> {
+    let mut rules = Vec::new();
+    for line in text.lines() {
+        if let Some(list) = line.trim().strip_prefix("kubeguard.io/ignore: ") {
+            for rule in list.trim_matches('"').split(',') {
+                assert!(
+                    text.contains(&format!("kubeguard.io/reason.{rule}: \"")),
+                    "exception {rule} has no reason annotation"
+                );
+                rules.push(rule.to_owned());
+            }
+        }
+    }
+    rules
+}
+
+#[test]
+fn cis_agents_pass_scan_with_annotated_exceptions_only() {
+    let stdout = succeeds(&[
+        "scan",
+        "deploy/cis/",
+        "--no-config",
+        "--fail-on",
+        "info",
+        "--format",
+        "json",
+        "--report-unused-ignores",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("json report");
+    assert_eq!(report["findings"], serde_json::json!([]), "{stdout}");
+    assert_eq!(
+        report["warnings"],
+        serde_json::json!([]),
+        "no unused exception: {stdout}"
+    );
+    let mut exceptions = Vec::new();
+    for file in ["daemonset.yaml", "job.yaml", "namespace.yaml"] {
+        let text = std::fs::read_to_string(deploy_dir().join("cis").join(file)).expect("read");
+        exceptions.extend(cis_exceptions(&text));
+    }
+    exceptions.sort();
+    exceptions.dedup();
+    assert_eq!(
+        exceptions,
+        [
+            "hostpath-volume",
+            "missing-liveness-probe",
+            "missing-readiness-probe",
+            "namespace-pss-privileged",
+            "runs-as-root"
+        ]
+    );
+    // Without the annotations, exactly those rules fire.
+    let out = kubeguard_in_repo()
+        .args([
+            "scan",
+            "deploy/cis/",
+            "--no-config",
+            "--format",
+            "json",
+            "--fail-on",
+            "info",
+        ])
+        .args(["--select", &exceptions.join(",")])
+        .output()
+        .expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(report["summary"]["suppressed"].as_u64().unwrap() >= exceptions.len() as u64);
+}
+
+#[test]
+fn cis_agents_need_only_read_only_host_paths_and_root() {
+    // Baseline denies them for hostPath alone; restricted adds running as root.
+    let out = kubeguard_in_repo()
+        .args([
+            "pss",
+            "check",
+            "--level",
+            "baseline",
+            "deploy/cis/",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 2, "{report}");
+    for f in findings {
+        assert!(
+            f["message"].as_str().unwrap().contains("(hostPathVolumes)"),
+            "{f}"
+        );
+    }
+    let out = kubeguard_in_repo()
+        .args(["pss", "check", "--level", "restricted", "deploy/cis/"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let reasons: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- "))
+        .filter_map(|l| l.split(" (").nth(1)?.split(')').next())
+        .collect();
+    assert_eq!(
+        reasons.into_iter().collect::<Vec<_>>(),
+        ["restrictedVolumes", "runAsNonRoot", "runAsUser"],
+        "{text}"
+    );
+    for file in ["daemonset.yaml", "job.yaml"] {
+        let text = std::fs::read_to_string(deploy_dir().join("cis").join(file)).expect("read");
+        assert!(!text.contains("hostPID: true") && !text.contains("privileged: true"));
+        assert_eq!(
+            text.matches("mountPath:").count(),
+            text.matches("readOnly: true").count(),
+            "{file}: every mount is read-only"
+        );
+        assert!(text.contains("drop: [\"ALL\"]") && text.contains("readOnlyRootFilesystem: true"));
+        assert!(text.contains("automountServiceAccountToken: false"));
+    }
 }

@@ -1,0 +1,238 @@
+//! Benchmarks, targets and platforms, and choosing a benchmark from the
+//! component versions found on the node.
+
+use crate::host::Host;
+use crate::process::Component;
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// A CIS Kubernetes Benchmark version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Benchmark {
+    /// CIS 1.9 (Kubernetes 1.27).
+    Cis19,
+    /// CIS 1.10 (Kubernetes 1.28).
+    Cis110,
+    /// CIS 1.11 (Kubernetes 1.29 to 1.31).
+    Cis111,
+    /// CIS 1.12 (Kubernetes 1.32 and later).
+    Cis112,
+}
+
+impl Benchmark {
+    /// Every benchmark, oldest first.
+    pub const ALL: [Benchmark; 4] = [
+        Benchmark::Cis19,
+        Benchmark::Cis110,
+        Benchmark::Cis111,
+        Benchmark::Cis112,
+    ];
+
+    /// The name, `cis-1.9` to `cis-1.12`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Benchmark::Cis19 => "cis-1.9",
+            Benchmark::Cis110 => "cis-1.10",
+            Benchmark::Cis111 => "cis-1.11",
+            Benchmark::Cis112 => "cis-1.12",
+        }
+    }
+
+    /// The benchmark written for a Kubernetes minor version (as kube-bench
+    /// maps them): 1.27 and older get cis-1.9, 1.32 and newer cis-1.12.
+    #[must_use]
+    pub fn for_minor(minor: u32) -> Benchmark {
+        match minor {
+            0..=27 => Benchmark::Cis19,
+            28 => Benchmark::Cis110,
+            29..=31 => Benchmark::Cis111,
+            _ => Benchmark::Cis112,
+        }
+    }
+}
+
+impl fmt::Display for Benchmark {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Benchmark {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Benchmark::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown benchmark {s:?}; expected one of cis-1.9, cis-1.10, cis-1.11, cis-1.12"
+                )
+            })
+    }
+}
+
+/// A part of the benchmark, named as kube-bench names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// Section 1: control plane components and their files.
+    Master,
+    /// Section 2: etcd.
+    Etcd,
+    /// Section 3: control plane configuration (authentication, logging).
+    Controlplane,
+    /// Section 4: worker node (kubelet, kube-proxy).
+    Node,
+    /// Section 5: policies, answered from the cluster's API.
+    Policies,
+}
+
+impl Target {
+    /// Every target in benchmark order.
+    pub const ALL: [Target; 5] = [
+        Target::Master,
+        Target::Etcd,
+        Target::Controlplane,
+        Target::Node,
+        Target::Policies,
+    ];
+
+    /// The lowercase name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Master => "master",
+            Target::Etcd => "etcd",
+            Target::Controlplane => "controlplane",
+            Target::Node => "node",
+            Target::Policies => "policies",
+        }
+    }
+
+    /// The benchmark's title for the target.
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Target::Master => "Control Plane Security Configuration",
+            Target::Etcd => "Etcd Node Configuration",
+            Target::Controlplane => "Control Plane Configuration",
+            Target::Node => "Worker Node Security Configuration",
+            Target::Policies => "Kubernetes Policies",
+        }
+    }
+
+    /// The targets whose components run on the node: `master` and
+    /// `controlplane` with an API server (`master` also with a controller
+    /// manager or scheduler), `etcd` with etcd, `node` with a kubelet.
+    /// `policies` is never detected: it needs the cluster's API.
+    #[must_use]
+    pub fn detect(host: &Host) -> Vec<Target> {
+        let run = |c| host.running(c);
+        let mut out = Vec::new();
+        if run(Component::ApiServer)
+            || run(Component::ControllerManager)
+            || run(Component::Scheduler)
+        {
+            out.push(Target::Master);
+        }
+        if run(Component::Etcd) {
+            out.push(Target::Etcd);
+        }
+        if run(Component::ApiServer) {
+            out.push(Target::Controlplane);
+        }
+        if run(Component::Kubelet) || run(Component::Proxy) {
+            out.push(Target::Node);
+        }
+        out
+    }
+}
+
+impl FromStr for Target {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Target::ALL
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown target {s:?}; expected master, etcd, controlplane, node or policies"
+                )
+            })
+    }
+}
+
+/// A managed Kubernetes platform: its provider runs the control plane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// Amazon EKS.
+    Eks,
+    /// Google GKE.
+    Gke,
+    /// Azure AKS.
+    Aks,
+}
+
+impl Platform {
+    /// The provider's name.
+    #[must_use]
+    pub fn provider(self) -> &'static str {
+        match self {
+            Platform::Eks => "Amazon EKS",
+            Platform::Gke => "Google GKE",
+            Platform::Aks => "Azure AKS",
+        }
+    }
+
+    /// Whether the provider controls a target (the control plane and etcd
+    /// run where the cluster's owner cannot configure them).
+    #[must_use]
+    pub fn controls(self, target: Target) -> bool {
+        matches!(target, Target::Master | Target::Etcd | Target::Controlplane)
+    }
+}
+
+/// The Kubernetes minor version the node runs, from the image tags of the
+/// control plane's static pod manifests (`registry.k8s.io/kube-apiserver:v1.31.2`).
+#[must_use]
+pub fn detect_minor(host: &Host, static_pod_dir: Option<&str>) -> Option<(u32, String)> {
+    let dir = static_pod_dir?;
+    [
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+    ]
+    .into_iter()
+    .find_map(|name| {
+        let path = format!("{}/{name}.yaml", dir.trim_end_matches('/'));
+        let text = host.root.read_to_string(&path).ok()?;
+        let line = text.lines().find(|l| {
+            let l = l.trim_start().trim_start_matches("- ");
+            l.starts_with("image:") && l.contains(name)
+        })?;
+        let tag = line.rsplit(':').next()?.trim().trim_matches(['"', '\'']);
+        let minor = tag.strip_prefix('v')?.split('.').nth(1)?.parse().ok()?;
+        Some((minor, format!("{path}: {name} {tag}")))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_map_to_benchmarks() {
+        assert_eq!(Benchmark::for_minor(26), Benchmark::Cis19);
+        assert_eq!(Benchmark::for_minor(28), Benchmark::Cis110);
+        assert_eq!(Benchmark::for_minor(31), Benchmark::Cis111);
+        assert_eq!(Benchmark::for_minor(34), Benchmark::Cis112);
+        assert_eq!("cis-1.10".parse::<Benchmark>(), Ok(Benchmark::Cis110));
+        assert!("cis-2.0".parse::<Benchmark>().is_err());
+        assert_eq!("node".parse::<Target>(), Ok(Target::Node));
+    }
+}

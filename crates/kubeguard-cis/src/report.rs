@@ -1,0 +1,166 @@
+//! Running the benchmark on a node: which benchmark and targets, each
+//! check's result, and the counts.
+
+use crate::benchmark::{Benchmark, Platform, Target, detect_minor};
+use crate::check::{CheckDef, Test};
+use crate::evaluate::{self, Outcome, Status};
+use crate::host::Host;
+use crate::table;
+use kubeguard_core::Diagnostic;
+use serde::Serialize;
+
+/// What to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The benchmark; detected from the component versions when `None`.
+    pub benchmark: Option<Benchmark>,
+    /// The targets; detected from the running components when empty.
+    pub targets: Vec<Target>,
+    /// A managed platform whose provider controls the control plane.
+    pub platform: Option<Platform>,
+}
+
+/// One check's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    /// The CIS id.
+    pub id: &'static str,
+    /// What it asks.
+    pub text: &'static str,
+    /// Its section id (`1.2`).
+    pub section: &'static str,
+    /// Its target.
+    pub target: Target,
+    /// The verdict.
+    pub status: Status,
+    /// Scored (Automated) or not (Manual).
+    pub scored: bool,
+    /// What was read.
+    pub evidence: String,
+    /// What the benchmark expects.
+    pub expected: String,
+    /// What the node has.
+    pub actual: String,
+    /// How to fix a failure.
+    pub remediation: &'static str,
+    /// The check's definition.
+    #[serde(skip)]
+    pub def: &'static CheckDef,
+    /// The file a finding points at.
+    #[serde(skip)]
+    pub file: String,
+    /// The line in `file`.
+    #[serde(skip)]
+    pub line: u32,
+}
+
+/// Counts of each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Checks passed.
+    pub pass: usize,
+    /// Checks failed.
+    pub fail: usize,
+    /// Checks to review.
+    pub warn: usize,
+    /// Checks that do not apply.
+    pub info: usize,
+}
+
+impl Counts {
+    /// Counts the statuses of `checks`.
+    #[must_use]
+    pub fn of<'a>(checks: impl IntoIterator<Item = &'a CheckResult>) -> Counts {
+        let mut c = Counts::default();
+        for r in checks {
+            match r.status {
+                Status::Pass => c.pass += 1,
+                Status::Fail => c.fail += 1,
+                Status::Warn => c.warn += 1,
+                Status::Info => c.info += 1,
+            }
+        }
+        c
+    }
+}
+
+/// The benchmark run on one node.
+#[derive(Debug)]
+pub struct Report {
+    /// The benchmark run.
+    pub benchmark: Benchmark,
+    /// How it was chosen.
+    pub benchmark_reason: String,
+    /// The targets run.
+    pub targets: Vec<Target>,
+    /// Each check's result, in benchmark order.
+    pub checks: Vec<CheckResult>,
+    /// Configuration files that could not be parsed.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Runs the benchmark on the node.
+#[must_use]
+pub fn run(host: &Host, options: &Options) -> Report {
+    let (benchmark, benchmark_reason) = match options.benchmark {
+        Some(b) => (b, "chosen with --benchmark".to_owned()),
+        None => match detect_minor(host, evaluate::static_pod_path(host).as_deref()) {
+            Some((minor, from)) => (
+                Benchmark::for_minor(minor),
+                format!("Kubernetes 1.{minor} ({from})"),
+            ),
+            None => (
+                Benchmark::Cis112,
+                "no component version found on the node; the newest benchmark is used (choose one with --benchmark)".to_owned(),
+            ),
+        },
+    };
+    let targets = if options.targets.is_empty() {
+        Target::detect(host)
+    } else {
+        options.targets.clone()
+    };
+    let checks = table::for_benchmark(benchmark)
+        .filter(|c| targets.contains(&c.target))
+        .map(|def| {
+            let outcome = match options.platform {
+                Some(p) if p.controls(def.target) => Outcome::not_applicable(
+                    "",
+                    format!("{} runs and configures the control plane", p.provider()),
+                ),
+                _ => evaluate::run(&def.test, host),
+            };
+            result(def, outcome)
+        })
+        .collect();
+    Report {
+        benchmark,
+        benchmark_reason,
+        targets,
+        checks,
+        errors: host.errors.clone(),
+    }
+}
+
+fn result(def: &'static CheckDef, o: Outcome) -> CheckResult {
+    let manual_note = matches!(def.test, Test::Manual);
+    CheckResult {
+        id: def.id,
+        text: def.text,
+        section: def.section(),
+        target: def.target,
+        status: o.status,
+        scored: def.scored,
+        evidence: if manual_note && o.evidence.is_empty() {
+            "nothing on the node decides it".to_owned()
+        } else {
+            o.evidence
+        },
+        expected: o.expected,
+        actual: o.actual,
+        remediation: def.remediation,
+        def,
+        file: o.file,
+        line: o.line,
+    }
+}
