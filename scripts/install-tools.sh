@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# Install the external tools kubeguard's tests and examples rely on.
+# Install the optional external tools kubeguard's examples and tests use.
+# Nothing goes into the system Python; each step says what it installs and
+# where before it does so:
 #
-#   * helm-python-sdk (PyPI): the Helm v4 engine used by scripts/helm-template,
-#     which stands in for `helm template` when no helm binary is installed.
-#   * kubectl (Debian package), for `kubectl kustomize` on the kustomize
-#     examples. Optional: a warning is printed if it cannot be installed.
+#   * helm-python-sdk (PyPI, about 240 MB: the Helm v4 engine as a shared
+#     library), in a project-local virtualenv, .tools/venv. It backs
+#     scripts/helm-template, which stands in for `helm template` when no helm
+#     binary is installed. Remove .tools/ to uninstall it.
+#   * kubectl (Debian package, system-wide through apt-get, with sudo when
+#     not root), for `kubectl kustomize` on the kustomize examples. Optional:
+#     skipped with a warning when apt-get is unavailable or fails, and never
+#     installed when KUBEGUARD_NO_APT=1.
 #
 # Safe to run any number of times: each step checks first and only installs
 # what is missing or at the wrong version.
 #
 # Environment:
-#   PYTHON   interpreter to install into (default: python3; it must be the one
-#            that `#!/usr/bin/env python3` in scripts/helm-template resolves to)
+#   PYTHON               interpreter that creates the virtualenv (default: python3)
+#   KUBEGUARD_TOOLS_DIR  where the virtualenv goes (default: <repo>/.tools)
+#   KUBEGUARD_NO_APT=1   never install system packages
 set -euo pipefail
 
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
+TOOLS="${KUBEGUARD_TOOLS_DIR:-$ROOT/.tools}"
+VENV="$TOOLS/venv"
 
 # Keep in sync with SDK_VERSION in scripts/helm-template.
 HELM_SDK_PACKAGE="helm-python-sdk"
@@ -23,64 +33,63 @@ HELM_SDK_VERSION="0.2.2"
 log() { printf 'install-tools: %s\n' "$*" >&2; }
 
 sdk_ok() {
-    "$PYTHON" - "$HELM_SDK_VERSION" <<'EOF' >/dev/null 2>&1
+    [ -x "$VENV/bin/python" ] || return 1
+    "$VENV/bin/python" - "$HELM_SDK_VERSION" <<'PY' >/dev/null 2>&1
 import sys
 import helm_python
 sys.exit(0 if helm_python.__version__ == sys.argv[1] else 1)
-EOF
+PY
 }
 
 install_sdk() {
     if sdk_ok; then
-        log "$HELM_SDK_PACKAGE $HELM_SDK_VERSION already installed"
+        log "$HELM_SDK_PACKAGE $HELM_SDK_VERSION already installed in $VENV"
         return 0
     fi
     if ! command -v "$PYTHON" >/dev/null 2>&1; then
         log "error: $PYTHON not found; install Python 3.10+ first"
         return 1
     fi
-    log "installing $HELM_SDK_PACKAGE==$HELM_SDK_VERSION"
-    local pip=("$PYTHON" -m pip install --quiet --disable-pip-version-check
-               "$HELM_SDK_PACKAGE==$HELM_SDK_VERSION")
-    local err
-    err="$(mktemp)"
-    if ! PIP_ROOT_USER_ACTION=ignore "${pip[@]}" 2>"$err"; then
-        if grep -q externally-managed "$err"; then
-            # Distribution Python (PEP 668): install next to the system packages.
-            PIP_ROOT_USER_ACTION=ignore "${pip[@]}" --break-system-packages
-        else
-            cat "$err" >&2
-            rm -f "$err"
-            return 1
-        fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        log "creating a virtualenv in $VENV (project-local, ignored by git)"
+        "$PYTHON" -m venv "$VENV"
     fi
-    rm -f "$err"
+    log "installing $HELM_SDK_PACKAGE==$HELM_SDK_VERSION (about 240 MB) into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        "$HELM_SDK_PACKAGE==$HELM_SDK_VERSION"
     if ! sdk_ok; then
-        log "error: $HELM_SDK_PACKAGE installed but not importable by $PYTHON"
+        log "error: $HELM_SDK_PACKAGE installed but not importable by $VENV/bin/python"
         return 1
     fi
+    log "scripts/helm-template now renders charts with $VENV/bin/python"
 }
 
-install_kubectl() {
-    if command -v kubectl >/dev/null 2>&1; then
-        log "kubectl already installed"
+# Installs the Debian package $1 (providing command $2) system-wide, saying so.
+install_deb() {
+    local package="$1" command="$2" purpose="$3"
+    if command -v "$command" >/dev/null 2>&1; then
+        log "$command already installed ($(command -v "$command"))"
+        return 0
+    fi
+    if [ "${KUBEGUARD_NO_APT:-}" = 1 ]; then
+        log "warning: $command missing and KUBEGUARD_NO_APT=1; $purpose will be skipped"
         return 0
     fi
     if ! command -v apt-get >/dev/null 2>&1; then
-        log "warning: kubectl missing and apt-get unavailable; kustomize checks will be skipped"
+        log "warning: $command missing and apt-get unavailable; $purpose will be skipped"
         return 0
     fi
     local sudo=()
     if [ "$(id -u)" -ne 0 ]; then
         sudo=(sudo)
     fi
-    log "installing kubectl"
+    log "installing the Debian package $package system-wide with apt-get (for $purpose)"
     if ! { "${sudo[@]}" apt-get update -qq &&
-           DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq kubectl >/dev/null; }; then
-        log "warning: could not install kubectl; kustomize checks will be skipped"
+           DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$package" >/dev/null; }; then
+        log "warning: could not install $package; $purpose will be skipped"
     fi
 }
 
 install_sdk
-install_kubectl
+install_deb kubectl kubectl "kustomize checks"
 log "done"

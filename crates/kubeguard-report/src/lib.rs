@@ -13,11 +13,13 @@ mod indent;
 mod json;
 mod junit;
 pub mod netpol;
+pub mod policyreport;
 pub mod pss;
 pub mod rbac;
 pub mod rules;
 mod sarif;
 mod text;
+mod yaml;
 
 use kubeguard_core::{Diagnostic, Finding, RuleMeta, Severity};
 use serde::{Serialize, Serializer};
@@ -77,6 +79,8 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// `wgpolicyk8s.io/v1alpha2` PolicyReport and ClusterPolicyReport objects (YAML).
+    PolicyReport,
 }
 
 /// Where the rule docs are published; SARIF `helpUri` points here.
@@ -153,6 +157,7 @@ enum State {
     Sarif(sarif::SarifWriter),
     Junit(junit::JunitWriter),
     Github,
+    PolicyReport(policyreport::PolicyReportWriter),
 }
 
 /// Writes one report in one format, findings streamed in batches.
@@ -177,6 +182,9 @@ impl<'w> ReportWriter<'w> {
             Format::Sarif => State::Sarif(sarif::SarifWriter::begin(rules, out)?),
             Format::Junit => State::Junit(junit::JunitWriter::default()),
             Format::Github => State::Github,
+            Format::PolicyReport => {
+                State::PolicyReport(policyreport::PolicyReportWriter::new(rules))
+            }
         };
         Ok(ReportWriter {
             out,
@@ -201,6 +209,10 @@ impl<'w> ReportWriter<'w> {
                 Ok(())
             }
             State::Github => github::findings(batch, self.out),
+            State::PolicyReport(w) => {
+                w.findings(batch);
+                Ok(())
+            }
         }
     }
 
@@ -213,6 +225,7 @@ impl<'w> ReportWriter<'w> {
             State::Sarif(w) => w.finish(ending, out)?,
             State::Junit(w) => w.finish(ending, out)?,
             State::Github => github::finish(ending, out)?,
+            State::PolicyReport(w) => w.finish(ending, out)?,
         }
         out.flush()
     }

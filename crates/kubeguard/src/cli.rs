@@ -40,6 +40,33 @@ pub enum Command {
     Netpol(crate::netpol_cmd::NetpolArgs),
     /// Admission webhook: serve it over HTTPS, or review AdmissionReviews against a policy offline.
     Webhook(crate::webhook_cmd::WebhookArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the manual page, or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+const COMPLETIONS_HELP: &str = "\
+Install:
+  bash  kubeguard completions bash > ~/.local/share/bash-completion/completions/kubeguard
+  zsh   kubeguard completions zsh > ~/.zfunc/_kubeguard   (with fpath+=~/.zfunc before compinit)
+  fish  kubeguard completions fish > ~/.config/fish/completions/kubeguard.fish";
+
+/// Arguments of `kubeguard completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `kubeguard man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write kubeguard.1 and one page per subcommand (kubeguard-scan.1, ...) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 const SCAN_HELP: &str = "\
@@ -74,6 +101,8 @@ pub enum OutputFormat {
     Junit,
     /// GitHub Actions annotations.
     Github,
+    /// wgpolicyk8s.io/v1alpha2 PolicyReport per namespace and ClusterPolicyReport (YAML stream).
+    Policyreport,
 }
 
 /// When to colour text output.
@@ -288,6 +317,7 @@ impl OutputArgs {
             OutputFormat::Sarif => Format::Sarif,
             OutputFormat::Junit => Format::Junit,
             OutputFormat::Github => Format::Github,
+            OutputFormat::Policyreport => Format::PolicyReport,
         }
     }
 

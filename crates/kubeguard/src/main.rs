@@ -2,6 +2,7 @@
 //! and maps the outcome to an exit code (0 clean, 1 findings, 2 error).
 
 mod cli;
+mod manual_cmd;
 mod netpol_cmd;
 mod pss_cmd;
 mod rbac_cmd;
@@ -28,6 +29,10 @@ fn main() -> ExitCode {
         cli::Command::Rbac(args) => rbac_cmd::run(args, &mut std::io::stdout().lock()),
         cli::Command::Netpol(args) => netpol_cmd::run(args, &mut std::io::stdout().lock()),
         cli::Command::Webhook(args) => webhook_cmd::run(args, &mut std::io::stdout().lock()),
+        cli::Command::Completions(args) => {
+            manual_cmd::completions(args, &mut std::io::stdout().lock())
+        }
+        cli::Command::Man(args) => manual_cmd::man(args, &mut std::io::stdout().lock()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
