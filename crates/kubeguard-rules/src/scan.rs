@@ -140,6 +140,7 @@ pub fn run(
             objects,
             skipped: skipped.len(),
             suppressed: outcome.suppressed,
+            triage: outcome.triage.clone(),
         },
         extras: &[],
     })?;

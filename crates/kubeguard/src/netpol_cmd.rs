@@ -199,7 +199,8 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
     let mut pipeline = Pipeline::new(&policy);
     let (findings, kept) = netpol_coverage::admit(&input, gaps, &mut pipeline);
     let outcome = pipeline.finish();
-    if a.output.format == OutputFormat::Text {
+    a.policy.write_baseline(&outcome)?;
+    if a.output.format == OutputFormat::Text && !a.output.triage_view() {
         let (mut out, _) = a.output.open()?;
         report::write_coverage_text(&kept, &mut out)?;
         for w in &outcome.warnings {
@@ -219,6 +220,7 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
                 warnings: &outcome.warnings,
                 summary: Summary {
                     suppressed: outcome.suppressed,
+                    triage: outcome.triage.clone(),
                     ..input.facts.summary.clone()
                 },
                 extras: &[("coverage", &report::CoverageJson(&kept))],

@@ -37,6 +37,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         &mut out,
     )?;
     let result = scan::run(&inputs, walk_errors, &options, &engine, &policy, writer)?;
+    args.policy.write_baseline(&result.outcome)?;
     if args.load.verbose {
         print_all("note", &result.skipped);
     }

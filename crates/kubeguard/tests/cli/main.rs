@@ -18,5 +18,6 @@ mod rbac;
 mod report_snapshots;
 mod scan;
 mod snapshots;
+mod triage;
 mod webhook_review;
 mod webhook_serve;
