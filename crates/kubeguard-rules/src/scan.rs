@@ -17,6 +17,7 @@ use kubeguard_report::{Ending, ReportWriter, Summary};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Inputs loaded and checked together before their findings are written:
 /// enough to keep both cores busy, few enough that memory stays flat.
@@ -73,7 +74,30 @@ pub fn run(
     options: &LoadOptions,
     engine: &Engine,
     policy: &Policy,
+    writer: ReportWriter<'_>,
+) -> io::Result<ScanResult> {
+    let checked = AtomicUsize::new(0);
+    run_counting(
+        inputs,
+        discovery_errors,
+        options,
+        engine,
+        policy,
+        writer,
+        &checked,
+    )
+}
+
+/// [`run`], adding one to `inputs_done` as each input is loaded and checked,
+/// so that a caller can show progress from another thread.
+pub fn run_counting(
+    inputs: &[Input],
+    discovery_errors: Vec<Diagnostic>,
+    options: &LoadOptions,
+    engine: &Engine,
+    policy: &Policy,
     mut writer: ReportWriter<'_>,
+    inputs_done: &AtomicUsize,
 ) -> io::Result<ScanResult> {
     let mut pipeline = Pipeline::new(policy);
     let mut index = crate::Index::default();
@@ -88,7 +112,11 @@ pub fn run(
                 let results = chunk
                     .par_iter()
                     .enumerate()
-                    .map(|(i, input)| scan_input(input, c * CHUNK + i, options, engine))
+                    .map(|(i, input)| {
+                        let result = scan_input(input, c * CHUNK + i, options, engine);
+                        inputs_done.fetch_add(1, Ordering::Relaxed);
+                        result
+                    })
                     .collect();
                 if chunks.send(results).is_err() {
                     // The writer stopped on an error.

@@ -4,6 +4,7 @@
 mod cli;
 mod manual_cmd;
 mod netpol_cmd;
+mod progress;
 mod pss_cmd;
 mod rbac_cmd;
 mod rules_cmd;

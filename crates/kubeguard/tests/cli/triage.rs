@@ -342,3 +342,65 @@ fn a_bad_baseline_is_a_located_error() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read the baseline"), "{err}");
 }
+
+/// Many small inputs: long enough a scan for progress to show.
+fn many_pods(dir: &Path, n: usize) {
+    for i in 0..n {
+        let pod = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: a}}\nspec:\n  containers:\n  - name: c\n    image: nginx\n"
+        );
+        std::fs::write(dir.join(format!("p{i}.yaml")), pod).unwrap();
+    }
+}
+
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    many_pods(&inputs, 3000);
+    let inputs = inputs.display().to_string();
+
+    // Standard error is a pipe: no progress.
+    let (_, _, err) = run(&["scan", &inputs, "--compact"]);
+    assert!(!err.contains("inputs loaded"), "{err}");
+
+    // Standard error is a terminal (script(1) gives the run a pty): the
+    // progress line is drawn there and erased, and the report has none of it.
+    if !crate::support::tool_available(
+        std::process::Command::new("script").arg("--version"),
+        "script (util-linux) for a pseudo-terminal",
+    ) {
+        return;
+    }
+    let report = dir.path().join("report.txt");
+    let command = format!(
+        "{} scan {inputs} --compact -o {}",
+        assert_cmd::cargo::cargo_bin("kubeguard").display(),
+        report.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .unwrap();
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        terminal.contains("/3000 inputs loaded and checked"),
+        "{terminal}"
+    );
+    assert!(
+        terminal.ends_with("\r\x1b[2K"),
+        "the line is erased: {terminal:?}"
+    );
+    let report = std::fs::read_to_string(report).unwrap();
+    assert!(!report.contains("inputs loaded"));
+    assert!(
+        report
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(" findings in 3000 objects and 3000 files"),
+        "{}",
+        &report[..200]
+    );
+}
