@@ -13,6 +13,7 @@ mod github;
 mod indent;
 mod json;
 mod junit;
+mod kubesec;
 pub mod netpol;
 pub mod policyreport;
 pub mod pss;
@@ -97,6 +98,8 @@ pub enum Format {
     Github,
     /// `wgpolicyk8s.io/v1alpha2` PolicyReport and ClusterPolicyReport objects (YAML).
     PolicyReport,
+    /// kubesec-compatible JSON: a score per object.
+    Kubesec,
 }
 
 /// How the text format shows findings; other formats use only `color`.
@@ -194,6 +197,7 @@ enum State {
     Junit(junit::JunitWriter),
     Github,
     PolicyReport(policyreport::PolicyReportWriter),
+    Kubesec(kubesec::KubesecWriter),
 }
 
 /// Writes one report in one format, findings streamed in batches.
@@ -222,6 +226,7 @@ impl<'w> ReportWriter<'w> {
             Format::PolicyReport => {
                 State::PolicyReport(policyreport::PolicyReportWriter::new(rules))
             }
+            Format::Kubesec => State::Kubesec(kubesec::KubesecWriter::new(rules)),
         };
         Ok(ReportWriter {
             out,
@@ -253,6 +258,28 @@ impl<'w> ReportWriter<'w> {
                 w.findings(batch);
                 Ok(())
             }
+            State::Kubesec(w) => {
+                w.findings(batch);
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether the format lists objects without findings too (kubesec
+    /// scores every object); then callers pass every object checked to
+    /// [`ReportWriter::objects`].
+    #[must_use]
+    pub fn wants_objects(&self) -> bool {
+        matches!(self.state, State::Kubesec(_))
+    }
+
+    /// Notes objects that were checked, with the file each was read from,
+    /// before their findings.
+    pub fn objects(&mut self, objects: &[(Arc<str>, Arc<kubeguard_core::ObjectRef>)]) {
+        if let State::Kubesec(w) = &mut self.state {
+            for (file, object) in objects {
+                w.object(file, object);
+            }
         }
     }
 
@@ -266,6 +293,7 @@ impl<'w> ReportWriter<'w> {
             State::Junit(w) => w.finish(ending, out)?,
             State::Github => github::finish(ending, out)?,
             State::PolicyReport(w) => w.finish(ending, out)?,
+            State::Kubesec(w) => w.finish(ending, out)?,
         }
         out.flush()
     }

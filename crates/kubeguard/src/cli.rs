@@ -105,6 +105,8 @@ pub enum OutputFormat {
     Github,
     /// wgpolicyk8s.io/v1alpha2 PolicyReport per namespace and ClusterPolicyReport (YAML stream).
     Policyreport,
+    /// kubesec-compatible JSON: a score per object, with kubesec's point values.
+    Kubesec,
 }
 
 /// When to colour text output.
@@ -396,6 +398,7 @@ impl OutputArgs {
             OutputFormat::Junit => Format::Junit,
             OutputFormat::Github => Format::Github,
             OutputFormat::Policyreport => Format::PolicyReport,
+            OutputFormat::Kubesec => Format::Kubesec,
         }
     }
 

@@ -9,6 +9,7 @@ mod support;
 mod bad_input;
 mod deploy;
 mod docs;
+mod kubesec;
 mod manual;
 mod netpol_cli;
 mod pipeline;
