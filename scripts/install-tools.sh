@@ -11,6 +11,10 @@
 #     not root), for `kubectl kustomize` on the kustomize examples. Optional:
 #     skipped with a warning when apt-get is unavailable or fails, and never
 #     installed when KUBEGUARD_NO_APT=1.
+#   * chromium (Debian package, system-wide through apt-get, same rules as
+#     kubectl), for the tests that load the HTML report in headless Chromium
+#     on 127.0.0.1 and screenshot it. Optional: those tests are skipped
+#     without it.
 #
 # Safe to run any number of times: each step checks first and only installs
 # what is missing or at the wrong version.
@@ -92,4 +96,5 @@ install_deb() {
 
 install_sdk
 install_deb kubectl kubectl "kustomize checks"
+install_deb chromium chromium "the HTML report tests in headless Chromium"
 log "done"

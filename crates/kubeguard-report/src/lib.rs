@@ -10,6 +10,7 @@
 //! prints on its own, and none builds a whole document in memory first.
 
 mod github;
+mod html;
 mod indent;
 mod json;
 mod junit;
@@ -100,6 +101,8 @@ pub enum Format {
     PolicyReport,
     /// kubesec-compatible JSON: a score per object.
     Kubesec,
+    /// One self-contained HTML page: charts and a sortable, filterable table.
+    Html,
 }
 
 /// How the text format shows findings; other formats use only `color`.
@@ -198,6 +201,7 @@ enum State {
     Github,
     PolicyReport(policyreport::PolicyReportWriter),
     Kubesec(kubesec::KubesecWriter),
+    Html(html::HtmlWriter),
 }
 
 /// Writes one report in one format, findings streamed in batches.
@@ -227,6 +231,7 @@ impl<'w> ReportWriter<'w> {
                 State::PolicyReport(policyreport::PolicyReportWriter::new(rules))
             }
             Format::Kubesec => State::Kubesec(kubesec::KubesecWriter::new(rules)),
+            Format::Html => State::Html(html::HtmlWriter::new(rules)),
         };
         Ok(ReportWriter {
             out,
@@ -262,6 +267,10 @@ impl<'w> ReportWriter<'w> {
                 w.findings(batch);
                 Ok(())
             }
+            State::Html(w) => {
+                w.findings(batch);
+                Ok(())
+            }
         }
     }
 
@@ -294,6 +303,7 @@ impl<'w> ReportWriter<'w> {
             State::Github => github::finish(ending, out)?,
             State::PolicyReport(w) => w.finish(ending, out)?,
             State::Kubesec(w) => w.finish(ending, out)?,
+            State::Html(w) => w.finish(ending, out)?,
         }
         out.flush()
     }

@@ -107,6 +107,8 @@ pub enum OutputFormat {
     Policyreport,
     /// kubesec-compatible JSON: a score per object, with kubesec's point values.
     Kubesec,
+    /// One self-contained HTML page: charts, a sortable and filterable table, dark and light themes.
+    Html,
 }
 
 /// When to colour text output.
@@ -399,6 +401,7 @@ impl OutputArgs {
             OutputFormat::Github => Format::Github,
             OutputFormat::Policyreport => Format::PolicyReport,
             OutputFormat::Kubesec => Format::Kubesec,
+            OutputFormat::Html => Format::Html,
         }
     }
 

@@ -9,6 +9,7 @@ mod support;
 mod bad_input;
 mod deploy;
 mod docs;
+mod html;
 mod kubesec;
 mod manual;
 mod netpol_cli;
