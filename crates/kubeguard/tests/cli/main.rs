@@ -7,6 +7,7 @@
 mod support;
 
 mod bad_input;
+mod ci;
 mod deploy;
 mod docs;
 mod html;
