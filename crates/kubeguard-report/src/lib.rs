@@ -87,7 +87,8 @@ pub struct Ending<'a> {
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Human-readable, grouped by file, with code snippets.
+    /// Human-readable: a summary first, then findings most severe first
+    /// with code snippets (or grouped, or one a line).
     Text,
     /// The JSON contract of DESIGN.md.
     Json,

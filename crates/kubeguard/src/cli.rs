@@ -349,6 +349,23 @@ impl PolicyArgs {
     }
 }
 
+/// The triage counts as the closing lines of a command's own text view
+/// (`rbac risks`, `netpol coverage`): what `--severity`, `--namespace`
+/// and `--baseline` held back.
+pub fn write_triage_notes(outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    let t = &outcome.triage;
+    if let Some(n) = t.filtered {
+        writeln!(out, "{n} hidden by --severity/--namespace")?;
+    }
+    if let (Some(baselined), Some(fixed)) = (t.baselined, t.fixed) {
+        writeln!(
+            out,
+            "{baselined} in the baseline, {fixed} fixed since the baseline"
+        )?;
+    }
+    Ok(())
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }

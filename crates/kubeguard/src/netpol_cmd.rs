@@ -209,6 +209,7 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
         for e in &input.facts.errors {
             writeln!(out, "error: {e}")?;
         }
+        crate::cli::write_triage_notes(&outcome, &mut out)?;
         out.flush()?;
     } else {
         let rules = policy.enabled_of(&netpol_coverage::rules());

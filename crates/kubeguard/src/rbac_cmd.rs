@@ -274,6 +274,7 @@ fn write_notes(input: &RbacInput, outcome: &Outcome, out: &mut dyn Write) -> Res
     if outcome.suppressed > 0 {
         writeln!(out, "{} suppressed by ignores", outcome.suppressed)?;
     }
+    crate::cli::write_triage_notes(outcome, out)?;
     Ok(())
 }
 

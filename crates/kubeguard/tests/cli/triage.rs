@@ -404,3 +404,21 @@ fn progress_shows_on_a_terminal_only() {
         &report[..200]
     );
 }
+
+#[test]
+fn commands_with_their_own_text_view_say_what_was_held_back() {
+    for args in [
+        &["rbac", "risks", "examples/rbac/cluster.yaml"][..],
+        &["netpol", "coverage", EXAMPLE],
+    ] {
+        let mut with = args.to_vec();
+        with.extend(["--severity", "critical"]);
+        let hidden = findings(args).len() - findings(&with).len();
+        assert!(hidden > 0, "{args:?}");
+        let (_, text, _) = run(&with);
+        assert!(
+            text.contains(&format!("{hidden} hidden by --severity/--namespace")),
+            "{args:?}: {text}"
+        );
+    }
+}
