@@ -146,6 +146,15 @@ struct JsonSummary {
     skipped: usize,
     findings: usize,
     suppressed: usize,
+    /// Hidden by `--severity` / `--namespace` (only when given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filtered: Option<usize>,
+    /// In `--baseline` (only when given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baselined: Option<usize>,
+    /// In `--baseline` but no longer found (only when given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<usize>,
     errors: usize,
     by_severity: BySeverity,
 }
@@ -208,6 +217,9 @@ impl JsonWriter {
             skipped: s.skipped,
             findings: tally.findings(),
             suppressed: s.suppressed,
+            filtered: s.triage.filtered,
+            baselined: s.triage.baselined,
+            fixed: s.triage.fixed,
             errors: e.errors.len(),
             by_severity: BySeverity(tally.by_severity()),
         };

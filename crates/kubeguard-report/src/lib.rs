@@ -1,30 +1,37 @@
 //! kubeguard's output formats. Every command that reports problems writes
 //! through one [`ReportWriter`]: the header as soon as the rules are known,
 //! findings in batches as the engines produce them (streamed where the
-//! format allows: text, JSON, SARIF, GitHub; JUnit keeps compact test cases
-//! until the end), then engine-specific data, errors, warnings and the
-//! summary. Commands with output of their own have a module here: [`rbac`]
+//! format allows: JSON, SARIF, GitHub; JUnit keeps compact test cases, text
+//! keeps the findings to lead with a summary and the most severe, and
+//! PolicyReport keeps them to group them by namespace), then
+//! engine-specific data, errors, warnings and the summary. Commands with output of their own have a module here: [`rbac`]
 //! and [`netpol`] (the queries), [`pss`] (Pod Security verdicts, namespaces
 //! and plans) and [`rules`] (the rule list and docs). None of the writers
 //! prints on its own, and none builds a whole document in memory first.
 
 pub mod cis;
 mod github;
+mod html;
 mod indent;
 mod json;
 mod junit;
+mod kubesec;
 pub mod netpol;
+pub mod policyreport;
 pub mod pss;
 pub mod rbac;
 pub mod rules;
 mod sarif;
 mod text;
+mod triage;
+mod yaml;
 
 use kubeguard_core::{Diagnostic, Finding, RuleMeta, Severity};
 use serde::{Serialize, Serializer};
 use std::collections::HashSet;
 use std::io::{self, BufWriter, Write};
 use std::sync::Arc;
+pub use triage::GroupBy;
 
 /// Counts for the summary, known when the run ends.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +44,19 @@ pub struct Summary {
     pub skipped: usize,
     /// Findings removed by ignores.
     pub suppressed: usize,
+    /// What `--severity`, `--namespace` and `--baseline` held back.
+    pub triage: Triage,
+}
+
+/// Findings held back by the triage flags; `None` when the flag was not given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Triage {
+    /// Findings hidden by `--severity` and `--namespace`.
+    pub filtered: Option<usize>,
+    /// Findings not reported because `--baseline` records them.
+    pub baselined: Option<usize>,
+    /// Occurrences in `--baseline` that no finding matched: fixed since.
+    pub fixed: Option<usize>,
 }
 
 /// Engine-specific data written beside `findings` in JSON output (RBAC
@@ -69,7 +89,8 @@ pub struct Ending<'a> {
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Human-readable, grouped by file, with code snippets.
+    /// Human-readable: a summary first, then findings most severe first
+    /// with code snippets (or grouped, or one a line).
     Text,
     /// The JSON contract of DESIGN.md.
     Json,
@@ -79,6 +100,32 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// `wgpolicyk8s.io/v1alpha2` PolicyReport and ClusterPolicyReport objects (YAML).
+    PolicyReport,
+    /// kubesec-compatible JSON: a score per object.
+    Kubesec,
+    /// One self-contained HTML page: charts and a sortable, filterable table.
+    Html,
+}
+
+/// How the text format shows findings; other formats use only `color`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextStyle {
+    /// ANSI colours.
+    pub color: bool,
+    /// `--group-by`: gather findings by rule, object or file.
+    pub group_by: Option<GroupBy>,
+    /// `--compact`: one line per finding.
+    pub compact: bool,
+}
+
+impl From<bool> for TextStyle {
+    fn from(color: bool) -> Self {
+        TextStyle {
+            color,
+            ..TextStyle::default()
+        }
+    }
 }
 
 /// Where the rule docs are published; SARIF `helpUri` points here.
@@ -155,6 +202,9 @@ enum State {
     Sarif(sarif::SarifWriter),
     Junit(junit::JunitWriter),
     Github,
+    PolicyReport(policyreport::PolicyReportWriter),
+    Kubesec(kubesec::KubesecWriter),
+    Html(html::HtmlWriter),
 }
 
 /// Writes one report in one format, findings streamed in batches.
@@ -166,19 +216,25 @@ pub struct ReportWriter<'w> {
 
 impl<'w> ReportWriter<'w> {
     /// Starts a report: `rules` are the rules that ran (SARIF describes
-    /// them up front); `color` applies to text only.
+    /// them up front); `style` (or just whether to colour) applies to text
+    /// only.
     pub fn begin(
         format: Format,
         rules: &[&'static RuleMeta],
-        color: bool,
+        style: impl Into<TextStyle>,
         out: &'w mut dyn Write,
     ) -> io::Result<Self> {
         let state = match format {
-            Format::Text => State::Text(text::TextWriter::new(color)),
+            Format::Text => State::Text(text::TextWriter::new(style.into())),
             Format::Json => State::Json(json::JsonWriter::begin(out)?),
             Format::Sarif => State::Sarif(sarif::SarifWriter::begin(rules, out)?),
             Format::Junit => State::Junit(junit::JunitWriter::default()),
             Format::Github => State::Github,
+            Format::PolicyReport => {
+                State::PolicyReport(policyreport::PolicyReportWriter::new(rules))
+            }
+            Format::Kubesec => State::Kubesec(kubesec::KubesecWriter::new(rules)),
+            Format::Html => State::Html(html::HtmlWriter::new(rules)),
         };
         Ok(ReportWriter {
             out,
@@ -195,7 +251,10 @@ impl<'w> ReportWriter<'w> {
             self.tally.add(f);
         }
         match &mut self.state {
-            State::Text(w) => w.findings(batch, self.out),
+            State::Text(w) => {
+                w.findings(batch);
+                Ok(())
+            }
             State::Json(w) => w.findings(batch, self.out),
             State::Sarif(w) => w.findings(batch, self.out),
             State::Junit(w) => {
@@ -203,6 +262,36 @@ impl<'w> ReportWriter<'w> {
                 Ok(())
             }
             State::Github => github::findings(batch, self.out),
+            State::PolicyReport(w) => {
+                w.findings(batch);
+                Ok(())
+            }
+            State::Kubesec(w) => {
+                w.findings(batch);
+                Ok(())
+            }
+            State::Html(w) => {
+                w.findings(batch);
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether the format lists objects without findings too (kubesec
+    /// scores every object); then callers pass every object checked to
+    /// [`ReportWriter::objects`].
+    #[must_use]
+    pub fn wants_objects(&self) -> bool {
+        matches!(self.state, State::Kubesec(_))
+    }
+
+    /// Notes objects that were checked, with the file each was read from,
+    /// before their findings.
+    pub fn objects(&mut self, objects: &[(Arc<str>, Arc<kubeguard_core::ObjectRef>)]) {
+        if let State::Kubesec(w) = &mut self.state {
+            for (file, object) in objects {
+                w.object(file, object);
+            }
         }
     }
 
@@ -215,6 +304,9 @@ impl<'w> ReportWriter<'w> {
             State::Sarif(w) => w.finish(ending, out)?,
             State::Junit(w) => w.finish(ending, out)?,
             State::Github => github::finish(ending, out)?,
+            State::PolicyReport(w) => w.finish(ending, out)?,
+            State::Kubesec(w) => w.finish(ending, out)?,
+            State::Html(w) => w.finish(ending, out)?,
         }
         out.flush()
     }
@@ -226,10 +318,10 @@ pub fn write(
     rules: &[&'static RuleMeta],
     findings: &[Finding],
     ending: &Ending<'_>,
-    color: bool,
+    style: impl Into<TextStyle>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let mut w = ReportWriter::begin(format, rules, color, out)?;
+    let mut w = ReportWriter::begin(format, rules, style, out)?;
     w.findings(findings)?;
     w.finish(ending)
 }

@@ -45,7 +45,7 @@ pub fn write_check(
     format: Format,
     rules: &[&'static RuleMeta],
     report: &CheckReport<'_>,
-    color: bool,
+    style: impl Into<crate::TextStyle>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     if format == Format::Text {
@@ -72,7 +72,7 @@ pub fn write_check(
                 ("results", &results),
             ],
         },
-        color,
+        style,
         out,
     )
 }

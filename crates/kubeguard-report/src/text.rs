@@ -1,17 +1,19 @@
-//! `--format text`: findings with a code snippet and the fix, then a summary.
+//! `--format text`: a summary that leads, then the findings most severe
+//! first, each with a code snippet and the fix (or one a line with
+//! `--compact`, or grouped with `--group-by`), then the closing summary.
 
-use crate::{Ending, Tally};
+use crate::{Ending, Tally, TextStyle, triage};
 use anstyle::{AnsiColor, Effects, Style};
 use kubeguard_core::{Finding, Severity};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-struct Palette {
+pub(crate) struct Palette {
     color: bool,
 }
 
 impl Palette {
-    fn paint<'t>(&self, style: Style, text: &'t str) -> Cow<'t, str> {
+    pub(crate) fn paint<'t>(&self, style: Style, text: &'t str) -> Cow<'t, str> {
         if self.color {
             Cow::Owned(format!("{}{text}{}", style.render(), style.render_reset()))
         } else {
@@ -19,7 +21,7 @@ impl Palette {
         }
     }
 
-    fn severity(&self, s: Severity) -> Cow<'static, str> {
+    pub(crate) fn severity(&self, s: Severity) -> Cow<'static, str> {
         let style = match s {
             Severity::Critical => Style::new()
                 .fg_color(Some(AnsiColor::Red.into()))
@@ -32,11 +34,11 @@ impl Palette {
         self.paint(style, s.as_str())
     }
 
-    fn dim<'t>(&self, text: &'t str) -> Cow<'t, str> {
+    pub(crate) fn dim<'t>(&self, text: &'t str) -> Cow<'t, str> {
         self.paint(Style::new().effects(Effects::DIMMED), text)
     }
 
-    fn bold<'t>(&self, text: &'t str) -> Cow<'t, str> {
+    pub(crate) fn bold<'t>(&self, text: &'t str) -> Cow<'t, str> {
         self.paint(Style::new().effects(Effects::BOLD), text)
     }
 }
@@ -52,7 +54,8 @@ fn token_len(rest: &str) -> usize {
         .clamp(1, 60)
 }
 
-fn write_finding(f: &Finding, out: &mut Vec<u8>, p: &Palette) -> io::Result<()> {
+/// The one line that heads a finding (all of it with `--compact`).
+pub(crate) fn write_headline(f: &Finding, out: &mut Vec<u8>, p: &Palette) -> io::Result<()> {
     writeln!(
         out,
         "{}:{}:{}: {} {} {}: {}",
@@ -63,7 +66,11 @@ fn write_finding(f: &Finding, out: &mut Vec<u8>, p: &Palette) -> io::Result<()> 
         p.bold(&format!("[{}]", f.rule)),
         f.object,
         f.message
-    )?;
+    )
+}
+
+fn write_finding(f: &Finding, out: &mut Vec<u8>, p: &Palette) -> io::Result<()> {
+    write_headline(f, out, p)?;
     let line_number = f.pos.line.to_string();
     let pad = &SPACES[..line_number.len().min(SPACES.len())];
     if let Some(line) = &f.snippet {
@@ -108,92 +115,131 @@ impl Palette {
     }
 }
 
-/// Text output: findings as they come, then warnings, errors and the summary.
+/// Text output: the findings kept until the end, then a leading summary,
+/// the findings most severe first (or grouped, or one a line), warnings,
+/// errors and the closing summary line.
 pub(crate) struct TextWriter {
     palette: Palette,
-    /// A batch's text, written out together.
-    buf: Vec<u8>,
+    style: TextStyle,
+    findings: Vec<Finding>,
 }
 
 impl TextWriter {
-    pub(crate) fn new(color: bool) -> Self {
+    pub(crate) fn new(style: TextStyle) -> Self {
         TextWriter {
-            palette: Palette { color },
-            buf: Vec::new(),
+            palette: Palette { color: style.color },
+            style,
+            findings: Vec::new(),
         }
     }
 
-    pub(crate) fn findings(&mut self, batch: &[Finding], out: &mut dyn Write) -> io::Result<()> {
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        self.batch(batch, &mut buf)?;
-        out.write_all(&buf)?;
-        crate::indent::release(&mut buf);
-        self.buf = buf;
-        Ok(())
-    }
-
-    fn batch(&self, batch: &[Finding], out: &mut Vec<u8>) -> io::Result<()> {
-        let p = &self.palette;
-        for (i, f) in batch.iter().enumerate() {
-            if i == 0 || batch[i - 1].file != f.file {
-                let count = batch[i..].iter().take_while(|g| g.file == f.file).count();
-                let noun = if count == 1 { "finding" } else { "findings" };
-                writeln!(
-                    out,
-                    "{} {}",
-                    p.bold(&format!("── {}", f.file)),
-                    p.dim(&format!("({count} {noun})"))
-                )?;
-                writeln!(out)?;
-            }
-            write_finding(f, out, p)?;
-        }
-        Ok(())
+    pub(crate) fn findings(&mut self, batch: &[Finding]) {
+        self.findings.extend_from_slice(batch);
     }
 
     pub(crate) fn finish(
-        self,
+        mut self,
         e: &Ending<'_>,
         tally: &Tally,
         out: &mut dyn Write,
     ) -> io::Result<()> {
+        // Stable: within a severity, findings keep file and line order.
+        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        crate::buffered(out, |out| {
+            let p = &self.palette;
+            let mut buf = Vec::new();
+            if !self.findings.is_empty() {
+                triage::write_overview(&self.findings, p, &mut buf)?;
+                match (self.style.group_by, self.style.compact) {
+                    (Some(by), _) => triage::write_groups(&self.findings, by, p, &mut buf)?,
+                    (None, true) => {
+                        for f in &self.findings {
+                            write_headline(f, &mut buf, p)?;
+                        }
+                        writeln!(buf)?;
+                    }
+                    (None, false) => self.by_severity(&mut buf)?,
+                }
+            }
+            out.write_all(&buf)?;
+            write_ending(e, tally, p, out)
+        })
+    }
+
+    /// Sections by severity, each with file headings and full findings.
+    fn by_severity(&self, out: &mut Vec<u8>) -> io::Result<()> {
         let p = &self.palette;
-        for w in e.warnings {
-            let label = p.paint(
-                Style::new().fg_color(Some(AnsiColor::Yellow.into())),
-                "warning:",
-            );
+        let all = &self.findings;
+        let mut i = 0;
+        while i < all.len() {
+            let severity = all[i].severity;
+            let n = all[i..]
+                .iter()
+                .take_while(|f| f.severity == severity)
+                .count();
+            let section = &all[i..i + n];
             writeln!(
                 out,
-                "{}:{}:{}: {label} {}",
-                p.bold(&w.file),
-                w.pos.line,
-                w.pos.col,
-                w.message
+                "{} {}",
+                p.severity(severity),
+                p.dim(&format!("══ {}", plural(n, "finding", "findings")))
             )?;
+            writeln!(out)?;
+            for (j, f) in section.iter().enumerate() {
+                if j == 0 || section[j - 1].file != f.file {
+                    let count = section[j..].iter().take_while(|g| g.file == f.file).count();
+                    writeln!(
+                        out,
+                        "{} {}",
+                        p.bold(&format!("── {}", f.file)),
+                        p.dim(&format!("({})", plural(count, "finding", "findings")))
+                    )?;
+                    writeln!(out)?;
+                }
+                write_finding(f, out, p)?;
+            }
+            i += n;
         }
-        for d in e.errors {
-            writeln!(
-                out,
-                "{}:{}:{}: {} {}",
-                p.bold(&d.file),
-                d.pos.line,
-                d.pos.col,
-                p.paint(
-                    Style::new()
-                        .fg_color(Some(AnsiColor::Red.into()))
-                        .effects(Effects::BOLD),
-                    "error:"
-                ),
-                d.message
-            )?;
-        }
-        writeln!(out, "{}", summary_line(e, tally, p))
+        Ok(())
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+/// Warnings, errors and the closing summary line.
+fn write_ending(e: &Ending<'_>, tally: &Tally, p: &Palette, out: &mut dyn Write) -> io::Result<()> {
+    for w in e.warnings {
+        let label = p.paint(
+            Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+            "warning:",
+        );
+        writeln!(
+            out,
+            "{}:{}:{}: {label} {}",
+            p.bold(&w.file),
+            w.pos.line,
+            w.pos.col,
+            w.message
+        )?;
+    }
+    for d in e.errors {
+        writeln!(
+            out,
+            "{}:{}:{}: {} {}",
+            p.bold(&d.file),
+            d.pos.line,
+            d.pos.col,
+            p.paint(
+                Style::new()
+                    .fg_color(Some(AnsiColor::Red.into()))
+                    .effects(Effects::BOLD),
+                "error:"
+            ),
+            d.message
+        )?;
+    }
+    writeln!(out, "{}", summary_line(e, tally, p))
+}
+
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
@@ -223,6 +269,15 @@ fn summary_line(e: &Ending<'_>, tally: &Tally, p: &Palette) -> String {
     }
     if s.suppressed > 0 {
         extras.push(format!("{} suppressed", s.suppressed));
+    }
+    if let Some(n) = s.triage.filtered {
+        extras.push(format!("{n} hidden by --severity/--namespace"));
+    }
+    if let Some(n) = s.triage.baselined {
+        extras.push(format!("{n} in the baseline"));
+    }
+    if let Some(n) = s.triage.fixed {
+        extras.push(format!("{n} fixed since the baseline"));
     }
     if s.skipped > 0 {
         extras.push(format!(

@@ -6,7 +6,7 @@ use crate::engine::inline_ignore_of;
 use crate::suppress::InlineIgnore;
 use kubeguard_core::{Diagnostic, Object};
 use kubeguard_load::{LoadOptions, discover, load_all, load_input};
-use kubeguard_report::Summary;
+use kubeguard_report::{Summary, Triage};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
@@ -32,6 +32,7 @@ pub fn load(paths: &[PathBuf], options: &LoadOptions) -> (Vec<Object>, InputFact
             objects: loaded.objects.len(),
             skipped: loaded.skipped.len(),
             suppressed: 0,
+            triage: Triage::default(),
         },
         errors: loaded.errors,
     };
@@ -59,6 +60,7 @@ pub fn load_each<T: Send>(
                     objects: loaded.objects.len(),
                     skipped: loaded.skipped.len(),
                     suppressed: 0,
+                    triage: Triage::default(),
                 },
                 errors: loaded.errors,
             };

@@ -4,6 +4,7 @@
 //! lives in `src/rules/<group>/<rule_name>.rs` and is listed in its group's
 //! `RULES`; [`registry::all`] is the table of them.
 
+pub mod baseline;
 pub mod catalog;
 pub mod config;
 mod context;

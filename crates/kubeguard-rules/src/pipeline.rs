@@ -2,10 +2,12 @@
 //! rule selection, severity overrides, suppressions (with warnings about
 //! expired and unused ignores), sorting, and the `--fail-on` exit status.
 
+use crate::baseline::Baseline;
 use crate::catalog::{self, UnknownRule};
 use crate::config::Config;
 use crate::suppress::{ConfigIgnore, IGNORE_ANNOTATION, InlineIgnore, rule_matches};
 use kubeguard_core::{Diagnostic, Finding, ObjectRef, RuleMeta, Severity};
+use kubeguard_report::Triage;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -31,6 +33,14 @@ pub struct CliPolicy {
     pub fail_on: Option<Option<Severity>>,
     /// `--report-unused-ignores`.
     pub report_unused_ignores: bool,
+    /// `--severity`: report only findings at or above it.
+    pub min_severity: Option<Severity>,
+    /// `--namespace`: report only findings about objects in these.
+    pub namespaces: Vec<String>,
+    /// `--baseline`: findings recorded in it are not reported.
+    pub baseline: Option<Arc<Baseline>>,
+    /// `--write-baseline`: record the reported findings' fingerprints.
+    pub record_baseline: bool,
 }
 
 /// Everything that decides what happens to a finding, resolved against
@@ -45,6 +55,10 @@ pub struct Policy {
     pub fail_on: Option<Severity>,
     report_unused_ignores: bool,
     today: time::Date,
+    min_severity: Option<Severity>,
+    namespaces: Vec<String>,
+    baseline: Option<Arc<Baseline>>,
+    record_baseline: bool,
 }
 
 impl Default for Policy {
@@ -57,6 +71,10 @@ impl Default for Policy {
             fail_on: Some(Severity::Low),
             report_unused_ignores: false,
             today: time::OffsetDateTime::now_utc().date(),
+            min_severity: None,
+            namespaces: Vec::new(),
+            baseline: None,
+            record_baseline: false,
         }
     }
 }
@@ -101,6 +119,10 @@ impl Policy {
                 .or(config.fail_on)
                 .unwrap_or(Some(Severity::Low)),
             report_unused_ignores: cli.report_unused_ignores,
+            min_severity: cli.min_severity,
+            namespaces: cli.namespaces.clone(),
+            baseline: cli.baseline.clone(),
+            record_baseline: cli.record_baseline,
             ..Policy::new(&selection)?
         })
     }
@@ -138,6 +160,22 @@ impl Policy {
     #[must_use]
     pub fn enabled_of(&self, rules: &[&'static RuleMeta]) -> Vec<&'static RuleMeta> {
         rules.iter().copied().filter(|r| self.enabled(r)).collect()
+    }
+
+    /// Whether `--severity` or `--namespace` hides `f`.
+    fn hides(&self, f: &Finding) -> bool {
+        self.min_severity.is_some_and(|min| f.severity < min)
+            || (!self.namespaces.is_empty()
+                && !f
+                    .object
+                    .namespace
+                    .as_ref()
+                    .is_some_and(|ns| self.namespaces.contains(ns)))
+    }
+
+    /// Whether `--severity` or `--namespace` was given.
+    fn filters(&self) -> bool {
+        self.min_severity.is_some() || !self.namespaces.is_empty()
     }
 
     /// Whether a finding at `severity` fails the run.
@@ -181,6 +219,14 @@ pub struct Pipeline<'p> {
     settled: Vec<(usize, Diagnostic)>,
     suppressed: usize,
     failing: bool,
+    /// Findings hidden by `--severity` and `--namespace`.
+    filtered: usize,
+    /// What is left of `--baseline` (occurrences not seen yet).
+    baseline: Option<Baseline>,
+    /// Findings found in the baseline.
+    baselined: usize,
+    /// Fingerprints of the reported findings, for `--write-baseline`.
+    recorded: Option<Baseline>,
 }
 
 /// What the pipeline concluded when the run ended.
@@ -192,6 +238,11 @@ pub struct Outcome {
     pub suppressed: usize,
     /// A reported finding is at or above `--fail-on`.
     pub failing: bool,
+    /// What `--severity`, `--namespace` and `--baseline` held back.
+    pub triage: Triage,
+    /// The baseline to write, when `--write-baseline` asked for one:
+    /// every finding that passed the ignores and filters, baselined or not.
+    pub recorded: Option<Baseline>,
 }
 
 impl Outcome {
@@ -222,6 +273,10 @@ impl<'p> Pipeline<'p> {
             settled: Vec::new(),
             suppressed: 0,
             failing: false,
+            filtered: 0,
+            baseline: policy.baseline.as_deref().cloned(),
+            baselined: 0,
+            recorded: policy.record_baseline.then(Baseline::default),
         }
     }
 
@@ -324,6 +379,19 @@ impl<'p> Pipeline<'p> {
             self.suppressed += 1;
             return false;
         }
+        if self.policy.hides(f) {
+            self.filtered += 1;
+            return false;
+        }
+        if let Some(recorded) = &mut self.recorded {
+            recorded.add(f);
+        }
+        if let Some(baseline) = &mut self.baseline
+            && baseline.take(f)
+        {
+            self.baselined += 1;
+            return false;
+        }
         self.failing |= self.policy.fails(f.severity);
         true
     }
@@ -382,6 +450,12 @@ impl<'p> Pipeline<'p> {
             warnings,
             suppressed: self.suppressed,
             failing: self.failing,
+            triage: Triage {
+                filtered: policy.filters().then_some(self.filtered),
+                baselined: self.baseline.as_ref().map(|_| self.baselined),
+                fixed: self.baseline.as_ref().map(Baseline::len),
+            },
+            recorded: self.recorded,
         }
     }
 }

@@ -10,13 +10,15 @@
 use crate::engine::{Engine, ScanOutput};
 use crate::pipeline::{Outcome, Pipeline, Policy};
 use crate::pss_scan::{self, Pending};
-use kubeguard_core::{Diagnostic, Finding};
+use kubeguard_core::{Diagnostic, Finding, ObjectRef};
 use kubeguard_load::{Input, LoadOptions, load_input};
 use kubeguard_pss::Level;
 use kubeguard_report::{Ending, ReportWriter, Summary};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Inputs loaded and checked together before their findings are written:
 /// enough to keep both cores busy, few enough that memory stays flat.
@@ -39,12 +41,29 @@ pub struct ScanResult {
 /// One input's share of the scan.
 struct InputResult {
     output: ScanOutput,
+    /// The objects checked, when the report lists them all.
+    refs: Vec<(Arc<str>, Arc<ObjectRef>)>,
     skipped: Vec<Diagnostic>,
     objects: usize,
 }
 
-fn scan_input(input: &Input, number: usize, options: &LoadOptions, engine: &Engine) -> InputResult {
+fn scan_input(
+    input: &Input,
+    number: usize,
+    options: &LoadOptions,
+    engine: &Engine,
+    list_objects: bool,
+) -> InputResult {
     let loaded = load_input(input, options);
+    let refs = if list_objects {
+        loaded
+            .objects
+            .iter()
+            .map(|o| (Arc::from(o.source.name.as_str()), Arc::new(o.object_ref())))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut output = ScanOutput {
         errors: loaded.errors,
         ..ScanOutput::default()
@@ -56,6 +75,7 @@ fn scan_input(input: &Input, number: usize, options: &LoadOptions, engine: &Engi
     crate::pipeline::sort(&mut output.findings);
     InputResult {
         output,
+        refs,
         skipped: loaded
             .skipped
             .into_iter()
@@ -73,7 +93,30 @@ pub fn run(
     options: &LoadOptions,
     engine: &Engine,
     policy: &Policy,
+    writer: ReportWriter<'_>,
+) -> io::Result<ScanResult> {
+    let checked = AtomicUsize::new(0);
+    run_counting(
+        inputs,
+        discovery_errors,
+        options,
+        engine,
+        policy,
+        writer,
+        &checked,
+    )
+}
+
+/// [`run`], adding one to `inputs_done` as each input is loaded and checked,
+/// so that a caller can show progress from another thread.
+pub fn run_counting(
+    inputs: &[Input],
+    discovery_errors: Vec<Diagnostic>,
+    options: &LoadOptions,
+    engine: &Engine,
+    policy: &Policy,
     mut writer: ReportWriter<'_>,
+    inputs_done: &AtomicUsize,
 ) -> io::Result<ScanResult> {
     let mut pipeline = Pipeline::new(policy);
     let mut index = crate::Index::default();
@@ -81,6 +124,7 @@ pub fn run(
     let mut skipped = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
     let mut objects = 0;
+    let list_objects = writer.wants_objects();
     std::thread::scope(|scope| -> io::Result<()> {
         let (chunks, checked) = std::sync::mpsc::sync_channel::<Vec<InputResult>>(AHEAD);
         scope.spawn(move || {
@@ -88,7 +132,12 @@ pub fn run(
                 let results = chunk
                     .par_iter()
                     .enumerate()
-                    .map(|(i, input)| scan_input(input, c * CHUNK + i, options, engine))
+                    .map(|(i, input)| {
+                        let result =
+                            scan_input(input, c * CHUNK + i, options, engine, list_objects);
+                        inputs_done.fetch_add(1, Ordering::Relaxed);
+                        result
+                    })
                     .collect();
                 if chunks.send(results).is_err() {
                     // The writer stopped on an error.
@@ -98,6 +147,7 @@ pub fn run(
         });
         for results in checked {
             for r in results {
+                writer.objects(&r.refs);
                 let out = r.output;
                 index.merge(out.index);
                 let annotated = !out.ignores.is_empty();
@@ -140,6 +190,7 @@ pub fn run(
             objects,
             skipped: skipped.len(),
             suppressed: outcome.suppressed,
+            triage: outcome.triage.clone(),
         },
         extras: &[],
     })?;

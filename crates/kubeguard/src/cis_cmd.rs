@@ -95,6 +95,10 @@ pub enum CisFormat {
     Github,
     /// kube-bench's JSON (`Controls`, `Totals`).
     KubeBench,
+    /// A wgpolicyk8s.io ClusterPolicyReport of the node's failed checks.
+    Policyreport,
+    /// A self-contained HTML page of the failed checks.
+    Html,
 }
 
 /// `--platform` values.
@@ -141,6 +145,8 @@ impl CisArgs {
             format,
             output: self.output.clone(),
             color: self.color,
+            group_by: None,
+            compact: false,
         }
     }
 }
@@ -196,6 +202,7 @@ fn run_once(args: &CisArgs) -> Result<u8> {
             objects: 1,
             skipped: 0,
             suppressed: outcome.suppressed,
+            triage: outcome.triage.clone(),
         },
         extras,
     };
@@ -236,6 +243,8 @@ fn run_once(args: &CisArgs) -> Result<u8> {
         CisFormat::Sarif => OutputFormat::Sarif,
         CisFormat::Junit => OutputFormat::Junit,
         CisFormat::Github => OutputFormat::Github,
+        CisFormat::Policyreport => OutputFormat::Policyreport,
+        CisFormat::Html => OutputFormat::Html,
     };
     let cis = CisJson::new(&report, &node);
     let extras: [(&'static str, &dyn JsonExtra); 2] = [("checks", &report.checks), ("cis", &cis)];

@@ -4,11 +4,13 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kubeguard_core::{Diagnostic, Finding, RuleMeta, Severity};
 use kubeguard_load::{LoadOptions, RenderOptions, WalkOptions};
-use kubeguard_report::{Ending, Format};
+use kubeguard_report::{Ending, Format, GroupBy, TextStyle};
+use kubeguard_rules::baseline::Baseline;
 use kubeguard_rules::config::{self, Config};
-use kubeguard_rules::{CliPolicy, Policy, UnknownRule};
+use kubeguard_rules::{CliPolicy, Outcome, Policy};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// kubeguard checks Kubernetes manifests for security problems: privileged
 /// or root containers, host namespaces and mounts, missing limits and
@@ -42,6 +44,33 @@ pub enum Command {
     Webhook(crate::webhook_cmd::WebhookArgs),
     /// CIS Kubernetes Benchmark node and control-plane checks, read under a root.
     Cis(crate::cis_cmd::CisArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the manual page, or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+const COMPLETIONS_HELP: &str = "\
+Install:
+  bash  kubeguard completions bash > ~/.local/share/bash-completion/completions/kubeguard
+  zsh   kubeguard completions zsh > ~/.zfunc/_kubeguard   (with fpath+=~/.zfunc before compinit)
+  fish  kubeguard completions fish > ~/.config/fish/completions/kubeguard.fish";
+
+/// Arguments of `kubeguard completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `kubeguard man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write kubeguard.1 and one page per subcommand (kubeguard-scan.1, ...) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 const SCAN_HELP: &str = "\
@@ -76,6 +105,12 @@ pub enum OutputFormat {
     Junit,
     /// GitHub Actions annotations.
     Github,
+    /// wgpolicyk8s.io/v1alpha2 PolicyReport per namespace and ClusterPolicyReport (YAML stream).
+    Policyreport,
+    /// kubesec-compatible JSON: a score per object, with kubesec's point values.
+    Kubesec,
+    /// One self-contained HTML page: charts, a sortable and filterable table, dark and light themes.
+    Html,
 }
 
 /// When to colour text output.
@@ -241,6 +276,22 @@ pub struct PolicyArgs {
     /// Report ignores (config entries and annotations) that matched no finding.
     #[arg(long)]
     pub report_unused_ignores: bool,
+
+    /// Report only findings at or above this severity (the others neither show nor fail the run).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_severity, help_heading = "Triage")]
+    pub severity: Option<Severity>,
+
+    /// Report only findings about objects in this namespace (repeatable).
+    #[arg(long = "namespace", value_name = "NS", help_heading = "Triage")]
+    pub only_namespaces: Vec<String>,
+
+    /// Report only findings not recorded in this baseline (see --write-baseline).
+    #[arg(long, value_name = "FILE", help_heading = "Triage")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the findings of this run in FILE by rule, object and field path (not line numbers).
+    #[arg(long, value_name = "FILE", help_heading = "Triage")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 impl PolicyArgs {
@@ -249,18 +300,76 @@ impl PolicyArgs {
         config::resolve(self.config.as_deref(), self.no_config)
     }
 
-    /// The policy of `config` with these flags on top.
-    pub fn policy(&self, config: &Config) -> Result<Policy, UnknownRule> {
-        Policy::from_config(
+    /// The policy of `config` with these flags on top; fails on an
+    /// unknown rule or an unreadable `--baseline`.
+    pub fn policy(&self, config: &Config) -> anyhow::Result<Policy> {
+        let baseline = match &self.baseline {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the baseline {}", path.display()))?;
+                Some(Arc::new(Baseline::parse(
+                    &path.display().to_string(),
+                    &text,
+                )?))
+            }
+            None => None,
+        };
+        Ok(Policy::from_config(
             config,
             &CliPolicy {
                 select: self.select.clone(),
                 ignore: self.ignore.clone(),
                 fail_on: self.fail_on.map(FailOn::threshold),
                 report_unused_ignores: self.report_unused_ignores,
+                min_severity: self.severity,
+                namespaces: self.only_namespaces.clone(),
+                baseline,
+                record_baseline: self.write_baseline.is_some(),
             },
-        )
+        )?)
     }
+
+    /// Writes `--write-baseline` from the run's outcome, saying so on
+    /// standard error.
+    pub fn write_baseline(&self, outcome: &Outcome) -> anyhow::Result<()> {
+        let (Some(path), Some(recorded)) = (&self.write_baseline, &outcome.recorded) else {
+            return Ok(());
+        };
+        let write = || -> std::io::Result<()> {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            recorded.write(&mut file)?;
+            file.flush()
+        };
+        write().with_context(|| format!("cannot write the baseline {}", path.display()))?;
+        eprintln!(
+            "kubeguard: wrote {} finding{} to the baseline {}",
+            recorded.len(),
+            if recorded.len() == 1 { "" } else { "s" },
+            path.display()
+        );
+        Ok(())
+    }
+}
+
+/// The triage counts as the closing lines of a command's own text view
+/// (`rbac risks`, `netpol coverage`): what `--severity`, `--namespace`
+/// and `--baseline` held back.
+pub fn write_triage_notes(outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    let t = &outcome.triage;
+    if let Some(n) = t.filtered {
+        writeln!(out, "{n} hidden by --severity/--namespace")?;
+    }
+    if let (Some(baselined), Some(fixed)) = (t.baselined, t.fixed) {
+        writeln!(
+            out,
+            "{baselined} in the baseline, {fixed} fixed since the baseline"
+        )?;
+    }
+    Ok(())
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
 }
 
 /// Where and how the report is written: the same flags for every command
@@ -279,6 +388,25 @@ pub struct OutputArgs {
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Text: gather findings by rule (listing the objects), by object or by file.
+    #[arg(long, value_enum, value_name = "BY", help_heading = "Triage")]
+    pub group_by: Option<GroupByArg>,
+
+    /// Text: one line per finding, no snippets.
+    #[arg(long, help_heading = "Triage")]
+    pub compact: bool,
+}
+
+/// `--group-by` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupByArg {
+    /// One group per rule, listing the objects it was found in.
+    Rule,
+    /// One group per object.
+    Object,
+    /// One group per file.
+    File,
 }
 
 impl OutputArgs {
@@ -290,20 +418,23 @@ impl OutputArgs {
             OutputFormat::Sarif => Format::Sarif,
             OutputFormat::Junit => Format::Junit,
             OutputFormat::Github => Format::Github,
+            OutputFormat::Policyreport => Format::PolicyReport,
+            OutputFormat::Kubesec => Format::Kubesec,
+            OutputFormat::Html => Format::Html,
         }
     }
 
     /// Opens the destination: `--output FILE` or standard output, and
-    /// whether text may be coloured there.
-    pub fn open(&self) -> anyhow::Result<(Box<dyn Write>, bool)> {
-        match &self.output {
+    /// how text is shown there (colour, grouping, compact).
+    pub fn open(&self) -> anyhow::Result<(Box<dyn Write>, TextStyle)> {
+        let (out, color): (Box<dyn Write>, bool) = match &self.output {
             Some(path) => {
                 let file = std::fs::File::create(path)
                     .with_context(|| format!("cannot write the report to {}", path.display()))?;
-                Ok((
+                (
                     Box::new(std::io::BufWriter::new(file)),
                     self.color == ColorChoice::Always,
-                ))
+                )
             }
             None => {
                 let stdout = std::io::stdout();
@@ -314,9 +445,30 @@ impl OutputArgs {
                         stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none()
                     }
                 };
-                Ok((Box::new(std::io::BufWriter::new(stdout.lock())), color))
+                (Box::new(std::io::BufWriter::new(stdout.lock())), color)
             }
-        }
+        };
+        let group_by = self.group_by.map(|g| match g {
+            GroupByArg::Rule => GroupBy::Rule,
+            GroupByArg::Object => GroupBy::Object,
+            GroupByArg::File => GroupBy::File,
+        });
+        Ok((
+            out,
+            TextStyle {
+                color,
+                group_by,
+                compact: self.compact,
+            },
+        ))
+    }
+
+    /// Whether text output should be the common findings view even where
+    /// a command has a view of its own (`pss check` verdicts, `rbac risks`
+    /// chains, `netpol coverage` lists): `--group-by` or `--compact` ask
+    /// for it.
+    pub fn triage_view(&self) -> bool {
+        self.group_by.is_some() || self.compact
     }
 
     /// Writes a whole report of `findings` (sorted first) to the

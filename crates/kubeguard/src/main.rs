@@ -3,7 +3,9 @@
 
 mod cis_cmd;
 mod cli;
+mod manual_cmd;
 mod netpol_cmd;
+mod progress;
 mod pss_cmd;
 mod rbac_cmd;
 mod rules_cmd;
@@ -30,6 +32,10 @@ fn main() -> ExitCode {
         cli::Command::Netpol(args) => netpol_cmd::run(args, &mut std::io::stdout().lock()),
         cli::Command::Webhook(args) => webhook_cmd::run(args, &mut std::io::stdout().lock()),
         cli::Command::Cis(args) => cis_cmd::run(args),
+        cli::Command::Completions(args) => {
+            manual_cmd::completions(args, &mut std::io::stdout().lock())
+        }
+        cli::Command::Man(args) => manual_cmd::man(args, &mut std::io::stdout().lock()),
     };
     match result {
         Ok(code) => ExitCode::from(code),

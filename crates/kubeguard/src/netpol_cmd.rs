@@ -199,7 +199,8 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
     let mut pipeline = Pipeline::new(&policy);
     let (findings, kept) = netpol_coverage::admit(&input, gaps, &mut pipeline);
     let outcome = pipeline.finish();
-    if a.output.format == OutputFormat::Text {
+    a.policy.write_baseline(&outcome)?;
+    if a.output.format == OutputFormat::Text && !a.output.triage_view() {
         let (mut out, _) = a.output.open()?;
         report::write_coverage_text(&kept, &mut out)?;
         for w in &outcome.warnings {
@@ -208,6 +209,7 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
         for e in &input.facts.errors {
             writeln!(out, "error: {e}")?;
         }
+        crate::cli::write_triage_notes(&outcome, &mut out)?;
         out.flush()?;
     } else {
         let rules = policy.enabled_of(&netpol_coverage::rules());
@@ -219,6 +221,7 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
                 warnings: &outcome.warnings,
                 summary: Summary {
                     suppressed: outcome.suppressed,
+                    triage: outcome.triage.clone(),
                     ..input.facts.summary.clone()
                 },
                 extras: &[("coverage", &report::CoverageJson(&kept))],

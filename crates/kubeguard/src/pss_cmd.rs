@@ -11,8 +11,8 @@ use kubeguard_pss::config::{self, AdmissionConfig};
 use kubeguard_pss::input;
 use kubeguard_pss::namespace::Request;
 use kubeguard_pss::{Level, POD_SECURITY_STANDARD, Version};
-use kubeguard_report::Summary;
 use kubeguard_report::pss::{self as report, CheckReport};
+use kubeguard_report::{Ending, Summary};
 use kubeguard_rules::pss_check;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -161,7 +161,28 @@ fn check(args: &CheckArgs) -> Result<u8> {
     let mut errors = loaded.errors;
     errors.extend(run.errors);
     let rules = policy.enabled_of(&[&POD_SECURITY_STANDARD]);
-    let (mut dest, color) = args.output.open()?;
+    let summary = Summary {
+        files: loaded.inputs,
+        objects: loaded.objects.len(),
+        skipped: loaded.skipped.len(),
+        suppressed: run.outcome.suppressed,
+        triage: run.outcome.triage.clone(),
+    };
+    args.policy.write_baseline(&run.outcome)?;
+    if args.output.format == OutputFormat::Text && args.output.triage_view() {
+        args.output.write_report(
+            &rules,
+            run.findings.clone(),
+            &Ending {
+                errors: &errors,
+                warnings: &run.outcome.warnings,
+                summary,
+                extras: &[],
+            },
+        )?;
+        return Ok(run.outcome.exit_code(!errors.is_empty()));
+    }
+    let (mut dest, style) = args.output.open()?;
     report::write_check(
         args.output.report_format(),
         &rules,
@@ -171,14 +192,9 @@ fn check(args: &CheckArgs) -> Result<u8> {
             findings: &run.findings,
             errors: &errors,
             warnings: &run.outcome.warnings,
-            summary: &Summary {
-                files: loaded.inputs,
-                objects: loaded.objects.len(),
-                skipped: loaded.skipped.len(),
-                suppressed: run.outcome.suppressed,
-            },
+            summary: &summary,
         },
-        color,
+        style,
         &mut dest,
     )?;
     if args.output.format != OutputFormat::Text && args.output.errors_to_stderr() {

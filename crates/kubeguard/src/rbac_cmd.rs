@@ -221,8 +221,9 @@ fn risks_cmd(args: &ReportArgs) -> Result<u8> {
     let mut pipeline = Pipeline::new(&policy);
     let hits = rbac_report::risks(&input, &mut pipeline);
     let outcome = pipeline.finish();
+    args.policy.write_baseline(&outcome)?;
     let (mut out, color) = args.output.open()?;
-    if args.output.format == OutputFormat::Text {
+    if args.output.format == OutputFormat::Text && !args.output.triage_view() {
         report::write_risks_text(&input.auth, &hits, &mut out)?;
         write_notes(&input, &outcome, &mut out)?;
         out.flush()?;
@@ -255,6 +256,7 @@ fn ending<'a>(
         warnings: &outcome.warnings,
         summary: Summary {
             suppressed: outcome.suppressed,
+            triage: outcome.triage.clone(),
             ..input.facts.summary.clone()
         },
         extras,
@@ -272,6 +274,7 @@ fn write_notes(input: &RbacInput, outcome: &Outcome, out: &mut dyn Write) -> Res
     if outcome.suppressed > 0 {
         writeln!(out, "{} suppressed by ignores", outcome.suppressed)?;
     }
+    crate::cli::write_triage_notes(outcome, out)?;
     Ok(())
 }
 
@@ -281,6 +284,7 @@ fn unused_cmd(args: &ReportArgs) -> Result<u8> {
     let mut pipeline = Pipeline::new(&policy);
     let findings = rbac_report::unused(&input, &mut pipeline);
     let outcome = pipeline.finish();
+    args.policy.write_baseline(&outcome)?;
     let rules = policy.enabled_of(&unused::metas());
     args.output
         .write_report(&rules, findings, &ending(&input, &outcome, &[]))?;

@@ -1,11 +1,14 @@
 //! `kubeguard scan`: flags to a scan, the scan to an exit code.
 
 use crate::cli::ScanArgs;
+use crate::progress::Progress;
 use anyhow::Result;
 use kubeguard_core::Diagnostic;
 use kubeguard_load::discover;
 use kubeguard_report::ReportWriter;
 use kubeguard_rules::{Engine, Settings, scan};
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 /// Runs a scan and returns the exit code.
 pub fn run(args: &ScanArgs) -> Result<u8> {
@@ -36,7 +39,20 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         color,
         &mut out,
     )?;
-    let result = scan::run(&inputs, walk_errors, &options, &engine, &policy, writer)?;
+    let checked = Arc::new(AtomicUsize::new(0));
+    let progress = Progress::start(inputs.len(), Arc::clone(&checked));
+    let result = scan::run_counting(
+        &inputs,
+        walk_errors,
+        &options,
+        &engine,
+        &policy,
+        writer,
+        &checked,
+    );
+    progress.finish();
+    let result = result?;
+    args.policy.write_baseline(&result.outcome)?;
     if args.load.verbose {
         print_all("note", &result.skipped);
     }

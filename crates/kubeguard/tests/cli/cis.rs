@@ -423,3 +423,17 @@ fn snapshots() {
         insta::assert_snapshot!(format!("cis_{}", format.replace('-', "_")), text);
     }
 }
+
+#[test]
+fn policyreport_reports_the_node_s_failed_checks() {
+    let node = worker();
+    let out = cis(node.path())
+        .args(["--format", "policyreport"])
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("kind: \"ClusterPolicyReport\""), "{text}");
+    assert!(text.contains("wgpolicyk8s.io/v1alpha2"), "{text}");
+    assert!(text.contains("result: \"fail\""), "{text}");
+    assert!(text.contains("worker-1"), "{text}");
+}

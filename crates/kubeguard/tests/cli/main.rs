@@ -7,16 +7,22 @@
 mod support;
 
 mod bad_input;
+mod ci;
 mod cis;
 mod deploy;
 mod docs;
+mod html;
+mod kubesec;
+mod manual;
 mod netpol_cli;
 mod pipeline;
+mod policyreport;
 mod pss;
 mod rbac;
 mod report_snapshots;
 mod scan;
 mod snapshots;
+mod triage;
 mod webhook_review;
 mod webhook_serve;
 mod webhook_tls;
