@@ -8,6 +8,7 @@
 //! and plans) and [`rules`] (the rule list and docs). None of the writers
 //! prints on its own, and none builds a whole document in memory first.
 
+pub mod audit;
 mod github;
 mod indent;
 mod json;

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "kubeguard", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule\n  kubeguard pss check --level restricted deploy/\n  kubeguard rbac who-can get secrets -n prod rbac/\n  kubeguard netpol explain --from shop/web --to shop/db:5432/TCP deploy/\n  kubeguard webhook review --config policy.yaml pod.yaml\n  kubeguard webhook serve --config policy.yaml --tls-cert tls.crt --tls-key tls.key"
+    after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule\n  kubeguard pss check --level restricted deploy/\n  kubeguard rbac who-can get secrets -n prod rbac/\n  kubeguard netpol explain --from shop/web --to shop/db:5432/TCP deploy/\n  kubeguard webhook review --config policy.yaml pod.yaml\n  kubeguard webhook serve --config policy.yaml --tls-cert tls.crt --tls-key tls.key\n  kubeguard audit scan /var/log/kubernetes/audit/"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -40,6 +40,8 @@ pub enum Command {
     Netpol(crate::netpol_cmd::NetpolArgs),
     /// Admission webhook: serve it over HTTPS, or review AdmissionReviews against a policy offline.
     Webhook(crate::webhook_cmd::WebhookArgs),
+    /// Audit-log detection: Falco-format rules over Kubernetes audit events.
+    Audit(crate::audit_cmd::AuditArgs),
 }
 
 const SCAN_HELP: &str = "\

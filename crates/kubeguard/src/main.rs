@@ -1,6 +1,7 @@
 //! The `kubeguard` command: parses the command line, runs the subcommand,
 //! and maps the outcome to an exit code (0 clean, 1 findings, 2 error).
 
+mod audit_cmd;
 mod cli;
 mod netpol_cmd;
 mod pss_cmd;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         cli::Command::Rbac(args) => rbac_cmd::run(args, &mut std::io::stdout().lock()),
         cli::Command::Netpol(args) => netpol_cmd::run(args, &mut std::io::stdout().lock()),
         cli::Command::Webhook(args) => webhook_cmd::run(args, &mut std::io::stdout().lock()),
+        cli::Command::Audit(args) => audit_cmd::run(args, &mut std::io::stdout().lock()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
