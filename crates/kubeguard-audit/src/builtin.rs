@@ -38,11 +38,23 @@ const fn meta(
     }
 }
 
-/// The catalog entries of the built-in audit rules, in file order.
+/// The catalog entries of the built-in audit rules, in file order, and of
+/// the baseline's first-seen alerts.
 #[must_use]
 pub fn metas() -> Vec<&'static RuleMeta> {
-    META.iter().collect()
+    META.iter().chain(std::iter::once(&BASELINE)).collect()
 }
+
+/// The alerts of `audit scan --baseline`.
+static BASELINE: RuleMeta = meta(
+    "KG813",
+    crate::baseline::RULE_NAME,
+    Severity::Low,
+    "An identity did something its learned baseline does not hold",
+    "## What it does\n`kubeguard audit scan --baseline baseline.json` alerts the first time an identity uses a (verb, resource, subresource, namespace) combination that `kubeguard audit learn` did not see it use, with a rarity score from 0.2 (only the combination is new) to 1.0 (an identity never seen).\n\n## Why it matters\nStolen credentials are used for things their owner never does: listing secrets, touching other namespaces.\n\n## How to fix\nConfirm the activity; learn the baseline again from a period that includes it when it is expected.",
+    "Confirm the activity with the identity's owner; relearn the baseline when it is expected.",
+    &["MITRE:T1078"],
+);
 
 static META: [RuleMeta; 12] = [
     meta(

@@ -17,6 +17,7 @@
 //! assert_eq!(alerts, ["exec by eve"]);
 //! ```
 
+pub mod baseline;
 pub mod builtin;
 mod check;
 pub mod condition;

@@ -3,8 +3,9 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
+use kubeguard_audit::baseline::{Baseline, Detector, Learner};
 use kubeguard_audit::reader::{self, ReadOptions, ReadStats};
-use kubeguard_audit::{Priority, RuleSet, builtin, load_rules};
+use kubeguard_audit::{Alert, Priority, RuleSet, builtin, load_rules};
 use kubeguard_core::Diagnostic;
 use kubeguard_report::audit::{AuditFormat, AuditSummary, AuditWriter, summary_line};
 use std::io::{BufWriter, Write};
@@ -47,6 +48,11 @@ pub enum AuditCommand {
         after_help = "Examples:\n  kubeguard audit scan /var/log/kubernetes/audit/\n  kubeguard audit scan --rules k8s_audit_rules.yaml --rules local.yaml audit.log\n  tail -F /var/log/kube-apiserver/audit.log | kubeguard audit scan --format jsonl -\n  kubeguard audit scan --min-priority warning --format json -o alerts.json audit.log.*"
     )]
     Scan(ScanArgs),
+    /// Learn what each identity normally does, for `audit scan --baseline`.
+    #[command(
+        after_help = "Records per user the (verb, resource, subresource, namespace) combinations of its\ncompleted requests, with counts. Learn from a period without incidents:\n  kubeguard audit learn /var/log/kubernetes/audit/ -o baseline.json\n  kubeguard audit scan --baseline baseline.json audit.log"
+    )]
+    Learn(LearnArgs),
     /// Print the built-in rules file (Falco format) to copy or extend.
     Rules,
 }
@@ -85,6 +91,23 @@ pub struct ScanArgs {
     /// Write the alerts to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Also alert (audit-baseline-first-seen) the first time an identity does something
+    /// this baseline (from `audit learn`) does not hold, with a rarity score.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+/// `kubeguard audit learn`.
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// Audit logs: files, directories, or - for standard input.
+    #[arg(value_name = "EVENTS", required = true)]
+    pub events: Vec<String>,
+
+    /// Write the baseline to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 fn parse_priority(s: &str) -> Result<Priority, String> {
@@ -97,6 +120,7 @@ fn parse_priority(s: &str) -> Result<Priority, String> {
 pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<u8> {
     match &args.command {
         AuditCommand::Scan(scan_args) => scan(scan_args, out),
+        AuditCommand::Learn(learn_args) => learn(learn_args, out),
         AuditCommand::Rules => {
             out.write_all(builtin::RULES_YAML.as_bytes())?;
             Ok(0)
@@ -145,6 +169,16 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
             return Ok(2);
         }
     };
+    let mut detector = match &args.baseline {
+        None => None,
+        Some(path) => match read_baseline(path) {
+            Ok(b) => Some(Detector::new(&b)),
+            Err(e) => {
+                eprintln!("kubeguard: error: {e}");
+                return Ok(2);
+            }
+        },
+    };
     let live = inputs.contains(&reader::Input::Stdin);
     let out: Box<dyn Write + '_> = match &args.output {
         Some(path) => Box::new(
@@ -170,16 +204,23 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
             if write_error.is_some() {
                 return;
             }
-            set.evaluate(&event, args.min_priority, &mut |alert| {
+            let mut report = |alert: &Alert<'_>| {
                 summary.alerts += 1;
                 *summary.by_rule.entry(alert.rule.name.clone()).or_default() += 1;
                 if write_error.is_none() {
                     let written = writer
-                        .alert(&alert)
+                        .alert(alert)
                         .and_then(|()| if live { writer.flush() } else { Ok(()) });
                     write_error = written.err();
                 }
-            });
+            };
+            set.evaluate(&event, args.min_priority, &mut |alert| report(&alert));
+            if let Some(d) = detector.as_mut()
+                && let Some(alert) = d.check(&event)
+                && alert.rule.priority.at_least(args.min_priority)
+            {
+                report(&alert);
+            }
         });
         if let Some(e) = write_error.take() {
             return Err(e.into());
@@ -219,4 +260,52 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     } else {
         0
     })
+}
+
+fn read_baseline(path: &std::path::Path) -> Result<Baseline, Diagnostic> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::whole_file(&name, format!("cannot read baseline: {e}")))?;
+    Baseline::parse(&name, &text)
+}
+
+fn learn(args: &LearnArgs, stdout: &mut dyn Write) -> Result<u8> {
+    let inputs = match reader::inputs(&args.events) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            eprintln!("kubeguard: error: {e}");
+            return Ok(2);
+        }
+    };
+    let mut learner = Learner::default();
+    let mut stats = ReadStats::default();
+    let mut failed = false;
+    for input in &inputs {
+        if let Err(e) = reader::read_input(input, &ReadOptions::default(), &mut stats, &mut |ev| {
+            learner.learn(&ev)
+        }) {
+            eprintln!("kubeguard: error: {e}");
+            failed = true;
+        }
+    }
+    for e in &stats.issues {
+        eprintln!("kubeguard: warning: {e}");
+    }
+    let baseline = learner.finish();
+    let mut out: Box<dyn Write + '_> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write the baseline to {}", path.display()))?,
+        )),
+        None => Box::new(stdout),
+    };
+    baseline.write(&mut out)?;
+    out.flush()?;
+    eprintln!(
+        "kubeguard: baseline of {} identities from {} events ({} skipped)",
+        baseline.identities.len(),
+        baseline.events,
+        stats.skipped()
+    );
+    Ok(if failed { 2 } else { 0 })
 }

@@ -154,3 +154,52 @@ fn built_in_rules_are_printed_and_in_the_catalog() {
         .success()
         .stdout(predicate::str::contains("cluster-admin"));
 }
+
+#[test]
+fn learn_then_scan_against_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let normal = write(dir.path(), "normal.log", &format!("{POD_GET}\n{POD_GET}\n"));
+    let baseline = dir.path().join("baseline.json").display().to_string();
+    kubeguard()
+        .args(["audit", "learn", &normal, "-o", &baseline])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "baseline of 1 identities from 2 events",
+        ));
+    let b = json(std::fs::read(&baseline).unwrap());
+    assert_eq!(
+        b["identities"]["system:kube-scheduler"]["activities"][0]["count"],
+        2
+    );
+    // Nothing in the baseline alerts; the first new activity does, once.
+    let delete = POD_GET.replace(r#""verb":"get""#, r#""verb":"delete""#);
+    let today = write(
+        dir.path(),
+        "today.log",
+        &format!("{POD_GET}\n{delete}\n{delete}\n"),
+    );
+    kubeguard()
+        .args(["audit", "scan", "--min-priority", "notice", "--baseline", &baseline, &today])
+        .assert()
+        .code(1)
+        .stdout(
+            "2026-12-05T04:00:02.000000000Z: Notice First-seen activity (user=system:kube-scheduler verb=delete \
+             resource=pods subresource=<NA> ns=prod rarity=0.60)\n\
+             3 events, 1 alert (audit-baseline-first-seen: 1), 0 skipped\n",
+        );
+    kubeguard()
+        .args(["audit", "scan", "--baseline", &baseline, &normal])
+        .assert()
+        .code(0);
+    let broken = write(
+        dir.path(),
+        "broken.json",
+        "{\"version\": 1,\n \"identities\": [}",
+    );
+    kubeguard()
+        .args(["audit", "scan", "--baseline", &broken, &normal])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("{broken}:2:")));
+}
