@@ -10,6 +10,7 @@
 //! prints on its own, and none builds a whole document in memory first.
 
 pub mod cis;
+pub mod audit;
 mod github;
 mod html;
 mod indent;

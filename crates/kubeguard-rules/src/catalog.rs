@@ -1,6 +1,6 @@
 //! The one catalog of every rule and result code of every engine: the
 //! manifest rules of `scan`, `pod-security-standard`, and the codes of
-//! `rbac risks`, `rbac unused`, `netpol coverage` and `cis`. `kubeguard rules`, `--select`,
+//! `rbac risks`, `rbac unused`, `netpol coverage` and `cis`, and the built-in rules of `audit scan`. `kubeguard rules`, `--select`,
 //! `--ignore`, the configuration and the `kubeguard.io/ignore` annotation
 //! resolve names against it, and the docs pages are generated from it.
 
@@ -22,6 +22,7 @@ pub fn all() -> &'static [&'static RuleMeta] {
             .chain(kubeguard_rbac::unused::metas())
             .chain(kubeguard_netpol::coverage_rules::metas())
             .chain(kubeguard_cis::rules::metas())
+            .chain(kubeguard_audit::builtin::metas())
             .collect();
         all.sort_by_key(|m| m.code);
         all

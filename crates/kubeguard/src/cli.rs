@@ -20,7 +20,7 @@ use std::sync::Arc;
 #[derive(Debug, Parser)]
 #[command(name = "kubeguard", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule\n  kubeguard pss check --level restricted deploy/\n  kubeguard rbac who-can get secrets -n prod rbac/\n  kubeguard netpol explain --from shop/web --to shop/db:5432/TCP deploy/\n  kubeguard webhook review --config policy.yaml pod.yaml\n  kubeguard webhook serve --config policy.yaml --tls-cert tls.crt --tls-key tls.key"
+    after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule\n  kubeguard pss check --level restricted deploy/\n  kubeguard rbac who-can get secrets -n prod rbac/\n  kubeguard netpol explain --from shop/web --to shop/db:5432/TCP deploy/\n  kubeguard webhook review --config policy.yaml pod.yaml\n  kubeguard webhook serve --config policy.yaml --tls-cert tls.crt --tls-key tls.key\n  kubeguard audit scan /var/log/kubernetes/audit/"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -44,6 +44,8 @@ pub enum Command {
     Webhook(crate::webhook_cmd::WebhookArgs),
     /// CIS Kubernetes Benchmark node and control-plane checks, read under a root.
     Cis(crate::cis_cmd::CisArgs),
+    /// Audit-log detection: Falco-format rules over Kubernetes audit events.
+    Audit(crate::audit_cmd::AuditArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),

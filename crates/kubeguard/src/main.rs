@@ -2,6 +2,7 @@
 //! and maps the outcome to an exit code (0 clean, 1 findings, 2 error).
 
 mod cis_cmd;
+mod audit_cmd;
 mod cli;
 mod manual_cmd;
 mod netpol_cmd;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
             manual_cmd::completions(args, &mut std::io::stdout().lock())
         }
         cli::Command::Man(args) => manual_cmd::man(args, &mut std::io::stdout().lock()),
+        cli::Command::Audit(args) => audit_cmd::run(args, &mut std::io::stdout().lock()),
     };
     match result {
         Ok(code) => ExitCode::from(code),

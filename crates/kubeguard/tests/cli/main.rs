@@ -6,6 +6,7 @@
 
 mod support;
 
+mod audit_cli;
 mod bad_input;
 mod ci;
 mod cis;

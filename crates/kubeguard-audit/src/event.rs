@@ -1,0 +1,203 @@
+//! One audit event as the detection engine sees it, and how a JSON value
+//! becomes events: the recognition and drop rules of Falco's k8saudit plugin.
+
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The largest event the k8saudit plugin accepts by default (`maxEventSize`):
+/// larger events are dropped.
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 262_144;
+
+/// An audit event (`audit.k8s.io/v1` or `v1beta1`) with its time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The event as parsed.
+    pub json: Value,
+    /// `stageTimestamp` in nanoseconds since the Unix epoch: the event's time.
+    pub time_ns: i64,
+}
+
+impl Event {
+    /// The value at a JSON pointer (RFC 6901, `~0` and `~1` escapes).
+    #[must_use]
+    pub fn pointer(&self, pointer: &str) -> Option<&Value> {
+        self.json.pointer(pointer)
+    }
+
+    /// `auditID`, when it is a string.
+    #[must_use]
+    pub fn audit_id(&self) -> Option<&str> {
+        self.json.get("auditID").and_then(Value::as_str)
+    }
+}
+
+/// Why a JSON value yielded no event, as the plugin decides it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejected {
+    /// Neither an `Event`, an `EventList` nor an array of them.
+    NotAnEvent,
+    /// No `stageTimestamp`, or one that is not an RFC 3339 time.
+    NoTimestamp,
+    /// Larger than the maximum event size (its size in bytes).
+    TooLarge(usize),
+}
+
+impl Rejected {
+    /// A one-line explanation for reports.
+    #[must_use]
+    pub fn message(&self, max_event_size: usize) -> String {
+        match self {
+            Rejected::NotAnEvent => {
+                "not an audit event (no kind Event or EventList); skipped".to_owned()
+            }
+            Rejected::NoTimestamp => {
+                "audit event without a valid stageTimestamp; dropped".to_owned()
+            }
+            Rejected::TooLarge(size) => format!(
+                "audit event of {size} bytes is larger than the maximum event size \
+                 ({max_event_size} bytes); dropped"
+            ),
+        }
+    }
+}
+
+/// Splits a parsed JSON value into events as the plugin does: an array is
+/// a list of payloads, `kind: EventList` carries its events in `items`
+/// (taken without looking at their kind), `kind: Event` is one event
+/// (`apiVersion` is not required: many real events carry none). Each
+/// event must have a valid `stageTimestamp` and, written compactly, be at
+/// most `max_event_size` bytes. `size_hint` is the size of the text the
+/// value was parsed from when that text was one event; it spares measuring
+/// events that are obviously small enough.
+pub fn split_events(
+    value: Value,
+    max_event_size: usize,
+    size_hint: Option<usize>,
+    out: &mut dyn FnMut(Result<Event, Rejected>),
+) {
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                split_events(item, max_event_size, None, out);
+            }
+        }
+        Value::Object(mut map) => match map.get("kind").and_then(Value::as_str) {
+            Some("EventList") => match map.remove("items") {
+                Some(Value::Array(items)) => {
+                    for item in items {
+                        out(single_event(item, max_event_size, None));
+                    }
+                }
+                _ => out(Err(Rejected::NotAnEvent)),
+            },
+            Some("Event") => out(single_event(Value::Object(map), max_event_size, size_hint)),
+            _ => out(Err(Rejected::NotAnEvent)),
+        },
+        _ => out(Err(Rejected::NotAnEvent)),
+    }
+}
+
+/// One event: its timestamp checked, its size bounded.
+fn single_event(
+    json: Value,
+    max_event_size: usize,
+    size_hint: Option<usize>,
+) -> Result<Event, Rejected> {
+    let time_ns = json
+        .get("stageTimestamp")
+        .and_then(Value::as_str)
+        .and_then(parse_time)
+        .ok_or(Rejected::NoTimestamp)?;
+    if size_hint.is_none_or(|s| s > max_event_size) {
+        let size = compact_size(&json);
+        if size > max_event_size {
+            return Err(Rejected::TooLarge(size));
+        }
+    }
+    Ok(Event { json, time_ns })
+}
+
+/// An RFC 3339 time in nanoseconds since the epoch.
+#[must_use]
+pub fn parse_time(text: &str) -> Option<i64> {
+    let t = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    i64::try_from(t.unix_timestamp_nanos()).ok()
+}
+
+/// Nanoseconds since the epoch as RFC 3339 UTC with nine fractional digits.
+#[must_use]
+pub fn format_time(ns: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ns))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let (y, mo, d) = (t.year(), u8::from(t.month()), t.day());
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond()
+    )
+}
+
+/// The size of `value` written as compact JSON.
+fn compact_size(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a Value to a sink that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn split(v: Value) -> Vec<Result<Event, Rejected>> {
+        let mut out = Vec::new();
+        split_events(v, DEFAULT_MAX_EVENT_SIZE, None, &mut |e| out.push(e));
+        out
+    }
+
+    #[test]
+    fn events_are_recognised_by_kind_without_api_version() {
+        let got = split(json!({"kind": "Event", "stageTimestamp": "2026-01-02T03:04:05.123456Z"}));
+        let ev = got[0].as_ref().unwrap();
+        assert_eq!(format_time(ev.time_ns), "2026-01-02T03:04:05.123456000Z");
+        assert_eq!(
+            split(json!({"kind": "Pod"})),
+            vec![Err(Rejected::NotAnEvent)]
+        );
+        assert_eq!(split(json!("x")), vec![Err(Rejected::NotAnEvent)]);
+    }
+
+    #[test]
+    fn event_lists_and_arrays_yield_each_item() {
+        let ts = "2026-01-02T03:04:05Z";
+        let list = json!({"kind": "EventList", "items": [
+            {"stageTimestamp": ts}, {"kind": "Event"}, {"stageTimestamp": "yesterday"}]});
+        let got = split(json!([list, {"kind": "Event", "stageTimestamp": ts}]));
+        assert_eq!(got.len(), 4);
+        assert!(got[0].is_ok() && got[3].is_ok());
+        assert_eq!(got[1], Err(Rejected::NoTimestamp));
+        assert_eq!(got[2], Err(Rejected::NoTimestamp));
+    }
+
+    #[test]
+    fn events_over_the_size_limit_are_dropped() {
+        let big = "x".repeat(DEFAULT_MAX_EVENT_SIZE);
+        let got =
+            split(json!({"kind": "Event", "stageTimestamp": "2026-01-02T03:04:05Z", "b": big}));
+        assert!(matches!(got[0], Err(Rejected::TooLarge(n)) if n > DEFAULT_MAX_EVENT_SIZE));
+    }
+}

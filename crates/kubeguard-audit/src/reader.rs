@@ -1,0 +1,475 @@
+//! Reading audit events from files and standard input: JSON lines (plain
+//! or gzip), whole `EventList` documents, rotated files oldest first. Lines
+//! are read one at a time into one buffer, so memory stays flat on an
+//! endless stream; what cannot be read is counted and located.
+
+use crate::event::{DEFAULT_MAX_EVENT_SIZE, Event, Rejected, split_events};
+use kubeguard_core::{Diagnostic, Pos};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// The name standard input is reported under.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// The largest line or document read (the plugin's default webhook batch
+/// limit): longer lines are skipped and reported.
+pub const DEFAULT_MAX_LINE: usize = 12 * 1024 * 1024;
+
+/// How many problems are listed one by one; the rest are only counted.
+pub const DEFAULT_MAX_ISSUES: usize = 100;
+
+/// Limits of a read.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    /// Largest event kept (compact JSON bytes); larger ones are dropped.
+    pub max_event_size: usize,
+    /// Largest line or document read.
+    pub max_line: usize,
+    /// How many problems are listed (the rest are counted).
+    pub max_issues: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_event_size: DEFAULT_MAX_EVENT_SIZE,
+            max_line: DEFAULT_MAX_LINE,
+            max_issues: DEFAULT_MAX_ISSUES,
+        }
+    }
+}
+
+/// What a read saw besides the events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Events delivered.
+    pub events: u64,
+    /// Lines or documents that are not JSON (truncated, garbage, too long).
+    pub garbage: u64,
+    /// JSON values that are not audit events.
+    pub not_events: u64,
+    /// Events dropped for a missing or invalid `stageTimestamp`.
+    pub no_timestamp: u64,
+    /// Events dropped for their size.
+    pub too_large: u64,
+    /// The first problems, each with file and line.
+    pub issues: Vec<Diagnostic>,
+}
+
+impl ReadStats {
+    /// Everything read that yielded no event.
+    #[must_use]
+    pub fn skipped(&self) -> u64 {
+        self.garbage + self.not_events + self.no_timestamp + self.too_large
+    }
+
+    /// Problems counted but not listed.
+    #[must_use]
+    pub fn unlisted(&self) -> u64 {
+        self.skipped().saturating_sub(self.issues.len() as u64)
+    }
+
+    fn issue(&mut self, opts: &ReadOptions, file: &str, pos: Pos, message: String) {
+        if self.issues.len() < opts.max_issues {
+            self.issues.push(Diagnostic::new(file, pos, message));
+        }
+    }
+
+    fn reject(&mut self, opts: &ReadOptions, file: &str, line: u32, why: &Rejected) {
+        match why {
+            Rejected::NotAnEvent => self.not_events += 1,
+            Rejected::NoTimestamp => self.no_timestamp += 1,
+            Rejected::TooLarge(_) => self.too_large += 1,
+        }
+        let message = why.message(opts.max_event_size);
+        self.issue(opts, file, Pos { line, col: 1 }, message);
+    }
+}
+
+/// One input: a file or standard input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Standard input (`-`).
+    Stdin,
+    /// A file (plain or gzip).
+    File(PathBuf),
+}
+
+impl Input {
+    /// The name it is reported under.
+    #[must_use]
+    pub fn name(&self) -> String {
+        match self {
+            Input::Stdin => STDIN_NAME.to_owned(),
+            Input::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// The inputs named on the command line, in reading order: `-` is standard
+/// input, a directory stands for the files in it, and rotated files of one
+/// log are read oldest first (`audit.log.2.gz`, `audit.log.1`, `audit.log`;
+/// or the API server's `audit-2026-01-02T03-04-05.000.log` backups before
+/// `audit.log`). Groups keep the order in which they were named.
+pub fn inputs(args: &[String]) -> Result<Vec<Input>, Diagnostic> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut out = Vec::new();
+    let flush = |files: &mut Vec<PathBuf>, out: &mut Vec<Input>| {
+        out.extend(
+            order_rotated(std::mem::take(files))
+                .into_iter()
+                .map(Input::File),
+        );
+    };
+    for arg in args {
+        if arg == "-" {
+            flush(&mut files, &mut out);
+            out.push(Input::Stdin);
+            continue;
+        }
+        let path = PathBuf::from(arg);
+        if path.is_dir() {
+            let entries = std::fs::read_dir(&path)
+                .map_err(|e| Diagnostic::whole_file(arg, format!("cannot read directory: {e}")))?;
+            let mut inside: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect();
+            inside.sort();
+            files.extend(inside);
+        } else {
+            files.push(path);
+        }
+    }
+    flush(&mut files, &mut out);
+    Ok(out)
+}
+
+/// Orders the files of each rotated log oldest first; logs keep the order
+/// of their first file.
+fn order_rotated(files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut groups: Vec<(String, Vec<(RotationAge, PathBuf)>)> = Vec::new();
+    for file in files {
+        let (base, age) = rotation(&file);
+        match groups.iter_mut().find(|(b, _)| *b == base) {
+            Some((_, members)) => members.push((age, file)),
+            None => groups.push((base, vec![(age, file)])),
+        }
+    }
+    groups
+        .into_iter()
+        .flat_map(|(_, mut members)| {
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            members.into_iter().map(|(_, f)| f)
+        })
+        .collect()
+}
+
+/// Where a file stands in its log's rotation: older sorts first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum RotationAge {
+    /// A numbered backup: higher numbers are older.
+    Numbered(std::cmp::Reverse<u64>),
+    /// A timestamped backup: the timestamp text sorts by time.
+    Stamped(String),
+    /// The live file.
+    Current,
+}
+
+/// The log a file belongs to and its age in the rotation.
+fn rotation(path: &Path) -> (String, RotationAge) {
+    let dir = path
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".gz").unwrap_or(&name);
+    // audit.log.3
+    if let Some((base, n)) = stem.rsplit_once('.')
+        && let Ok(n) = n.parse::<u64>()
+        && !base.is_empty()
+    {
+        return (
+            format!("{dir}/{base}"),
+            RotationAge::Numbered(std::cmp::Reverse(n)),
+        );
+    }
+    // audit-2026-01-02T03-04-05.000.log (lumberjack, as the API server writes)
+    if let Some((prefix, ext)) = stem.rsplit_once('.')
+        && let Some(stamp_at) = prefix.len().checked_sub(23)
+        && prefix.is_char_boundary(stamp_at)
+        && prefix[stamp_at..].starts_with('-')
+        && is_lumberjack_stamp(&prefix[stamp_at + 1..])
+    {
+        let base = format!("{dir}/{}.{ext}", &prefix[..stamp_at]);
+        return (
+            base,
+            RotationAge::Stamped(prefix[stamp_at + 1..].to_owned()),
+        );
+    }
+    (format!("{dir}/{stem}"), RotationAge::Current)
+}
+
+/// `2026-01-02T03-04-05.000`.
+fn is_lumberjack_stamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 23
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 | 13 | 16 => *c == b'-',
+            10 => *c == b'T',
+            19 => *c == b'.',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// Reads one input, handing each event to `on_event`. An input that
+/// cannot be opened is an error; problems inside it are counted in
+/// `stats` and reading goes on.
+pub fn read_input(
+    input: &Input,
+    opts: &ReadOptions,
+    stats: &mut ReadStats,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<(), Diagnostic> {
+    let name = input.name();
+    let io_err = |e: std::io::Error| Diagnostic::whole_file(&name, format!("cannot read: {e}"));
+    match input {
+        Input::Stdin => read_stream(std::io::stdin().lock(), &name, opts, stats, on_event),
+        Input::File(path) => {
+            let file = std::fs::File::open(path).map_err(io_err)?;
+            read_stream(
+                BufReader::with_capacity(256 * 1024, file),
+                &name,
+                opts,
+                stats,
+                on_event,
+            )
+        }
+    }
+}
+
+/// Reads a stream, gzip or plain (decided by its first bytes).
+pub fn read_stream(
+    mut reader: impl BufRead,
+    name: &str,
+    opts: &ReadOptions,
+    stats: &mut ReadStats,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<(), Diagnostic> {
+    let head = reader
+        .fill_buf()
+        .map_err(|e| Diagnostic::whole_file(name, format!("cannot read: {e}")))?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let gz = BufReader::with_capacity(256 * 1024, flate2::bufread::MultiGzDecoder::new(reader));
+        read_text(gz, name, opts, stats, on_event)
+    } else {
+        read_text(reader, name, opts, stats, on_event)
+    }
+}
+
+/// One line as read.
+enum Line {
+    /// End of input.
+    Eof,
+    /// A line (without its newline) in the buffer.
+    Text,
+    /// A line longer than the limit, skipped up to its newline.
+    TooLong,
+}
+
+/// Reads up to the next newline into `buf` (cleared first), keeping at most
+/// `max` bytes; a longer line is consumed and reported as too long.
+fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::io::Result<Line> {
+    buf.clear();
+    let mut too_long = false;
+    let mut any = false;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        any = true;
+        let (take, done) = match memchr_newline(chunk) {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        if !too_long {
+            if buf.len() + take > max {
+                too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(&chunk[..take]);
+            }
+        }
+        reader.consume(if done { take + 1 } else { take });
+        if done {
+            break;
+        }
+    }
+    Ok(match (any, too_long) {
+        (false, _) => Line::Eof,
+        (true, true) => Line::TooLong,
+        (true, false) => Line::Text,
+    })
+}
+
+fn memchr_newline(chunk: &[u8]) -> Option<usize> {
+    chunk.iter().position(|&b| b == b'\n')
+}
+
+/// Reads JSON lines; when the first non-blank line is the start of a
+/// multi-line document (an `EventList` written by hand or by `kubectl`),
+/// the rest of the input is read as a sequence of JSON documents.
+fn read_text(
+    mut reader: impl BufRead,
+    name: &str,
+    opts: &ReadOptions,
+    stats: &mut ReadStats,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<(), Diagnostic> {
+    let mut buf = Vec::with_capacity(16 * 1024);
+    let mut line_no: u32 = 0;
+    let mut first = true;
+    loop {
+        let line = read_line(&mut reader, &mut buf, opts.max_line).map_err(|e| {
+            Diagnostic::new(
+                name,
+                Pos {
+                    line: line_no + 1,
+                    col: 1,
+                },
+                format!("cannot read: {e}"),
+            )
+        })?;
+        line_no = line_no.saturating_add(1);
+        let pos = Pos {
+            line: line_no,
+            col: 1,
+        };
+        match line {
+            Line::Eof => return Ok(()),
+            Line::TooLong => {
+                stats.garbage += 1;
+                let msg = format!("line longer than {} bytes; skipped", opts.max_line);
+                stats.issue(opts, name, pos, msg);
+                first = false;
+                continue;
+            }
+            Line::Text => {}
+        }
+        let text = trim_line(&buf);
+        if text.is_empty() {
+            continue;
+        }
+        match serde_json::from_slice::<serde_json::Value>(text) {
+            Ok(value) => {
+                first = false;
+                deliver(
+                    value,
+                    Some(text.len()),
+                    name,
+                    line_no,
+                    opts,
+                    stats,
+                    on_event,
+                );
+            }
+            Err(e) if first && e.is_eof() => {
+                let mut start = buf.clone();
+                start.push(b'\n');
+                let rest = std::io::Cursor::new(start).chain(reader);
+                return read_documents(rest, name, line_no, opts, stats, on_event);
+            }
+            Err(e) => {
+                first = false;
+                stats.garbage += 1;
+                let what = if e.is_eof() {
+                    "truncated JSON"
+                } else {
+                    "not JSON"
+                };
+                let msg = format!("{what} ({e}); line skipped");
+                let col = if e.is_eof() {
+                    1
+                } else {
+                    u32::try_from(e.column()).unwrap_or(1)
+                };
+                stats.issue(opts, name, Pos { line: line_no, col }, msg);
+            }
+        }
+    }
+}
+
+/// A line without its carriage return and surrounding blanks.
+fn trim_line(buf: &[u8]) -> &[u8] {
+    let start = buf
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(buf.len());
+    let end = buf
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    &buf[start..end]
+}
+
+/// Reads the rest of an input as JSON documents, the first starting at
+/// line `first_line`; a syntax error ends the input.
+fn read_documents(
+    reader: impl Read,
+    name: &str,
+    first_line: u32,
+    opts: &ReadOptions,
+    stats: &mut ReadStats,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<(), Diagnostic> {
+    let limited = reader.take(opts.max_line as u64);
+    let mut docs = serde_json::Deserializer::from_reader(limited).into_iter::<serde_json::Value>();
+    loop {
+        match docs.next() {
+            None => return Ok(()),
+            // Problems inside a document are reported where the documents start.
+            Some(Ok(value)) => deliver(value, None, name, first_line, opts, stats, on_event),
+            Some(Err(e)) => {
+                stats.garbage += 1;
+                let line = first_line + u32::try_from(e.line()).unwrap_or(1) - 1;
+                let col = u32::try_from(e.column()).unwrap_or(1);
+                let what = if e.is_eof() {
+                    "truncated or too long JSON document"
+                } else {
+                    "not JSON"
+                };
+                let msg = format!("{what} ({e}); rest of the input skipped");
+                stats.issue(opts, name, Pos { line, col }, msg);
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Hands the events of one parsed value to `on_event`, counting the rest.
+fn deliver(
+    value: serde_json::Value,
+    size_hint: Option<usize>,
+    name: &str,
+    line: u32,
+    opts: &ReadOptions,
+    stats: &mut ReadStats,
+    on_event: &mut dyn FnMut(Event),
+) {
+    split_events(value, opts.max_event_size, size_hint, &mut |ev| match ev {
+        Ok(event) => {
+            stats.events += 1;
+            on_event(event);
+        }
+        Err(why) => stats.reject(opts, name, line, &why),
+    });
+}
