@@ -9,8 +9,8 @@
 //! and plans) and [`rules`] (the rule list and docs). None of the writers
 //! prints on its own, and none builds a whole document in memory first.
 
-pub mod cis;
 pub mod audit;
+pub mod cis;
 mod github;
 mod html;
 mod indent;

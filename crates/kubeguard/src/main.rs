@@ -1,8 +1,8 @@
 //! The `kubeguard` command: parses the command line, runs the subcommand,
 //! and maps the outcome to an exit code (0 clean, 1 findings, 2 error).
 
-mod cis_cmd;
 mod audit_cmd;
+mod cis_cmd;
 mod cli;
 mod manual_cmd;
 mod netpol_cmd;
