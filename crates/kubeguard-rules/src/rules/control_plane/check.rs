@@ -20,6 +20,13 @@ pub(super) enum Require {
     Bool(bool),
     /// A flag that must be given, with a value that is not empty.
     Set,
+    /// Like `Set`, for a flag whose absence is a deviation from the CIS
+    /// Benchmark rather than a risk: the component falls back on something
+    /// sound, which this says (for messages).
+    Explicit(&'static str),
+    /// An integer that must be given and be above 0: 0 or less turns off
+    /// what the flag sizes, which this names (for messages).
+    SetPositive(&'static str),
     /// Like `Set`, unless this boolean flag is `true` (it provides the
     /// value another way).
     SetUnless(&'static str),
@@ -190,7 +197,8 @@ impl FlagCheck {
         let given = current.from.is_some() && !text.is_empty();
         match self.require {
             Require::Bool(want) => parse_bool(text) == Some(want),
-            Require::Set => given,
+            Require::Set | Require::Explicit(_) => given,
+            Require::SetPositive(_) => given && text.parse::<i64>().is_ok_and(|n| n > 0),
             Require::SetUnless(flag) => given || is_true(line, flag),
             Require::Unset => text.is_empty(),
             Require::Int(want) => text.parse::<i64>() == Ok(want),
@@ -222,7 +230,7 @@ impl FlagCheck {
         let flag = self.flag;
         let shows_value = !matches!(
             self.require,
-            Require::Set | Require::SetUnless(_) | Require::Unset
+            Require::Set | Require::Explicit(_) | Require::SetUnless(_) | Require::Unset
         );
         match (current.from, current.text.as_deref()) {
             (None, Some(default)) => format!("--{flag} is not set and defaults to {default}"),
@@ -241,6 +249,12 @@ impl FlagCheck {
         match self.require {
             Require::Bool(want) => format!("it must be {want}"),
             Require::Set => "it must be set".to_owned(),
+            Require::Explicit(fallback) => format!(
+                "a deviation from the CIS Benchmark, which asks for it explicitly, not a risk: {fallback}"
+            ),
+            Require::SetPositive(what) => {
+                format!("it must be set above 0 (0 or less turns off {what})")
+            }
             Require::SetUnless(flag) => format!("it must be set (or --{flag}=true)"),
             Require::Int(want) => format!("it must be {want}"),
             Require::Unset => "it must not be set".to_owned(),
