@@ -220,7 +220,13 @@ pub struct PolicyArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
 
-    /// Report only these rules (names or codes, comma-separated).
+    /// Rules to run when --select names none: security (every rule about a weakness), or
+    /// best-practice (adds hygiene, reliability and efficiency rules) [default: security, or
+    /// the config's profile]. See docs/profiles.md.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["security", "best-practice"]), value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Report only these rules (names or codes, comma-separated), whatever the profile.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
 
@@ -256,6 +262,7 @@ impl PolicyArgs {
                 ignore: self.ignore.clone(),
                 fail_on: self.fail_on.map(FailOn::threshold),
                 report_unused_ignores: self.report_unused_ignores,
+                profile: self.profile.as_deref().and_then(|p| p.parse().ok()),
             },
         )
     }
