@@ -23,6 +23,7 @@ pub mod registry;
 mod rule;
 mod rules;
 pub mod scan;
+pub mod scope;
 mod settings;
 pub mod suppress;
 

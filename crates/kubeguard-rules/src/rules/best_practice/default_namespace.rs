@@ -1,3 +1,4 @@
+use crate::scope::{is_cluster_scoped, is_local_config};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
 
@@ -46,33 +47,6 @@ declare_rule! {
     check: Check::Object(&check),
 }
 
-/// API groups of files that are read by a component or a tool, never
-/// created in the cluster.
-const LOCAL_GROUPS: &[&str] = &[
-    "kubeadm.k8s.io",
-    "audit.k8s.io",
-    "client.authentication.k8s.io",
-];
-
-/// The built-in API groups whose names hold no dot; every other group
-/// (built-in `*.k8s.io` ones and those of custom resources) holds one.
-const DOTLESS_GROUPS: &[&str] = &["apps", "batch", "policy", "autoscaling", "extensions"];
-
-/// Whether `obj` is a local configuration file rather than an API object,
-/// or the file of another tool (`skaffold/v4beta6`).
-fn is_local_config(obj: &Object) -> bool {
-    let group = obj.group();
-    let api_group = if group.is_empty() {
-        obj.api_version == "v1"
-    } else {
-        group.contains('.') || DOTLESS_GROUPS.contains(&group)
-    };
-    !api_group
-        || group.ends_with(".config.k8s.io")
-        || LOCAL_GROUPS.contains(&group)
-        || (obj.api_version == "v1" && obj.kind == "Config")
-}
-
 /// Whether `obj` is what Kubernetes itself keeps in `default`: the
 /// namespace's `default` ServiceAccount or the API server's `kubernetes`
 /// Service.
@@ -83,16 +57,6 @@ fn is_owned_by_kubernetes(obj: &Object) -> bool {
             (obj.kind.as_str(), obj.name.as_deref()),
             ("ServiceAccount", Some("default")) | ("Service", Some("kubernetes"))
         )
-}
-
-/// Whether `obj`'s kind is cluster-scoped, as known or by the convention
-/// custom resources follow (`ClusterPolicy`, `ClusterSecretStore`).
-fn is_cluster_scoped(obj: &Object) -> bool {
-    obj.is_cluster_scoped()
-        || obj
-            .kind
-            .strip_prefix("Cluster")
-            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
 }
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {

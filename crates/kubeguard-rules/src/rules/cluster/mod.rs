@@ -2,6 +2,7 @@
 //! from the index, and single-object rules about cluster services.
 
 use crate::rule::Rule;
+use crate::scope::describe_namespace;
 use crate::{ClusterCtx, Index, NamespaceInfo};
 
 const GROUP: &str = "cluster";
@@ -45,7 +46,10 @@ fn report_missing(
         if !has(ns)
             && let Some(at) = ns.anchor()
         {
-            cx.report(at, format!("namespace {name:?} has no {what}: {why}"));
+            cx.report(
+                at,
+                format!("{} has no {what}: {why}", describe_namespace(name)),
+            );
         }
     }
 }
