@@ -5,7 +5,7 @@ use crate::context::ObjectInfo;
 use crate::scope::{INSTALL_NAMESPACE, is_cluster_scoped, is_local_config};
 use kubeguard_core::{Located, Node, ObjectRef, Pos};
 use kubeguard_netpol::{DefaultDeny, Directions};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Namespaces that cluster-wide namespace rules leave alone: they belong to
@@ -95,9 +95,30 @@ impl NamespaceInfo {
     }
 }
 
+/// A pod that mounts its service account token, or may: reported by
+/// `service-account-token-automount` once the input's ServiceAccounts are
+/// known.
+#[derive(Debug)]
+pub struct TokenMount {
+    /// Where the finding points.
+    pub anchor: Anchor,
+    /// The finding's message.
+    pub message: String,
+    /// The pod's service account, when the pod leaves the choice to it
+    /// (no finding if the input disables its token).
+    pub service_account: Option<String>,
+}
+
 /// Summaries of all objects of a scan.
 #[derive(Debug, Default)]
 pub struct Index {
+    /// Pods that mount (or may mount) their token, by namespace.
+    token_mounts: Vec<(String, TokenMount)>,
+    /// The objects of `token_mounts`, by file.
+    token_objects: BTreeSet<(Arc<str>, Arc<ObjectRef>)>,
+    /// `(namespace, name)` of ServiceAccounts that set
+    /// `automountServiceAccountToken: false`.
+    no_token_accounts: BTreeSet<(String, String)>,
     namespaces: BTreeMap<String, NamespaceInfo>,
     default_deny: DefaultDeny,
     /// What the objects without `metadata.namespace` deny by default in the
@@ -158,6 +179,7 @@ impl Index {
             .as_deref()
             .filter(|n| !n.is_empty())
             .unwrap_or(INSTALL_NAMESPACE);
+        self.add_token_facts(info, name);
         let ns = self.namespaces.entry(name.to_owned()).or_default();
         let runs_pods = kubeguard_core::workload::pod_spec_path(&obj.kind).is_some();
         if ns.first_use.is_none() || (runs_pods && ns.first_workload.is_none()) {
@@ -180,6 +202,41 @@ impl Index {
         }
     }
 
+    /// Records what `info`'s object (in namespace `namespace`) says about
+    /// service account tokens.
+    fn add_token_facts(&mut self, info: &ObjectInfo<'_>, namespace: &str) {
+        let obj = info.obj;
+        if obj.kind == "ServiceAccount" && obj.api_version == "v1" {
+            let off = obj
+                .root
+                .get("automountServiceAccountToken")
+                .and_then(Node::as_bool)
+                == Some(false);
+            if off && let Some(name) = &obj.name {
+                self.no_token_accounts
+                    .insert((namespace.to_owned(), name.clone()));
+            }
+        } else if let Some(mount) = crate::rules::token_mount(obj, |at| Anchor::new(info, at)) {
+            self.token_objects
+                .insert((Arc::clone(&info.file), Arc::clone(&info.object_ref)));
+            self.token_mounts.push((namespace.to_owned(), mount));
+        }
+    }
+
+    /// Pods that mount (or may mount) their service account token, with
+    /// their namespace ([`INSTALL_NAMESPACE`] for those naming none).
+    pub fn token_mounts(&self) -> impl Iterator<Item = (&str, &TokenMount)> {
+        self.token_mounts.iter().map(|(ns, m)| (ns.as_str(), m))
+    }
+
+    /// Whether the input holds ServiceAccount `name` of `namespace` with
+    /// `automountServiceAccountToken: false`.
+    #[must_use]
+    pub fn service_account_disables_token(&self, namespace: &str, name: &str) -> bool {
+        self.no_token_accounts
+            .contains(&(namespace.to_owned(), name.to_owned()))
+    }
+
     /// What the input says about the namespace `name`.
     #[must_use]
     pub fn namespace(&self, name: &str) -> Option<&NamespaceInfo> {
@@ -193,6 +250,9 @@ impl Index {
         }
         self.default_deny.merge(other.default_deny);
         self.install_deny.merge(other.install_deny);
+        self.token_mounts.extend(other.token_mounts);
+        self.token_objects.extend(other.token_objects);
+        self.no_token_accounts.extend(other.no_token_accounts);
     }
 
     /// What namespace `name` (described by `ns`) denies by default, as
@@ -232,6 +292,9 @@ impl Index {
         })
         .flatten()
         .any(|a| &*a.file == file && *a.object == *object)
+            || self
+                .token_objects
+                .contains(&(Arc::from(file), Arc::new(object.clone())))
     }
 
     /// Namespaces the input declares or places objects in, system ones

@@ -28,6 +28,7 @@ mod missing_readiness_probe;
 mod removed_api_version;
 mod secret_as_env_var;
 mod service_account_token_automount;
+pub(crate) use service_account_token_automount::token_mount;
 mod tiller_deployed;
 mod untrusted_registry;
 
