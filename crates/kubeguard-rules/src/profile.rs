@@ -32,6 +32,7 @@ pub const BEST_PRACTICE_RULES: &[&str] = &[
     "image-without-digest",
     "image-pull-policy-not-always",
     "default-namespace",
+    "deprecated-service-account-field",
     "namespace-without-resource-quota",
     "namespace-without-limit-range",
 ];

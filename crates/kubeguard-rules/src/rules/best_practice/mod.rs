@@ -13,6 +13,8 @@ const GROUP: &str = "best-practice";
 
 mod default_namespace;
 mod default_service_account_used;
+mod deprecated_service_account_field;
+mod frozen_image_registry;
 mod git_sync_code_injection;
 pub(crate) mod hardcoded_secret_in_env;
 mod image_pull_policy_not_always;
@@ -44,6 +46,8 @@ pub(crate) static RULES: &[&Rule] = &[
     &image_without_digest::RULE,
     &image_pull_policy_not_always::RULE,
     &untrusted_registry::RULE,
+    &frozen_image_registry::RULE,
+    &deprecated_service_account_field::RULE,
     &secret_as_env_var::RULE,
     &hardcoded_secret_in_env::RULE,
     &default_service_account_used::RULE,

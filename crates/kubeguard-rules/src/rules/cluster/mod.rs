@@ -15,6 +15,7 @@ mod namespace_without_limit_range;
 mod namespace_without_pss_label;
 mod namespace_without_resource_quota;
 mod nginx_ingress_snippet;
+mod service_exposed;
 mod service_external_ips;
 
 /// The rules of this group.
@@ -25,6 +26,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &namespace_without_resource_quota::RULE,
     &namespace_without_limit_range::RULE,
     &service_external_ips::RULE,
+    &service_exposed::RULE,
     &ingress_without_tls::RULE,
     &nginx_ingress_snippet::RULE,
     &istio_mtls_not_strict::RULE,
