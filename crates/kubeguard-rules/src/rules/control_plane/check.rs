@@ -53,6 +53,9 @@ pub(super) enum Require {
     StrongCiphers,
     /// A `--feature-gates` gate that must not be turned off (it defaults on).
     GateNotFalse(&'static str),
+    /// No admission plugin of kube-apiserver in both
+    /// `--enable-admission-plugins` and `--disable-admission-plugins`.
+    PluginConflict,
     /// An admission plugin of kube-apiserver that must (or must not) be
     /// enabled, worked out from `--enable-admission-plugins`,
     /// `--disable-admission-plugins`, the deprecated `--admission-control`
@@ -141,6 +144,9 @@ impl FlagCheck {
         {
             return plugin(line, name, on_by_default, enabled);
         }
+        if let Require::PluginConflict = self.require {
+            return plugin_conflict(line);
+        }
         let occurrences = match line.get(self.flag) {
             Setting::Unknown => return None,
             Setting::Absent if matches!(file, File::FillsAbsent(flags) if file_set(flags)) => {
@@ -211,7 +217,8 @@ impl FlagCheck {
             | Require::Excludes(_)
             | Require::StrongCiphers
             | Require::GateNotFalse(_)
-            | Require::Plugin { .. } => true,
+            | Require::Plugin { .. }
+            | Require::PluginConflict => true,
         }
     }
 
@@ -269,7 +276,9 @@ impl FlagCheck {
             Require::StrongCiphers => "it must list only strong suites (ECDHE with AES-GCM or \
                  ChaCha20-Poly1305, or TLS 1.3 suites)"
                 .to_owned(),
-            Require::GateNotFalse(_) | Require::Plugin { .. } => String::new(),
+            Require::GateNotFalse(_) | Require::Plugin { .. } | Require::PluginConflict => {
+                String::new()
+            }
         }
     }
 
@@ -444,6 +453,30 @@ fn plugin<'a>(
         };
         (at, format!("admission plugin {name} {why}; {must}"))
     })
+}
+
+/// The first admission plugin `--disable-admission-plugins` names that
+/// `--enable-admission-plugins` also names: kube-apiserver refuses to
+/// start with such a pair.
+fn plugin_conflict<'a>(line: &CommandLine<'a>) -> Option<(Located<'a>, String)> {
+    let list = |flag| match line.get(flag) {
+        Setting::Given(occurrences) => occurrences,
+        Setting::Absent | Setting::Unknown => Vec::new(),
+    };
+    let enable = list("enable-admission-plugins");
+    let disable = list("disable-admission-plugins");
+    let enabled: Vec<String> = list_items(&enable).into_iter().map(|(i, _)| i).collect();
+    list_items(&disable)
+        .into_iter()
+        .find(|(item, _)| enabled.contains(item))
+        .map(|(item, o)| {
+            (
+                o.at.clone(),
+                format!(
+                    "admission plugin {item} is in both --enable-admission-plugins and --disable-admission-plugins: kube-apiserver refuses to start"
+                ),
+            )
+        })
 }
 
 /// Whether the boolean flag `flag` is `true` on the command line.

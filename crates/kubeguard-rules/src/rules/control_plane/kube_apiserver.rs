@@ -728,4 +728,19 @@ flag_rules! {
         fix: "--secure-port=6443",
         remediation: "Remove --secure-port=0; serve the API on its TLS port (6443 by default).",
     }
+
+    /// kube-apiserver refuses to start when one admission plugin is both
+    /// enabled and disabled: the manifest does not say which plugins run,
+    /// and a restart of the control plane fails.
+    ADMISSION_PLUGIN_CONFLICT {
+        code: "KG337",
+        name: "kube-apiserver-admission-plugin-conflict",
+        severity: Low,
+        summary: "kube-apiserver both enables and disables an admission plugin",
+        flag: "disable-admission-plugins",
+        require: Require::PluginConflict,
+        fails: "names a plugin that `--enable-admission-plugins` also names",
+        example: "--disable-admission-plugins=NodeRestriction",
+        remediation: "Remove the plugin from one of --enable-admission-plugins and --disable-admission-plugins.",
+    }
 }
