@@ -21,12 +21,14 @@ mod default_service_account_bound;
 mod rbac_anonymous_binding;
 mod rbac_bind;
 mod rbac_cluster_admin_binding;
+mod rbac_create_persistent_volumes;
 mod rbac_create_pods;
 mod rbac_csr_approve;
 mod rbac_escalate;
 mod rbac_impersonate;
 mod rbac_nodes_proxy;
 mod rbac_pod_exec;
+mod rbac_pod_port_forward;
 mod rbac_secrets_access;
 mod rbac_service_status;
 mod rbac_webhook_control;
@@ -37,7 +39,9 @@ pub(crate) static RULES: &[&Rule] = &[
     &rbac_wildcard::RULE,
     &rbac_secrets_access::RULE,
     &rbac_pod_exec::RULE,
+    &rbac_pod_port_forward::RULE,
     &rbac_create_pods::RULE,
+    &rbac_create_persistent_volumes::RULE,
     &rbac_bind::RULE,
     &rbac_escalate::RULE,
     &rbac_impersonate::RULE,
