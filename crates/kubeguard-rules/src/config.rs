@@ -2,6 +2,7 @@
 //! named with `--config`. Every error names the file, line and column.
 
 use crate::catalog;
+use crate::profile::Profile;
 use crate::suppress::{ConfigIgnore, ConfigPos};
 use globset::{Glob, GlobMatcher};
 use kubeguard_core::{Diagnostic, Located, Pos, Severity};
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_NAMES: &[&str] = &[".kubeguard.yaml", ".kubeguard.yml"];
 
 const TOP_KEYS: &[&str] = &[
+    "profile",
     "select",
     "disable",
     "severity",
@@ -33,7 +35,9 @@ const IGNORE_KEYS: &[&str] = &[
 pub struct Config {
     /// Where it was read from.
     pub file: Option<PathBuf>,
-    /// Rules to run (empty: all).
+    /// The profile whose rules run when `select` names none.
+    pub profile: Option<Profile>,
+    /// Rules to run (empty: all of the profile).
     pub select: Vec<String>,
     /// Rules not to run.
     pub disable: Vec<String>,
@@ -101,6 +105,10 @@ pub fn parse(name: &str, text: &str) -> Result<Config, Diagnostic> {
     let mut config = Config::default();
     for (key, value) in root_at.entries() {
         match key {
+            "profile" => {
+                let name = p.string(&value, "a profile (security or best-practice)")?;
+                config.profile = Some(name.parse().map_err(|m| err(value.at, m))?);
+            }
             "select" => config.select = p.rule_list(&value)?,
             "disable" => config.disable = p.rule_list(&value)?,
             "severity" => {

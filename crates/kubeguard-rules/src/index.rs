@@ -2,9 +2,10 @@
 //! scan, from which cluster-wide rules work.
 
 use crate::context::ObjectInfo;
+use crate::scope::{INSTALL_NAMESPACE, is_cluster_scoped, is_local_config};
 use kubeguard_core::{Located, Node, ObjectRef, Pos};
 use kubeguard_netpol::{DefaultDeny, Directions};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Namespaces that cluster-wide namespace rules leave alone: they belong to
@@ -48,8 +49,12 @@ pub struct NamespaceInfo {
     pub declared: Option<Anchor>,
     /// The Namespace object's labels.
     pub labels: BTreeMap<String, String>,
-    /// The first object placed in the namespace by `metadata.namespace`.
+    /// The first object placed in the namespace by `metadata.namespace`
+    /// (for the install namespace, by having none).
     pub first_use: Option<Anchor>,
+    /// The first object of the namespace that runs pods (a Pod or a
+    /// workload with a pod template).
+    pub first_workload: Option<Anchor>,
     /// The labels of the last Namespace object of that name (as applying
     /// the input leaves them), which network policies select on.
     applied_labels: Option<BTreeMap<String, String>>,
@@ -61,10 +66,14 @@ pub struct NamespaceInfo {
 
 impl NamespaceInfo {
     /// Where namespace findings point: the Namespace object if declared,
-    /// else the first object placed in the namespace.
+    /// else the first object of the namespace that runs pods, else the
+    /// first object placed in it.
     #[must_use]
     pub fn anchor(&self) -> Option<&Anchor> {
-        self.declared.as_ref().or(self.first_use.as_ref())
+        self.declared
+            .as_ref()
+            .or(self.first_workload.as_ref())
+            .or(self.first_use.as_ref())
     }
 
     fn merge(&mut self, other: NamespaceInfo) {
@@ -75,6 +84,9 @@ impl NamespaceInfo {
         if self.first_use.is_none() {
             self.first_use = other.first_use;
         }
+        if self.first_workload.is_none() {
+            self.first_workload = other.first_workload;
+        }
         if other.applied_labels.is_some() {
             self.applied_labels = other.applied_labels;
         }
@@ -83,11 +95,36 @@ impl NamespaceInfo {
     }
 }
 
+/// A pod that mounts its service account token, or may: reported by
+/// `service-account-token-automount` once the input's ServiceAccounts are
+/// known.
+#[derive(Debug)]
+pub struct TokenMount {
+    /// Where the finding points.
+    pub anchor: Anchor,
+    /// The finding's message.
+    pub message: String,
+    /// The pod's service account, when the pod leaves the choice to it
+    /// (no finding if the input disables its token).
+    pub service_account: Option<String>,
+}
+
 /// Summaries of all objects of a scan.
 #[derive(Debug, Default)]
 pub struct Index {
+    /// Pods that mount (or may mount) their token, by namespace.
+    token_mounts: Vec<(String, TokenMount)>,
+    /// The objects of `token_mounts`, by file.
+    token_objects: BTreeSet<(Arc<str>, Arc<ObjectRef>)>,
+    /// `(namespace, name)` of ServiceAccounts that set
+    /// `automountServiceAccountToken: false`.
+    no_token_accounts: BTreeSet<(String, String)>,
     namespaces: BTreeMap<String, NamespaceInfo>,
     default_deny: DefaultDeny,
+    /// What the objects without `metadata.namespace` deny by default in the
+    /// namespace they are installed into (the network policies among them
+    /// are read as placed in `default`), with the cluster-wide policies.
+    install_deny: DefaultDeny,
 }
 
 /// The string labels of a `metadata.labels` node.
@@ -107,6 +144,9 @@ impl Index {
         let obj = info.obj;
         let root = obj.located();
         self.default_deny.add(obj);
+        if obj.namespace.is_none() {
+            self.install_deny.add(obj);
+        }
         if obj.kind == "Namespace"
             && obj.group().is_empty()
             && let Some(name) = &obj.name
@@ -131,21 +171,70 @@ impl Index {
             }
             return;
         }
-        if obj.is_cluster_scoped() {
+        if is_cluster_scoped(obj) || is_local_config(obj) {
             return;
         }
-        let Some(name) = &obj.namespace else { return };
-        let ns = self.namespaces.entry(name.clone()).or_default();
-        if ns.first_use.is_none()
-            && let Ok(at) = root.lookup(&["metadata", "namespace"])
-        {
-            ns.first_use = Some(Anchor::new(info, &at));
+        let name = obj
+            .namespace
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(INSTALL_NAMESPACE);
+        self.add_token_facts(info, name);
+        let ns = self.namespaces.entry(name.to_owned()).or_default();
+        let runs_pods = kubeguard_core::workload::pod_spec_path(&obj.kind).is_some();
+        if ns.first_use.is_none() || (runs_pods && ns.first_workload.is_none()) {
+            // `metadata.namespace`, or `metadata` for an object without one.
+            let at = root
+                .lookup(&["metadata", "namespace"])
+                .unwrap_or_else(|parent| parent);
+            let anchor = Anchor::new(info, &at);
+            if runs_pods && ns.first_workload.is_none() {
+                ns.first_workload = Some(anchor.clone());
+            }
+            if ns.first_use.is_none() {
+                ns.first_use = Some(anchor);
+            }
         }
         match obj.kind.as_str() {
             "ResourceQuota" => ns.has_quota = true,
             "LimitRange" => ns.has_limit_range = true,
             _ => {}
         }
+    }
+
+    /// Records what `info`'s object (in namespace `namespace`) says about
+    /// service account tokens.
+    fn add_token_facts(&mut self, info: &ObjectInfo<'_>, namespace: &str) {
+        let obj = info.obj;
+        if obj.kind == "ServiceAccount" && obj.api_version == "v1" {
+            let off = obj
+                .root
+                .get("automountServiceAccountToken")
+                .and_then(Node::as_bool)
+                == Some(false);
+            if off && let Some(name) = &obj.name {
+                self.no_token_accounts
+                    .insert((namespace.to_owned(), name.clone()));
+            }
+        } else if let Some(mount) = crate::rules::token_mount(obj, |at| Anchor::new(info, at)) {
+            self.token_objects
+                .insert((Arc::clone(&info.file), Arc::clone(&info.object_ref)));
+            self.token_mounts.push((namespace.to_owned(), mount));
+        }
+    }
+
+    /// Pods that mount (or may mount) their service account token, with
+    /// their namespace ([`INSTALL_NAMESPACE`] for those naming none).
+    pub fn token_mounts(&self) -> impl Iterator<Item = (&str, &TokenMount)> {
+        self.token_mounts.iter().map(|(ns, m)| (ns.as_str(), m))
+    }
+
+    /// Whether the input holds ServiceAccount `name` of `namespace` with
+    /// `automountServiceAccountToken: false`.
+    #[must_use]
+    pub fn service_account_disables_token(&self, namespace: &str, name: &str) -> bool {
+        self.no_token_accounts
+            .contains(&(namespace.to_owned(), name.to_owned()))
     }
 
     /// What the input says about the namespace `name`.
@@ -160,14 +249,23 @@ impl Index {
             self.namespaces.entry(name).or_default().merge(info);
         }
         self.default_deny.merge(other.default_deny);
+        self.install_deny.merge(other.install_deny);
+        self.token_mounts.extend(other.token_mounts);
+        self.token_objects.extend(other.token_objects);
+        self.no_token_accounts.extend(other.no_token_accounts);
     }
 
     /// What namespace `name` (described by `ns`) denies by default, as
     /// [`kubeguard_netpol::default_deny`] decides it from the network
     /// policies of the input: the answer `kubeguard netpol coverage` gives.
     #[must_use]
+    /// For the install namespace, the policies without `metadata.namespace`
+    /// (installed beside the workloads) and the cluster-wide ones count.
     pub fn default_deny(&self, name: &str, ns: &NamespaceInfo) -> Directions {
         let labels = ns.applied_labels.clone().unwrap_or_default();
+        if name == INSTALL_NAMESPACE {
+            return self.install_deny.namespace("default", &labels);
+        }
         self.default_deny.namespace(name, &labels)
     }
 
@@ -176,17 +274,32 @@ impl Index {
     #[must_use]
     pub fn anchors(&self, file: &str, object: &ObjectRef) -> bool {
         // A Namespace object anchors its own name; any other object, the
-        // namespace it is placed in.
-        [object.namespace.as_deref(), object.name.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter_map(|ns| self.namespaces.get(ns))
-            .flat_map(|info| [info.declared.as_ref(), info.first_use.as_ref()])
-            .flatten()
-            .any(|a| &*a.file == file && *a.object == *object)
+        // namespace it is placed in, or the install namespace.
+        [
+            object.namespace.as_deref(),
+            object.name.as_deref(),
+            Some(INSTALL_NAMESPACE),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|ns| self.namespaces.get(ns))
+        .flat_map(|info| {
+            [
+                info.declared.as_ref(),
+                info.first_workload.as_ref(),
+                info.first_use.as_ref(),
+            ]
+        })
+        .flatten()
+        .any(|a| &*a.file == file && *a.object == *object)
+            || self
+                .token_objects
+                .contains(&(Arc::from(file), Arc::new(object.clone())))
     }
 
-    /// Namespaces the input declares or places objects in, system ones excluded.
+    /// Namespaces the input declares or places objects in, system ones
+    /// excluded; objects without `metadata.namespace` are placed in the
+    /// install namespace, recorded as [`INSTALL_NAMESPACE`].
     pub fn namespaces(&self) -> impl Iterator<Item = (&str, &NamespaceInfo)> {
         self.namespaces
             .iter()

@@ -5,6 +5,7 @@
 use crate::baseline::Baseline;
 use crate::catalog::{self, UnknownRule};
 use crate::config::Config;
+use crate::profile::Profile;
 use crate::suppress::{ConfigIgnore, IGNORE_ANNOTATION, InlineIgnore, rule_matches};
 use kubeguard_core::{Diagnostic, Finding, ObjectRef, RuleMeta, Severity};
 use kubeguard_report::Triage;
@@ -14,12 +15,15 @@ use std::sync::Arc;
 /// Which rules run and how severe their findings are, by name or code.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    /// Run only these; empty (or `all`) means every rule.
+    /// Run only these; empty means every rule of `profile`, `all` every
+    /// rule of every profile.
     pub select: Vec<String>,
     /// Never run these.
     pub ignore: Vec<String>,
     /// Severity overrides; a later entry for the same rule wins.
     pub severity: Vec<(String, Severity)>,
+    /// The rules that run when `select` names none.
+    pub profile: Profile,
 }
 
 /// What the command line adds to the configuration file.
@@ -41,6 +45,8 @@ pub struct CliPolicy {
     pub baseline: Option<Arc<Baseline>>,
     /// `--write-baseline`: record the reported findings' fingerprints.
     pub record_baseline: bool,
+    /// `--profile`: `None` takes the config's.
+    pub profile: Option<Profile>,
 }
 
 /// Everything that decides what happens to a finding, resolved against
@@ -48,6 +54,7 @@ pub struct CliPolicy {
 #[derive(Debug, Clone)]
 pub struct Policy {
     selected: Option<HashSet<&'static str>>,
+    profile: Profile,
     disabled: HashSet<&'static str>,
     severity: HashMap<&'static str, Severity>,
     ignores: Vec<ConfigIgnore>,
@@ -65,6 +72,7 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             selected: None,
+            profile: Profile::default(),
             disabled: HashSet::new(),
             severity: HashMap::new(),
             ignores: Vec::new(),
@@ -95,6 +103,12 @@ impl Policy {
         }
         Ok(Policy {
             selected: (!selected.is_empty()).then_some(selected),
+            // `all` asks for every rule, whatever the profile.
+            profile: if selection.select.iter().any(|n| n == "all") {
+                Profile::BestPractice
+            } else {
+                selection.profile
+            },
             disabled: names(&selection.ignore)?,
             severity,
             ..Policy::default()
@@ -111,6 +125,7 @@ impl Policy {
             },
             ignore: config.disable.iter().chain(&cli.ignore).cloned().collect(),
             severity: config.severity.clone(),
+            profile: cli.profile.or(config.profile).unwrap_or_default(),
         };
         Ok(Policy {
             ignores: config.ignores.clone(),
@@ -136,11 +151,22 @@ impl Policy {
         }
     }
 
-    /// Whether findings of `rule` are reported (and so whether it runs).
+    /// Whether findings of `rule` are reported (and so whether it runs):
+    /// a rule named by `select` runs whatever the profile; with no rule
+    /// named, the profile's rules run.
     #[must_use]
     pub fn enabled(&self, rule: &RuleMeta) -> bool {
-        self.selected.as_ref().is_none_or(|s| s.contains(rule.name))
-            && !self.disabled.contains(rule.name)
+        let chosen = match &self.selected {
+            Some(s) => s.contains(rule.name),
+            None => self.profile.includes(rule),
+        };
+        chosen && !self.disabled.contains(rule.name)
+    }
+
+    /// The profile whose rules run when `select` names none.
+    #[must_use]
+    pub fn profile(&self) -> Profile {
+        self.profile
     }
 
     /// The severity findings of `rule` are reported at by default.

@@ -1,8 +1,9 @@
 //! Lines whose text must never be shown in a snippet: Secret data, and
-//! literal values of environment variables named like credentials. A
+//! literal values of environment variables named like credentials or
+//! recognised as credentials by their shape. A
 //! finding on such a line is reported without its snippet.
 
-use crate::rules::best_practice::hardcoded_secret_in_env::is_credential_name;
+use crate::rules::best_practice::hardcoded_secret_in_env::{is_credential_name, secret_kind};
 use kubeguard_core::workload::PodSpec;
 use kubeguard_core::{Node, Object};
 
@@ -42,7 +43,11 @@ impl SecretLines {
                         .get("name")
                         .and_then(Node::scalar_text)
                         .is_some_and(is_credential_name);
-                    if let Some(value) = item.get("value").filter(|_| named_credential) {
+                    let value = item.get("value");
+                    let looks_secret = value
+                        .and_then(Node::scalar_text)
+                        .is_some_and(|v| secret_kind(v).is_some());
+                    if let Some(value) = value.filter(|_| named_credential || looks_secret) {
                         lines.add(value);
                     }
                 }

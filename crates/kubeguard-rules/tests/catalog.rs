@@ -5,7 +5,7 @@
 use kubeguard_core::{Finding, ObjectRef, Pos, RuleMeta, Severity};
 use kubeguard_rules::config::{self, Config};
 use kubeguard_rules::suppress::InlineIgnore;
-use kubeguard_rules::{CliPolicy, Pipeline, Policy, catalog};
+use kubeguard_rules::{CliPolicy, Pipeline, Policy, Profile, catalog};
 use std::sync::Arc;
 
 fn finding(meta: &'static RuleMeta) -> Finding {
@@ -91,7 +91,9 @@ fn every_rule_can_be_selected_disabled_rerated_and_suppressed() {
                 "select: [{key}]\ndisable: [{key}]\nseverity:\n  {key}: info\n"
             ));
             assert!(!policy(&from_file, &CliPolicy::default()).enabled(meta));
-            let rerated = config(&format!("severity:\n  {key}: info\n"));
+            let rerated = config(&format!(
+                "profile: best-practice\nseverity:\n  {key}: info\n"
+            ));
             assert_eq!(
                 admitted(&policy(&rerated, &CliPolicy::default()), meta, &[]),
                 Some(Severity::Info),
@@ -99,16 +101,16 @@ fn every_rule_can_be_selected_disabled_rerated_and_suppressed() {
             );
 
             let suppressed = config(&format!(
-                "ignores:\n- rule: {key}\n  namespace: shop\n  reason: accepted\n"
+                "profile: best-practice\nignores:\n- rule: {key}\n  namespace: shop\n  reason: accepted\n"
             ));
             assert_eq!(
                 admitted(&policy(&suppressed, &CliPolicy::default()), meta, &[]),
                 None,
                 "ignores {key}"
             );
-            let default = Policy::default();
-            assert_eq!(admitted(&default, meta, &[key]), None, "annotation {key}");
-            assert!(admitted(&default, meta, &[other.name]).is_some());
+            let every = policy(&config("select: [all]\n"), &CliPolicy::default());
+            assert_eq!(admitted(&every, meta, &[key]), None, "annotation {key}");
+            assert!(admitted(&every, meta, &[other.name]).is_some());
         }
     }
 }
@@ -129,4 +131,50 @@ fn unknown_names_are_refused_everywhere_with_a_suggestion() {
     )
     .unwrap_err();
     assert_eq!(e.name, "rbac-nope");
+}
+
+#[test]
+fn profiles_decide_what_runs_unless_rules_are_selected() {
+    let bp = catalog::find("default-namespace").unwrap();
+    let security = catalog::find("privileged-container").unwrap();
+    let default = Policy::default();
+    assert!(default.enabled(security) && !default.enabled(bp));
+    let opted_in = policy(&config("profile: best-practice\n"), &CliPolicy::default());
+    assert!(opted_in.enabled(security) && opted_in.enabled(bp));
+    let on_cli = policy(
+        &Config::default(),
+        &CliPolicy {
+            profile: Some(Profile::BestPractice),
+            ..CliPolicy::default()
+        },
+    );
+    assert!(on_cli.enabled(bp));
+    let back = policy(
+        &config("profile: best-practice\n"),
+        &CliPolicy {
+            profile: Some(Profile::Security),
+            ..CliPolicy::default()
+        },
+    );
+    assert!(!back.enabled(bp), "--profile overrides the config's");
+    let named = policy(
+        &config("select: [default-namespace]\n"),
+        &CliPolicy::default(),
+    );
+    assert!(named.enabled(bp) && !named.enabled(security));
+    let e = config::parse(".kubeguard.yaml", "profile: strict\n").unwrap_err();
+    assert!(e.message.contains("unknown profile"), "{e}");
+}
+
+#[test]
+fn profiles_doc_lists_the_best_practice_rules() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/profiles.md");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (_, rest) = text.split_once("<!-- best-practice:start -->").unwrap();
+    let (list, _) = rest.split_once("<!-- best-practice:end -->").unwrap();
+    let listed: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.strip_prefix("- `")?.strip_suffix('`'))
+        .collect();
+    assert_eq!(listed, kubeguard_rules::profile::BEST_PRACTICE_RULES);
 }

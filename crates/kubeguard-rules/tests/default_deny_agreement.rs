@@ -8,6 +8,7 @@ use kubeguard_core::{Object, Source};
 use kubeguard_load::load_source;
 use kubeguard_netpol::coverage::coverage;
 use kubeguard_netpol::{Analysis, Model};
+use kubeguard_rules::scope::{INSTALL_NAMESPACE, describe_namespace};
 use kubeguard_rules::{Engine, Index, Policy, SYSTEM_NAMESPACES, Settings};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -312,8 +313,18 @@ fn scan(files: &[Vec<Object>]) -> BTreeMap<String, (bool, bool)> {
     findings.clear();
     engine.check_index(&index, &mut findings);
     for f in findings.iter().filter(|f| f.rule == RULE) {
-        let rest = f.message.strip_prefix("namespace \"").unwrap();
-        let (name, rest) = rest.split_once('"').unwrap();
+        // Policies without metadata.namespace also make up the install
+        // namespace, which coverage (reading them as in `default`) does
+        // not report on.
+        let install = describe_namespace(INSTALL_NAMESPACE);
+        let (name, rest) = match f.message.strip_prefix(install.as_str()) {
+            Some(rest) => (INSTALL_NAMESPACE, rest),
+            None => f
+                .message
+                .strip_prefix("namespace \"")
+                .and_then(|rest| rest.split_once('"'))
+                .unwrap(),
+        };
         let missing = rest
             .strip_prefix(" has no default-deny NetworkPolicy for ")
             .unwrap();

@@ -19,7 +19,7 @@
 use kubeguard_core::Finding;
 use kubeguard_core::Source;
 use kubeguard_load::load_source;
-use kubeguard_rules::{Engine, Pipeline, Policy, Selection, Settings, registry};
+use kubeguard_rules::{Engine, Pipeline, Policy, Profile, Selection, Settings, registry};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -243,7 +243,11 @@ fn hardened_corpus_has_no_finding_with_every_rule() {
         let name = path.strip_prefix(crate_dir()).unwrap_or(path);
         sources.push(Source::new(name.display().to_string(), text));
     }
-    let (findings, errors) = scan(&Selection::default(), sources);
+    let every_rule = Selection {
+        profile: Profile::BestPractice,
+        ..Selection::default()
+    };
+    let (findings, errors) = scan(&every_rule, sources);
     assert!(errors.is_empty(), "{errors:#?}");
     let shown: Vec<String> = findings
         .iter()

@@ -259,7 +259,13 @@ pub struct PolicyArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
 
-    /// Report only these rules (names or codes, comma-separated).
+    /// Rules to run when --select names none: security (every rule about a weakness), or
+    /// best-practice (adds hygiene, reliability and efficiency rules) [default: security, or
+    /// the config's profile]. See docs/profiles.md.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["security", "best-practice"]), value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Report only these rules (names or codes, comma-separated), whatever the profile.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
 
@@ -327,6 +333,7 @@ impl PolicyArgs {
                 namespaces: self.only_namespaces.clone(),
                 baseline,
                 record_baseline: self.write_baseline.is_some(),
+                profile: self.profile.as_deref().and_then(|p| p.parse().ok()),
             },
         )?)
     }

@@ -5,3 +5,5 @@ pub(crate) mod cluster;
 pub(crate) mod control_plane;
 pub(crate) mod rbac;
 pub(crate) mod workload;
+
+pub(crate) use best_practice::token_mount;

@@ -154,6 +154,9 @@ fn cis_agents_pass_scan_with_annotated_exceptions_only() {
         "scan",
         "deploy/cis/",
         "--no-config",
+        // Every exception is exercised, the best-practice ones included.
+        "--profile",
+        "best-practice",
         "--fail-on",
         "info",
         "--format",

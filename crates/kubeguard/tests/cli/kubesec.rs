@@ -83,6 +83,9 @@ fn scores_use_kubesec_points_and_add_up() {
         "examples/hardened-app",
         "-f",
         "kubesec",
+        // kubesec scores requests, limits and other best-practice checks.
+        "--profile",
+        "best-practice",
     ]);
     assert_eq!(code, 1);
     valid(&v);

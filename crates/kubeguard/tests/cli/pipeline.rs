@@ -368,6 +368,8 @@ fn annotations_hold_through_a_streamed_scan() {
             "restricted",
             "--report-unused-ignores",
             "--no-config",
+            "--profile",
+            "best-practice",
         ])
         .args(["--format", "json"])
         .assert()

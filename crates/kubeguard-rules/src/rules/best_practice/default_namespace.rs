@@ -1,10 +1,12 @@
+use crate::scope::{is_cluster_scoped, is_local_config};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
 
 declare_rule! {
     /// ## What it does
     /// Flags namespaced objects of any kind (everything but cluster-scoped
-    /// kinds such as Namespace, ClusterRole or StorageClass) that are in the
+    /// kinds such as Namespace, ClusterRole or StorageClass, and custom
+    /// kinds named `Cluster*` such as Kyverno's ClusterPolicy) that are in the
     /// `default` namespace: `metadata.namespace: default`, or no namespace at
     /// all, in which case the object lands in `default` when applied without
     /// `-n` (the message says which). Files that are not API objects but
@@ -12,7 +14,12 @@ declare_rule! {
     /// (`*.config.k8s.io`, such as KubeletConfiguration or Kustomization,
     /// and `kubeadm.k8s.io`), audit policies (`audit.k8s.io`), exec
     /// credentials (`client.authentication.k8s.io`) and kubeconfig files
-    /// (`v1` `Config`).
+    /// (`v1` `Config`). So are files of other tools whose `apiVersion` names
+    /// no Kubernetes API group (`skaffold/v4beta6`: API groups other than the
+    /// built-in `apps`, `batch`, `policy`, `autoscaling` and `extensions`
+    /// hold a dot), and what Kubernetes itself keeps in `default`: the
+    /// `default` ServiceAccount and the `kubernetes` Service, as dumped from
+    /// a cluster.
     ///
     /// ## Why it matters
     /// `default` is where everything ends up by accident. It usually has no
@@ -40,24 +47,20 @@ declare_rule! {
     check: Check::Object(&check),
 }
 
-/// API groups of files that are read by a component or a tool, never
-/// created in the cluster.
-const LOCAL_GROUPS: &[&str] = &[
-    "kubeadm.k8s.io",
-    "audit.k8s.io",
-    "client.authentication.k8s.io",
-];
-
-/// Whether `obj` is a local configuration file rather than an API object.
-fn is_local_config(obj: &Object) -> bool {
-    let group = obj.group();
-    group.ends_with(".config.k8s.io")
-        || LOCAL_GROUPS.contains(&group)
-        || (obj.api_version == "v1" && obj.kind == "Config")
+/// Whether `obj` is what Kubernetes itself keeps in `default`: the
+/// namespace's `default` ServiceAccount or the API server's `kubernetes`
+/// Service.
+fn is_owned_by_kubernetes(obj: &Object) -> bool {
+    obj.api_version == "v1"
+        && obj.namespace.as_deref() == Some("default")
+        && matches!(
+            (obj.kind.as_str(), obj.name.as_deref()),
+            ("ServiceAccount", Some("default")) | ("Service", Some("kubernetes"))
+        )
 }
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
-    if obj.is_cluster_scoped() || is_local_config(obj) {
+    if is_cluster_scoped(obj) || is_local_config(obj) || is_owned_by_kubernetes(obj) {
         return;
     }
     let root = obj.located();

@@ -26,6 +26,13 @@ declare_rule! {
     /// (`$(OTHER_VAR)`, which Kubernetes expands from another variable, and
     /// `${VAR}` references).
     ///
+    /// Whatever the name, a literal value is also flagged when its shape
+    /// says it is a credential: a PEM private key (`-----BEGIN ... PRIVATE
+    /// KEY-----`), an AWS access key id (`AKIA` or `ASIA` and 16 upper-case
+    /// letters or digits), a bearer token (`Bearer ` and at least 16
+    /// characters) or a JSON Web Token (three base64url parts, the first
+    /// starting `eyJ`). The message names the shape, never the value.
+    ///
     /// ## Why it matters
     /// A literal value lives in plain text in the repository, in CI logs, in
     /// the object stored in etcd (readable by anyone who can `get` the
@@ -212,6 +219,45 @@ fn may_be_credential(value: &str) -> bool {
         && !reference("${", '}')
 }
 
+/// What a literal value is, when its shape says it is a credential: a PEM
+/// private key, an AWS access key id, a bearer token or a JSON Web Token.
+pub(crate) fn secret_kind(value: &str) -> Option<&'static str> {
+    let value = value.trim();
+    let base64url = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'='))
+    };
+    let aws_id = value.len() == 20
+        && (value.starts_with("AKIA") || value.starts_with("ASIA"))
+        && value[4..]
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let jwt = {
+        let parts: Vec<&str> = value.split('.').collect();
+        parts.len() == 3
+            && parts[0].starts_with("eyJ")
+            && parts[..2].iter().all(|p| p.len() >= 10 && base64url(p))
+            && base64url(parts[2])
+    };
+    let bearer = value
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
+        && value[7..].trim().len() >= 16
+        && !value[7..].trim().starts_with('$');
+    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----") {
+        Some("a PEM private key")
+    } else if aws_id {
+        Some("an AWS access key id")
+    } else if jwt {
+        Some("a JSON Web Token")
+    } else if bearer {
+        Some("a bearer token")
+    } else {
+        None
+    }
+}
+
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     each_container(obj, |_, c| {
         for item in c.get("env").iter().flat_map(Located::items) {
@@ -219,7 +265,16 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
                 continue;
             };
             let literal = item.node.get("value").and_then(Node::scalar_text);
-            if literal.is_some_and(may_be_credential) && is_credential_name(name) {
+            if let Some(kind) = literal.and_then(secret_kind) {
+                let at = item.get("name").unwrap_or(item);
+                cx.report(
+                    &at,
+                    format!(
+                        "{} sets environment variable {name:?} to a literal value that is {kind}: the credential is stored in plain text in the manifest and the pod spec",
+                        describe(c)
+                    ),
+                );
+            } else if literal.is_some_and(may_be_credential) && is_credential_name(name) {
                 let at = item.get("name").unwrap_or(item);
                 cx.report(
                     &at,
@@ -235,7 +290,7 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_credential_name, may_be_credential};
+    use super::{is_credential_name, may_be_credential, secret_kind};
     use crate::{Engine, Policy, Selection, Settings};
     use kubeguard_core::Source;
 
@@ -307,6 +362,55 @@ mod tests {
         ] {
             assert!(!may_be_credential(value), "{value:?}");
         }
+    }
+
+    #[test]
+    fn credentials_by_shape() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+        assert_eq!(secret_kind(jwt), Some("a JSON Web Token"));
+        assert_eq!(
+            secret_kind("AKIAIOSFODNN7EXAMPLE"),
+            Some("an AWS access key id")
+        );
+        assert_eq!(
+            secret_kind("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n"),
+            Some("a PEM private key")
+        );
+        assert_eq!(
+            secret_kind("Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+            Some("a bearer token")
+        );
+        for not_secret in [
+            "AKIA-not-a-key",
+            "akiaiosfodnn7example",
+            "-----BEGIN CERTIFICATE-----",
+            "Bearer $(TOKEN)",
+            "Bearer short",
+            "eyJ.a.b",
+            "v1.2.3",
+            "https://example.com",
+        ] {
+            assert_eq!(secret_kind(not_secret), None, "{not_secret}");
+        }
+    }
+
+    #[test]
+    fn a_value_known_by_shape_never_appears_in_a_finding() {
+        let key = "AKIAIOSFODNN7EXAMPLE";
+        let text = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: fixtures}}\nspec:\n  containers:\n  - name: app\n    image: registry.example.com/app:1.0\n    env:\n    - {{name: S3_UPLOADER, value: {key}}}\n"
+        );
+        let loaded = kubeguard_load::load_source(Source::new("pod.yaml", text));
+        let selection = Selection {
+            select: vec!["hardcoded-secret-in-env".into()],
+            ..Selection::default()
+        };
+        let engine = Engine::new(&Policy::new(&selection).unwrap(), Settings::default());
+        let (findings, _) = engine.check_all(&loaded.objects);
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].message.contains("an AWS access key id"));
+        assert!(!findings[0].message.contains(key));
+        assert!(findings[0].snippet.is_none(), "{:?}", findings[0].snippet);
     }
 
     #[test]

@@ -8,7 +8,9 @@ declare_rule! {
     /// field is unset, it is defaulted as the API server does: `Always` for an
     /// image with the `latest` tag or with neither tag nor digest,
     /// `IfNotPresent` otherwise (a version tag, or a digest without a tag).
-    /// The message says whether the policy was written or defaulted.
+    /// The message says whether the policy was written or defaulted. Images
+    /// pinned by a well-formed digest are left alone: what runs cannot drift
+    /// from what was pinned, whatever the node has cached.
     ///
     /// ## Why it matters
     /// With `IfNotPresent` or `Never`, the kubelet starts any image already on
@@ -39,6 +41,9 @@ declare_rule! {
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     each_image(obj, |c, _, _, parsed| {
+        if has_digest(parsed) {
+            return;
+        }
         match c.get("imagePullPolicy").filter(|p| !p.node.is_null()) {
             Some(at) => {
                 let policy = at.node.scalar_text().unwrap_or("");
@@ -52,9 +57,9 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
             None => {
                 let reason = match parsed.tag.as_deref() {
                     Some("latest") => return,
-                    None if !has_digest(parsed) => return,
+                    None if parsed.digest.is_none() => return,
                     Some(tag) => format!("its image has the tag {tag:?}"),
-                    None => "its image has a digest and no tag".to_owned(),
+                    None => "its image has a malformed digest and no tag".to_owned(),
                 };
                 cx.report(
                     &c.at,

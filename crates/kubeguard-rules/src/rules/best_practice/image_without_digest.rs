@@ -1,11 +1,14 @@
-use super::{describe, each_image, has_digest};
+use super::{describe, digest_problem, each_image, has_digest};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::{Object, workload::WORKLOAD_KINDS};
 
 declare_rule! {
     /// ## What it does
     /// Flags containers whose image is not pinned by digest
-    /// (`@sha256:...`).
+    /// (`@sha256:...`), or whose digest is malformed: an algorithm other
+    /// than `sha256`, `sha384` or `sha512`, or other than 64, 96 or 128
+    /// lowercase hex digits. Container runtimes refuse such a reference, so
+    /// it pins nothing; the other image rules treat it as no digest.
     ///
     /// ## Why it matters
     /// Tags are mutable: whoever can push to the repository (or compromises
@@ -36,7 +39,15 @@ declare_rule! {
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     each_image(obj, |c, at, image, parsed| {
-        if !has_digest(parsed) {
+        if let Some(problem) = parsed.digest.as_deref().and_then(digest_problem) {
+            cx.report(
+                at,
+                format!(
+                    "{} image {image:?} has a malformed digest that {problem}: container runtimes refuse it, so it pins nothing",
+                    describe(c)
+                ),
+            );
+        } else if !has_digest(parsed) {
             cx.report(
                 at,
                 format!(

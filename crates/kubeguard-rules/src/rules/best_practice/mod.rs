@@ -13,6 +13,8 @@ const GROUP: &str = "best-practice";
 
 mod default_namespace;
 mod default_service_account_used;
+mod deprecated_service_account_field;
+mod frozen_image_registry;
 mod git_sync_code_injection;
 pub(crate) mod hardcoded_secret_in_env;
 mod image_pull_policy_not_always;
@@ -28,6 +30,7 @@ mod missing_readiness_probe;
 mod removed_api_version;
 mod secret_as_env_var;
 mod service_account_token_automount;
+pub(crate) use service_account_token_automount::token_mount;
 mod tiller_deployed;
 mod untrusted_registry;
 
@@ -43,6 +46,8 @@ pub(crate) static RULES: &[&Rule] = &[
     &image_without_digest::RULE,
     &image_pull_policy_not_always::RULE,
     &untrusted_registry::RULE,
+    &frozen_image_registry::RULE,
+    &deprecated_service_account_field::RULE,
     &secret_as_env_var::RULE,
     &hardcoded_secret_in_env::RULE,
     &default_service_account_used::RULE,
@@ -136,8 +141,44 @@ fn each_image<'a>(
 }
 
 /// Whether the image reference carries a digest (`@sha256:...`).
+/// Whether `image` is pinned by a well-formed digest ([`digest_problem`]
+/// finds nothing wrong with it).
 fn has_digest(image: &ImageRef) -> bool {
-    image.digest.as_deref().is_some_and(|d| !d.is_empty())
+    image
+        .digest
+        .as_deref()
+        .is_some_and(|d| digest_problem(d).is_none())
+}
+
+/// What is wrong with the digest `digest` (after `@`), as the image
+/// reference grammar of the container runtimes reads it: `None` when it is
+/// `sha256`, `sha384` or `sha512` followed by 64, 96 or 128 lowercase hex
+/// digits. A runtime refuses any other digest, so it pins nothing.
+fn digest_problem(digest: &str) -> Option<String> {
+    let Some((algorithm, hex)) = digest.split_once(':') else {
+        return Some("has no algorithm (sha256:...)".to_owned());
+    };
+    let Some(len) = (match algorithm {
+        "sha256" => Some(64),
+        "sha384" => Some(96),
+        "sha512" => Some(128),
+        _ => None,
+    }) else {
+        return Some(format!("uses the unknown algorithm {algorithm:?}"));
+    };
+    if !hex
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Some("is not lowercase hex".to_owned());
+    }
+    if hex.len() != len {
+        return Some(format!(
+            "has {} hex digits where {algorithm} has {len}",
+            hex.len()
+        ));
+    }
+    None
 }
 
 /// Reports a workload that runs a known component, once: at the `image` of

@@ -2,6 +2,7 @@
 //! from the index, and single-object rules about cluster services.
 
 use crate::rule::Rule;
+use crate::scope::describe_namespace;
 use crate::{ClusterCtx, Index, NamespaceInfo};
 
 const GROUP: &str = "cluster";
@@ -14,6 +15,7 @@ mod namespace_without_limit_range;
 mod namespace_without_pss_label;
 mod namespace_without_resource_quota;
 mod nginx_ingress_snippet;
+mod service_exposed;
 mod service_external_ips;
 
 /// The rules of this group.
@@ -24,6 +26,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &namespace_without_resource_quota::RULE,
     &namespace_without_limit_range::RULE,
     &service_external_ips::RULE,
+    &service_exposed::RULE,
     &ingress_without_tls::RULE,
     &nginx_ingress_snippet::RULE,
     &istio_mtls_not_strict::RULE,
@@ -45,7 +48,10 @@ fn report_missing(
         if !has(ns)
             && let Some(at) = ns.anchor()
         {
-            cx.report(at, format!("namespace {name:?} has no {what}: {why}"));
+            cx.report(
+                at,
+                format!("{} has no {what}: {why}", describe_namespace(name)),
+            );
         }
     }
 }

@@ -1,3 +1,4 @@
+use crate::scope::describe_namespace;
 use crate::{Check, ClusterCtx, Index, declare_rule};
 
 declare_rule! {
@@ -13,7 +14,12 @@ declare_rule! {
     /// default counts as well. This is the answer `kubeguard netpol coverage`
     /// gives for each namespace that holds pods. Namespaces are those the
     /// input declares or places objects in; `kube-system`, `kube-public` and
-    /// `kube-node-lease` are left alone.
+    /// `kube-node-lease` are left alone. Objects without `metadata.namespace`
+    /// (most Helm charts and Kustomize bases) land in the namespace they are
+    /// installed into: it is checked as one namespace, named "the install
+    /// namespace" in findings, where the network policies without
+    /// `metadata.namespace` count. Findings point at the Namespace object,
+    /// else at the first object of the namespace that runs pods.
     ///
     /// ## Why it matters
     /// Without a NetworkPolicy selecting a pod, Kubernetes allows all
@@ -63,7 +69,8 @@ fn check(index: &Index, cx: &mut ClusterCtx<'_>) {
             cx.report(
                 at,
                 format!(
-                    "namespace {name:?} has no default-deny NetworkPolicy for {}",
+                    "{} has no default-deny NetworkPolicy for {}",
+                    describe_namespace(name),
                     missing.join(" or ")
                 ),
             );

@@ -20,6 +20,13 @@ pub(super) enum Require {
     Bool(bool),
     /// A flag that must be given, with a value that is not empty.
     Set,
+    /// Like `Set`, for a flag whose absence is a deviation from the CIS
+    /// Benchmark rather than a risk: the component falls back on something
+    /// sound, which this says (for messages).
+    Explicit(&'static str),
+    /// An integer that must be given and be above 0: 0 or less turns off
+    /// what the flag sizes, which this names (for messages).
+    SetPositive(&'static str),
     /// Like `Set`, unless this boolean flag is `true` (it provides the
     /// value another way).
     SetUnless(&'static str),
@@ -46,6 +53,9 @@ pub(super) enum Require {
     StrongCiphers,
     /// A `--feature-gates` gate that must not be turned off (it defaults on).
     GateNotFalse(&'static str),
+    /// No admission plugin of kube-apiserver in both
+    /// `--enable-admission-plugins` and `--disable-admission-plugins`.
+    PluginConflict,
     /// An admission plugin of kube-apiserver that must (or must not) be
     /// enabled, worked out from `--enable-admission-plugins`,
     /// `--disable-admission-plugins`, the deprecated `--admission-control`
@@ -134,6 +144,9 @@ impl FlagCheck {
         {
             return plugin(line, name, on_by_default, enabled);
         }
+        if let Require::PluginConflict = self.require {
+            return plugin_conflict(line);
+        }
         let occurrences = match line.get(self.flag) {
             Setting::Unknown => return None,
             Setting::Absent if matches!(file, File::FillsAbsent(flags) if file_set(flags)) => {
@@ -190,7 +203,8 @@ impl FlagCheck {
         let given = current.from.is_some() && !text.is_empty();
         match self.require {
             Require::Bool(want) => parse_bool(text) == Some(want),
-            Require::Set => given,
+            Require::Set | Require::Explicit(_) => given,
+            Require::SetPositive(_) => given && text.parse::<i64>().is_ok_and(|n| n > 0),
             Require::SetUnless(flag) => given || is_true(line, flag),
             Require::Unset => text.is_empty(),
             Require::Int(want) => text.parse::<i64>() == Ok(want),
@@ -203,7 +217,8 @@ impl FlagCheck {
             | Require::Excludes(_)
             | Require::StrongCiphers
             | Require::GateNotFalse(_)
-            | Require::Plugin { .. } => true,
+            | Require::Plugin { .. }
+            | Require::PluginConflict => true,
         }
     }
 
@@ -222,7 +237,7 @@ impl FlagCheck {
         let flag = self.flag;
         let shows_value = !matches!(
             self.require,
-            Require::Set | Require::SetUnless(_) | Require::Unset
+            Require::Set | Require::Explicit(_) | Require::SetUnless(_) | Require::Unset
         );
         match (current.from, current.text.as_deref()) {
             (None, Some(default)) => format!("--{flag} is not set and defaults to {default}"),
@@ -241,6 +256,12 @@ impl FlagCheck {
         match self.require {
             Require::Bool(want) => format!("it must be {want}"),
             Require::Set => "it must be set".to_owned(),
+            Require::Explicit(fallback) => format!(
+                "a deviation from the CIS Benchmark, which asks for it explicitly, not a risk: {fallback}"
+            ),
+            Require::SetPositive(what) => {
+                format!("it must be set above 0 (0 or less turns off {what})")
+            }
             Require::SetUnless(flag) => format!("it must be set (or --{flag}=true)"),
             Require::Int(want) => format!("it must be {want}"),
             Require::Unset => "it must not be set".to_owned(),
@@ -255,7 +276,9 @@ impl FlagCheck {
             Require::StrongCiphers => "it must list only strong suites (ECDHE with AES-GCM or \
                  ChaCha20-Poly1305, or TLS 1.3 suites)"
                 .to_owned(),
-            Require::GateNotFalse(_) | Require::Plugin { .. } => String::new(),
+            Require::GateNotFalse(_) | Require::Plugin { .. } | Require::PluginConflict => {
+                String::new()
+            }
         }
     }
 
@@ -430,6 +453,30 @@ fn plugin<'a>(
         };
         (at, format!("admission plugin {name} {why}; {must}"))
     })
+}
+
+/// The first admission plugin `--disable-admission-plugins` names that
+/// `--enable-admission-plugins` also names: kube-apiserver refuses to
+/// start with such a pair.
+fn plugin_conflict<'a>(line: &CommandLine<'a>) -> Option<(Located<'a>, String)> {
+    let list = |flag| match line.get(flag) {
+        Setting::Given(occurrences) => occurrences,
+        Setting::Absent | Setting::Unknown => Vec::new(),
+    };
+    let enable = list("enable-admission-plugins");
+    let disable = list("disable-admission-plugins");
+    let enabled: Vec<String> = list_items(&enable).into_iter().map(|(i, _)| i).collect();
+    list_items(&disable)
+        .into_iter()
+        .find(|(item, _)| enabled.contains(item))
+        .map(|(item, o)| {
+            (
+                o.at.clone(),
+                format!(
+                    "admission plugin {item} is in both --enable-admission-plugins and --disable-admission-plugins: kube-apiserver refuses to start"
+                ),
+            )
+        })
 }
 
 /// Whether the boolean flag `flag` is `true` on the command line.

@@ -14,6 +14,7 @@ static KUBE_APISERVER: Component = Component {
         "enable-bootstrap-token-auth",
         "enable-garbage-collector",
         "enable-priority-and-fairness",
+        "kubelet-https",
         "profiling",
         "service-account-extend-token-expiration",
         "service-account-lookup",
@@ -633,5 +634,113 @@ flag_rules! {
         example: "--audit-log-path=/var/log/kubernetes/audit/audit.log  # no --audit-policy-file",
         fix: "--audit-policy-file=/etc/kubernetes/audit-policy.yaml",
         remediation: "Write an audit Policy that records at least metadata for all requests (and never request bodies of Secrets), and point --audit-policy-file at it.",
+    }
+
+    /// HTTP basic authentication reads user names and passwords in clear
+    /// text from a file on the control-plane node; they never expire and
+    /// can only be revoked by editing the file and restarting the API
+    /// server. The flag was removed in Kubernetes 1.19; clusters that old
+    /// still run it.
+    BASIC_AUTH_FILE {
+        code: "KG332",
+        name: "kube-apiserver-basic-auth-file",
+        severity: High,
+        refs: ["NSA-CISA:authentication"],
+        summary: "kube-apiserver authenticates with a basic-auth password file",
+        flag: "basic-auth-file",
+        require: Require::Unset,
+        fails: "is set",
+        note: "The flag was removed in Kubernetes 1.19 and is reported for the clusters that still run it.",
+        example: "--basic-auth-file=/etc/kubernetes/basic-auth.csv",
+        remediation: "Remove --basic-auth-file; authenticate users with client certificates or an OIDC provider.",
+    }
+
+    /// With `--kubelet-https=false` the API server talks to kubelets over
+    /// plain HTTP: `kubectl exec`, `logs` and `port-forward` traffic, and
+    /// the credentials it carries, cross the network unencrypted. The flag
+    /// was removed in Kubernetes 1.22.
+    KUBELET_HTTPS {
+        code: "KG333",
+        name: "kube-apiserver-kubelet-https",
+        severity: High,
+        refs: ["MITRE:T1557"],
+        summary: "kube-apiserver talks to kubelets over plain HTTP",
+        flag: "kubelet-https",
+        require: Require::Bool(true),
+        default: "true",
+        fails: "is `false`",
+        note: "The flag was removed in Kubernetes 1.22 and is reported for the clusters that still run it.",
+        example: "--kubelet-https=false",
+        remediation: "Remove --kubelet-https=false (the default is true).",
+    }
+
+    /// The insecure port serves the whole API without authentication or
+    /// authorization. Bound to an address other than loopback, anyone who
+    /// reaches the node has cluster-admin. Removed in Kubernetes 1.24.
+    INSECURE_BIND_ADDRESS {
+        code: "KG334",
+        name: "kube-apiserver-insecure-bind-address",
+        severity: Critical,
+        refs: ["MITRE:T1078"],
+        summary: "kube-apiserver serves its unauthenticated insecure port beyond loopback",
+        flag: "insecure-bind-address",
+        require: Require::Loopback,
+        default: "127.0.0.1",
+        fails: "is not a loopback address",
+        note: "The flag was removed in Kubernetes 1.24 and is reported for the clusters that still run it.",
+        example: "--insecure-bind-address=0.0.0.0",
+        remediation: "Remove --insecure-bind-address and set --insecure-port=0.",
+    }
+
+    /// A non-zero insecure port serves the whole API over plain HTTP
+    /// without authentication or authorization: any process that reaches
+    /// it is cluster-admin. Removed in Kubernetes 1.24 (which refuses a
+    /// non-zero value from 1.20).
+    INSECURE_PORT {
+        code: "KG335",
+        name: "kube-apiserver-insecure-port",
+        severity: Critical,
+        refs: ["MITRE:T1078"],
+        summary: "kube-apiserver serves the API without authentication on an insecure port",
+        flag: "insecure-port",
+        require: Require::Int(0),
+        default: "0",
+        fails: "is not 0",
+        note: "The flag was removed in Kubernetes 1.24 and is reported for the clusters that still run it; the default is taken as 0, as from Kubernetes 1.20.",
+        example: "--insecure-port=8080",
+        fix: "--insecure-port=0",
+        remediation: "Set --insecure-port=0, or remove the flag on Kubernetes 1.20 and later.",
+    }
+
+    /// `--secure-port=0` turns off the API server's TLS port: what remains
+    /// is the insecure port, which serves the API without authentication.
+    SECURE_PORT {
+        code: "KG336",
+        name: "kube-apiserver-secure-port",
+        severity: High,
+        refs: ["MITRE:T1557"],
+        summary: "kube-apiserver turns off its secure port",
+        flag: "secure-port",
+        require: Require::NotEqual("0"),
+        default: "6443",
+        fails: "is 0",
+        example: "--secure-port=0",
+        fix: "--secure-port=6443",
+        remediation: "Remove --secure-port=0; serve the API on its TLS port (6443 by default).",
+    }
+
+    /// kube-apiserver refuses to start when one admission plugin is both
+    /// enabled and disabled: the manifest does not say which plugins run,
+    /// and a restart of the control plane fails.
+    ADMISSION_PLUGIN_CONFLICT {
+        code: "KG337",
+        name: "kube-apiserver-admission-plugin-conflict",
+        severity: Low,
+        summary: "kube-apiserver both enables and disables an admission plugin",
+        flag: "disable-admission-plugins",
+        require: Require::PluginConflict,
+        fails: "names a plugin that `--enable-admission-plugins` also names",
+        example: "--disable-admission-plugins=NodeRestriction",
+        remediation: "Remove the plugin from one of --enable-admission-plugins and --disable-admission-plugins.",
     }
 }

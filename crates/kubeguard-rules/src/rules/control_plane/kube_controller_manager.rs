@@ -27,7 +27,9 @@ flag_rules! {
     /// Terminated pods are garbage-collected only beyond this many. The
     /// default of 12500 can keep enough dead pods, and their objects in
     /// etcd, to slow down the API server and the controllers; a threshold
-    /// sized for the cluster keeps them in check.
+    /// sized for the cluster keeps them in check. A threshold of 0 or less
+    /// turns the terminated pod collector off: dead pods pile up without
+    /// bound.
     TERMINATED_POD_GC_THRESHOLD {
         code: "KG340",
         name: "kube-controller-manager-terminated-pod-gc-threshold",
@@ -35,9 +37,9 @@ flag_rules! {
         cis: "1.3.1",
         summary: "kube-controller-manager keeps up to 12500 terminated pods (no --terminated-pod-gc-threshold)",
         flag: "terminated-pod-gc-threshold",
-        require: Require::Set,
+        require: Require::SetPositive("the terminated pod garbage collector"),
         default: "12500",
-        fails: "is not set",
+        fails: "is not set, or is 0 or less",
         example: "--kubeconfig=/etc/kubernetes/controller-manager.conf  # no --terminated-pod-gc-threshold",
         fix: "--terminated-pod-gc-threshold=1000",
         remediation: "Set --terminated-pod-gc-threshold to a number of terminated pods the cluster can hold, such as 1000.",
@@ -81,18 +83,20 @@ flag_rules! {
         remediation: "Run kube-controller-manager with --use-service-account-credentials=true.",
     }
 
-    /// This key signs the tokens of service account token Secrets. Without
-    /// it the controller manager cannot issue them, and its key cannot be
-    /// managed and rotated alongside the API server's
-    /// `--service-account-key-file`.
+    /// This key signs the tokens of legacy service account token Secrets.
+    /// Without it the controller manager does not issue them (pods get
+    /// short-lived tokens from the API server since Kubernetes 1.22 anyway),
+    /// so a missing flag is a deviation from the benchmark, not a risk; the
+    /// benchmark asks for it so that the key is managed and rotated
+    /// alongside the API server's `--service-account-key-file`.
     SERVICE_ACCOUNT_PRIVATE_KEY_FILE {
         code: "KG343",
         name: "kube-controller-manager-service-account-private-key-file",
-        severity: Medium,
+        severity: Low,
         cis: "1.3.4",
-        summary: "kube-controller-manager has no key to sign service account tokens",
+        summary: "kube-controller-manager sets no key for legacy service account token Secrets (CIS deviation)",
         flag: "service-account-private-key-file",
-        require: Require::Set,
+        require: Require::Explicit("without it the controller manager only stops issuing legacy token Secrets"),
         fails: "is not set",
         example: "--root-ca-file=/etc/kubernetes/pki/ca.crt  # no --service-account-private-key-file",
         fix: "--service-account-private-key-file=/etc/kubernetes/pki/sa.key",
@@ -101,17 +105,19 @@ flag_rules! {
 
     /// The root CA bundle is published to every namespace
     /// (`kube-root-ca.crt`) and mounted with service account tokens so that
-    /// pods can verify the API server's certificate. Without it pods cannot
-    /// tell the real API server from an impostor.
+    /// pods can verify the API server's certificate. Without the flag the
+    /// controller manager publishes the CA of its own kubeconfig, which
+    /// verifies the same API server: a missing flag is a deviation from the
+    /// benchmark, which asks for the bundle to be named explicitly, not a
+    /// way for an impostor in.
     ROOT_CA_FILE {
         code: "KG344",
         name: "kube-controller-manager-root-ca-file",
-        severity: Medium,
+        severity: Low,
         cis: "1.3.5",
-        refs: ["MITRE:T1557"],
-        summary: "kube-controller-manager publishes no root CA for pods to verify the API server",
+        summary: "kube-controller-manager names no root CA bundle explicitly (CIS deviation)",
         flag: "root-ca-file",
-        require: Require::Set,
+        require: Require::Explicit("without it the controller manager publishes the CA of its kubeconfig to pods"),
         fails: "is not set",
         example: "--service-account-private-key-file=/etc/kubernetes/pki/sa.key  # no --root-ca-file",
         fix: "--root-ca-file=/etc/kubernetes/pki/ca.crt",

@@ -293,4 +293,23 @@ flag_rules! {
         fix: "--seccomp-default=true",
         remediation: "Run the kubelet with --seccomp-default=true (or seccompDefault: true in its config file), after checking workloads run under RuntimeDefault.",
     }
+
+    /// With `--protect-kernel-defaults` the kubelet refuses to start when
+    /// the node's kernel tunables (overcommit, panic on OOM, ...) differ
+    /// from what it needs, instead of changing them: a node whose kernel
+    /// settings were tampered with or drifted is not silently run. The
+    /// flag defaults to false.
+    PROTECT_KERNEL_DEFAULTS {
+        code: "KG394",
+        name: "kubelet-protect-kernel-defaults",
+        severity: Low,
+        summary: "kubelet changes kernel tunables instead of refusing ones that differ",
+        flag: "protect-kernel-defaults",
+        require: Require::Bool(true),
+        default: "false",
+        fails: "is not `true`",
+        example: "--protect-kernel-defaults=false",
+        fix: "--protect-kernel-defaults=true",
+        remediation: "Run the kubelet with --protect-kernel-defaults=true (or protectKernelDefaults: true in its config file), after setting the kernel tunables the kubelet expects on the node.",
+    }
 }

@@ -25,7 +25,8 @@ const GROUP: &str = "control-plane";
 ///     /// Why it matters (the doc comment).
 ///     ANONYMOUS_AUTH {
 ///         code: "KG300", name: "kube-apiserver-anonymous-auth", severity: High,
-///         cis: "1.2.1", refs: ["MITRE:T1078"],   // refs: optional
+///         cis: "1.2.1", refs: ["MITRE:T1078"],   // both optional (legacy flags
+///                                                // the benchmark dropped have no cis)
 ///         summary: "kube-apiserver accepts anonymous requests",
 ///         flag: "anonymous-auth", require: Require::Bool(false),
 ///         default: "true",                       // optional: absent means unset
@@ -48,7 +49,7 @@ macro_rules! flag_rules {
                 code: $code:literal,
                 name: $name:literal,
                 severity: $severity:ident,
-                cis: $cis:literal,
+                $(cis: $cis:literal,)?
                 $(refs: [$($reference:literal),* $(,)?],)?
                 summary: $summary:literal,
                 flag: $flag:literal,
@@ -75,7 +76,7 @@ macro_rules! flag_rules {
                     docs: concat!(
                         " ## What it does\n",
                         " Reports `", $binary, "` containers whose `--", $flag, "` flag ", $fails,
-                        " (CIS Kubernetes Benchmark ", $cis, ").",
+                        $(" (CIS Kubernetes Benchmark ", $cis, ")",)? ".",
                         $(" When the flag is absent, its default `", $default, "` applies.",)?
                         $(" ", $rule_note,)?
                         " ", $note,
@@ -88,7 +89,7 @@ macro_rules! flag_rules {
                     ),
                     remediation: $remediation,
                     kinds: ::kubeguard_core::workload::WORKLOAD_KINDS,
-                    references: &[concat!("CIS-", $cis) $($(, $reference)*)?],
+                    references: &[$(concat!("CIS-", $cis),)? $($($reference),*)?],
                 },
                 check: $crate::Check::Object(&super::check::FlagCheck {
                     component: &$component,

@@ -21,12 +21,14 @@ mod default_service_account_bound;
 mod rbac_anonymous_binding;
 mod rbac_bind;
 mod rbac_cluster_admin_binding;
+mod rbac_create_persistent_volumes;
 mod rbac_create_pods;
 mod rbac_csr_approve;
 mod rbac_escalate;
 mod rbac_impersonate;
 mod rbac_nodes_proxy;
 mod rbac_pod_exec;
+mod rbac_pod_port_forward;
 mod rbac_secrets_access;
 mod rbac_service_status;
 mod rbac_webhook_control;
@@ -37,7 +39,9 @@ pub(crate) static RULES: &[&Rule] = &[
     &rbac_wildcard::RULE,
     &rbac_secrets_access::RULE,
     &rbac_pod_exec::RULE,
+    &rbac_pod_port_forward::RULE,
     &rbac_create_pods::RULE,
+    &rbac_create_persistent_volumes::RULE,
     &rbac_bind::RULE,
     &rbac_escalate::RULE,
     &rbac_impersonate::RULE,
@@ -149,9 +153,30 @@ pub(super) fn is_wildcard(item: &Located<'_>) -> bool {
     text(item) == matcher::ALL
 }
 
-/// The policy rules of a Role or ClusterRole; nothing for other objects.
+/// The label the API server puts on the roles and bindings it creates and
+/// keeps up to date (`kubernetes.io/bootstrapping: rbac-defaults`).
+const BOOTSTRAP_LABEL: &str = "kubernetes.io/bootstrapping";
+
+/// Names of the user-facing roles and bindings the API server ships.
+const BOOTSTRAP_NAMES: &[&str] = &["cluster-admin", "admin", "edit", "view"];
+
+/// Whether `obj` is one of Kubernetes' own bootstrap roles or bindings as
+/// the API server ships them (`system:*`, `cluster-admin`, `admin`, `edit`,
+/// `view`, labelled `kubernetes.io/bootstrapping: rbac-defaults`), as found
+/// in a dump of a cluster: no one wrote them, so RBAC rules leave them alone.
+/// A role of one of those names without the label was written by someone.
+pub(super) fn is_bootstrap(obj: &Object) -> bool {
+    let Some(name) = obj.name.as_deref() else {
+        return false;
+    };
+    obj.label(BOOTSTRAP_LABEL) == Some("rbac-defaults")
+        && (name.starts_with("system:") || BOOTSTRAP_NAMES.contains(&name))
+}
+
+/// The policy rules of a Role or ClusterRole; nothing for other objects
+/// nor for Kubernetes' bootstrap roles ([`is_bootstrap`]).
 pub(super) fn policy_rules(obj: &Object) -> Vec<PolicyRule<'_>> {
-    if obj.group() != RBAC_GROUP || !ROLE_KINDS.contains(&obj.kind.as_str()) {
+    if obj.group() != RBAC_GROUP || !ROLE_KINDS.contains(&obj.kind.as_str()) || is_bootstrap(obj) {
         return Vec::new();
     }
     let Some(rules) = obj.located().get("rules") else {
@@ -358,9 +383,11 @@ fn field<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
     node.get(key).and_then(Node::as_str)
 }
 
-/// The binding `obj` is; `None` for other objects.
+/// The binding `obj` is; `None` for other objects and for Kubernetes'
+/// bootstrap bindings ([`is_bootstrap`]).
 pub(super) fn binding(obj: &Object) -> Option<Binding<'_>> {
-    if obj.group() != RBAC_GROUP || !BINDING_KINDS.contains(&obj.kind.as_str()) {
+    if obj.group() != RBAC_GROUP || !BINDING_KINDS.contains(&obj.kind.as_str()) || is_bootstrap(obj)
+    {
         return None;
     }
     let role_ref = obj.root.get("roleRef")?;

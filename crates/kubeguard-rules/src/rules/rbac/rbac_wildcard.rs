@@ -9,8 +9,13 @@ declare_rule! {
     /// `resources` or `verbs`, and says which. A rule with `"*"` in all
     /// three and no `resourceNames` grants everything and is reported as
     /// critical (as `kubeguard rbac risks` reports its subjects as
-    /// cluster-admin equivalent). The finding points at the first `"*"` of
-    /// the rule.
+    /// cluster-admin equivalent). So are rules that are cluster-admin in all
+    /// but name: `"*"` resources in `"*"` API groups with every read and
+    /// write verb listed one by one (`get`, `list`, `watch`, `create`,
+    /// `update`, `patch`, `delete`), and `"*"` verbs on `"*"` resources of
+    /// the core group (`""`), which holds Secrets, `pods/exec`,
+    /// `serviceaccounts/token` and `nodes/proxy`. The finding points at the
+    /// first `"*"` of the rule.
     ///
     /// ## Why it matters
     /// A wildcard grants more than its author listed, including resources
@@ -73,6 +78,12 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
                 Severity::Critical,
                 "rule has \"*\" in apiGroups, resources and verbs: it grants every action on every resource, as cluster-admin does",
             );
+        } else if let Some(why) = cluster_admin_in_all_but_name(&rule) {
+            cx.report_with_severity(
+                at,
+                Severity::Critical,
+                format!("rule {why}: it is cluster-admin in all but name"),
+            );
         } else {
             let fields: Vec<&str> = found.iter().map(|(field, _)| *field).collect();
             cx.report(
@@ -84,6 +95,32 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
                 ),
             );
         }
+    }
+}
+
+/// The verbs that, all listed on every resource, leave nothing out that
+/// matters (`escalate`, `bind` and `impersonate` only add to them).
+const READ_WRITE_VERBS: &[&str] = &[
+    "get", "list", "watch", "create", "update", "patch", "delete",
+];
+
+/// How `rule` is cluster-admin without `"*"` in all three fields, if it is:
+/// every read and write verb listed on `"*"` resources of every API group,
+/// or `"*"` verbs on `"*"` resources of the core group.
+fn cluster_admin_in_all_but_name(rule: &super::PolicyRule<'_>) -> Option<&'static str> {
+    if !rule.resource_names.is_empty() || !rule.resources.iter().any(is_wildcard) {
+        return None;
+    }
+    let every_group = rule.api_groups.iter().any(is_wildcard);
+    let every_verb = rule.verbs.iter().any(is_wildcard);
+    if every_group && READ_WRITE_VERBS.iter().all(|v| rule.verb(v).is_some()) {
+        Some("lists every read and write verb on \"*\" resources in every API group")
+    } else if every_verb && rule.api_group("").is_some() {
+        Some(
+            "grants \"*\" verbs on \"*\" resources of the core API group (Secrets, pods/exec, serviceaccounts/token, nodes/proxy)",
+        )
+    } else {
+        None
     }
 }
 
@@ -116,6 +153,20 @@ mod tests {
             severities(
                 "- {apiGroups: ['*'], resources: ['*'], verbs: ['*'], resourceNames: [a]}\n"
             ),
+            [Severity::High]
+        );
+        assert_eq!(
+            severities(
+                "- {apiGroups: ['*'], resources: ['*'], verbs: [get, list, watch, create, update, patch, delete]}\n"
+            ),
+            [Severity::Critical]
+        );
+        assert_eq!(
+            severities("- {apiGroups: [''], resources: ['*'], verbs: ['*']}\n"),
+            [Severity::Critical]
+        );
+        assert_eq!(
+            severities("- {apiGroups: ['*'], resources: ['*'], verbs: [get, list, watch]}\n"),
             [Severity::High]
         );
     }

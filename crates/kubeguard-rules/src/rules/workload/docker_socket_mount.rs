@@ -1,7 +1,7 @@
 use super::host_path_volumes;
 use crate::{Check, Ctx, declare_rule};
-use kubeguard_core::Object;
-use kubeguard_core::workload::{PodSpec, WORKLOAD_KINDS};
+use kubeguard_core::workload::{Container, PodSpec, WORKLOAD_KINDS};
+use kubeguard_core::{Node, Object};
 
 /// Where container runtimes put their API sockets, with `/var/run` written
 /// as `/run` (it is a link to `/run` on current distributions).
@@ -38,6 +38,14 @@ declare_rule! {
     /// `/var/run`, `/run/containerd`, `/run/crio`, `/run/docker` and so on.
     /// Paths are compared after removing `.`, `..`, repeated and trailing
     /// slashes.
+    ///
+    /// A directory that holds a socket is left to `hostpath-volume` when
+    /// every container mounting it does so `readOnly` and runs as a non-root
+    /// user (`runAsUser` above 0 or `runAsNonRoot: true`) outside group 0
+    /// (`runAsGroup` not 0), as node exporters do with `/`: the sockets are
+    /// owned by root with mode 0660, so such a container cannot connect to
+    /// them. A socket mounted by itself is always reported: a read-only
+    /// mount does not stop a connection to a socket.
     ///
     /// ## Why it matters
     /// The runtime socket is the node's container API: whoever can write to
@@ -117,6 +125,44 @@ fn exposes(path: &str) -> Option<Exposes> {
     }
 }
 
+/// Whether container `c` runs as a user and group that cannot connect to a
+/// runtime socket owned by root with mode 0660.
+fn runs_as_non_root(pod: &PodSpec<'_>, c: &Container<'_>) -> bool {
+    let int = |keys: &[&str]| {
+        pod.effective(c, keys)
+            .and_then(|v| v.node.scalar_text()?.parse::<i64>().ok())
+    };
+    let non_root_user = int(&["runAsUser"]).map_or_else(
+        || {
+            pod.effective(c, &["runAsNonRoot"])
+                .is_some_and(|v| v.node.is_true())
+        },
+        |uid| uid > 0,
+    );
+    non_root_user && int(&["runAsGroup"]) != Some(0)
+}
+
+/// Whether some container mounts volume `volume` and every one that does
+/// mounts it `readOnly` and runs as a non-root user outside group 0.
+fn only_read_by_non_root(pod: &PodSpec<'_>, volume: &str) -> bool {
+    let mut mounted = false;
+    for c in pod.containers() {
+        let Some(list) = c.get("volumeMounts") else {
+            continue;
+        };
+        for m in list.items() {
+            if m.node.get("name").and_then(Node::as_str) != Some(volume) {
+                continue;
+            }
+            mounted = true;
+            if !m.node.get("readOnly").is_some_and(Node::is_true) || !runs_as_non_root(pod, &c) {
+                return false;
+            }
+        }
+    }
+    mounted
+}
+
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     let Some(pod) = PodSpec::of(obj) else {
         return;
@@ -134,6 +180,7 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
                     "volume {name:?} mounts the container runtime socket {path}: it controls every container on the node"
                 )
             }
+            Some(Exposes::Directory) if only_read_by_non_root(&pod, name) => continue,
             Some(Exposes::Directory) => format!(
                 "volume {name:?} mounts {path}, which holds the container runtime socket: it controls every container on the node"
             ),

@@ -7,8 +7,8 @@ declare_rule! {
     /// ## What it does
     /// Flags each volume of the pod spec that is a `hostPath` volume,
     /// whether or not a container mounts it and whatever its `readOnly`
-    /// mounts say. Runtime sockets among them are also reported by
-    /// `docker-socket-mount`.
+    /// mounts say; the node's root filesystem (`/`) is named as such. Runtime
+    /// sockets among them are also reported by `docker-socket-mount`.
     ///
     /// ## Why it matters
     /// A `hostPath` volume exposes the node's filesystem to the pod. Writable,
@@ -50,9 +50,14 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
             .get("path")
             .and_then(Node::scalar_text)
             .unwrap_or("");
+        let what = if !path.is_empty() && path.trim_matches('/').is_empty() {
+            "root filesystem"
+        } else {
+            "path"
+        };
         cx.report(
             &host_path,
-            format!("volume {name:?} mounts the node's path {path:?} (hostPath)"),
+            format!("volume {name:?} mounts the node's {what} {path:?} (hostPath)"),
         );
     }
 }

@@ -5,16 +5,20 @@ use kubeguard_core::{Located, Object};
 
 declare_rule! {
     /// ## What it does
-    /// Flags containers that have no `securityContext` in a pod that has
-    /// none either. A `securityContext` that is null or an empty mapping
-    /// (`{}`) counts as none.
+    /// Flags containers that have no `securityContext`, whether or not their
+    /// pod has one. A `securityContext` that is null or an empty mapping
+    /// (`{}`) counts as none. The message says whether the pod has none
+    /// either; when it has one, the container still lacks the settings that
+    /// exist only per container.
     ///
     /// ## Why it matters
     /// With no security context anywhere, every setting is the runtime's
     /// default: the image's user (often root), privilege escalation allowed,
     /// a writable root filesystem, the default capabilities and no seccomp
     /// profile. It usually means nobody has looked at the workload's
-    /// security at all.
+    /// security at all. A pod-level `securityContext` does not make up for
+    /// a container's: `allowPrivilegeEscalation`, `readOnlyRootFilesystem`,
+    /// `capabilities` and `privileged` can only be set on the container.
     ///
     /// ## Example
     /// ```yaml
@@ -32,7 +36,7 @@ declare_rule! {
     code: "KG027",
     name: "missing-security-context",
     severity: Low,
-    summary: "Neither the container nor its pod sets a security context",
+    summary: "Container sets no security context",
     remediation: "Add a securityContext to the pod and the container: non-root user, seccomp RuntimeDefault, no privilege escalation, read-only root filesystem, drop ALL capabilities.",
     kinds: WORKLOAD_KINDS,
     references: ["CIS-5.7.3", "NSA-CISA:pod-security"],
@@ -46,17 +50,21 @@ fn is_empty(sc: Option<&Located<'_>>) -> bool {
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     each_container(obj, |pod, c| {
-        if is_empty(pod.get("securityContext").as_ref())
-            && is_empty(c.get("securityContext").as_ref())
-        {
-            let at = PodSpec::security_context_or_parent(c);
-            cx.report(
-                &at,
-                format!(
-                    "{} has no securityContext and neither has its pod",
-                    describe(c)
-                ),
-            );
+        if !is_empty(c.get("securityContext").as_ref()) {
+            return;
         }
+        let at = PodSpec::security_context_or_parent(c);
+        let message = if is_empty(pod.get("securityContext").as_ref()) {
+            format!(
+                "{} has no securityContext and neither has its pod",
+                describe(c)
+            )
+        } else {
+            format!(
+                "{} has no securityContext: its pod's does not cover allowPrivilegeEscalation, readOnlyRootFilesystem, capabilities or privileged, which exist only per container",
+                describe(c)
+            )
+        };
+        cx.report(&at, message);
     });
 }

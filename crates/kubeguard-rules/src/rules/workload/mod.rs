@@ -12,6 +12,7 @@ mod added_capabilities;
 mod apparmor_unconfined;
 mod capabilities_not_dropped;
 mod docker_socket_mount;
+mod host_aliases;
 mod host_ipc;
 mod host_network;
 mod host_pid;
@@ -52,6 +53,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &hostpath_volume::RULE,
     &docker_socket_mount::RULE,
     &windows_host_process::RULE,
+    &host_aliases::RULE,
     &missing_security_context::RULE,
 ];
 

@@ -7,13 +7,17 @@ declare_rule! {
     /// ## What it does
     /// Flags containers that may run as root: neither the container nor the
     /// pod sets `runAsNonRoot: true`, and no non-zero `runAsUser` is set, or
-    /// `runAsUser: 0` is set explicitly. The container's own settings win
-    /// over the pod's, as the kubelet applies them.
+    /// `runAsUser: 0` is set explicitly. Also flags a container whose
+    /// primary group is root (`runAsGroup: 0`), whatever its user. The
+    /// container's own settings win over the pod's, as the kubelet applies
+    /// them.
     ///
     /// ## Why it matters
     /// Most images default to root. Root in a container is root on the node
     /// as soon as any other weakness (a writable host mount, a kernel bug, a
-    /// capability) lets it out.
+    /// capability) lets it out. Group root opens every file and socket the
+    /// node leaves writable to group 0 (containerd's socket is `root:root`
+    /// with mode 0660) to a process that is not root.
     ///
     /// ## Example
     /// ```yaml
@@ -30,7 +34,7 @@ declare_rule! {
     name: "runs-as-root",
     severity: Medium,
     summary: "Container may run as root",
-    remediation: "Set securityContext.runAsNonRoot: true and a non-zero runAsUser on the pod or container.",
+    remediation: "Set securityContext.runAsNonRoot: true, a non-zero runAsUser and a non-zero runAsGroup on the pod or container.",
     kinds: WORKLOAD_KINDS,
     references: ["PSS:restricted/running-as-non-root", "CIS-5.2.7", "NSA-CISA:pod-security"],
     check: Check::Object(&check),
@@ -38,6 +42,15 @@ declare_rule! {
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     each_container(obj, |pod, c| {
+        if let Some(at) = pod
+            .effective(c, &["runAsGroup"])
+            .filter(|g| g.node.as_i64() == Some(0))
+        {
+            cx.report(
+                &at,
+                format!("{} runs with the root group (runAsGroup: 0)", describe(c)),
+            );
+        }
         let user = pod.effective(c, &["runAsUser"]);
         if let Some(at) = user.as_ref().filter(|u| u.node.as_i64() == Some(0)) {
             cx.report(at, format!("{} runs as root (runAsUser: 0)", describe(c)));
