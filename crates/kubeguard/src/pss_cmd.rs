@@ -26,6 +26,8 @@ pub struct PssArgs {
 
 /// The `pss` subcommands.
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum PssCommand {
     /// Evaluate every Pod and workload pod template against a level and version.
     Check(CheckArgs),
