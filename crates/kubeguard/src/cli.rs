@@ -18,7 +18,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "kubeguard", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule\n  kubeguard pss check --level restricted deploy/\n  kubeguard rbac who-can get secrets -n prod rbac/\n  kubeguard netpol explain --from shop/web --to shop/db:5432/TCP deploy/\n  kubeguard webhook review --config policy.yaml pod.yaml\n  kubeguard webhook serve --config policy.yaml --tls-cert tls.crt --tls-key tls.key"
+    after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  kubeguard scan --cluster               scan the live cluster of the current kubeconfig context\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule\n  kubeguard pss check --level restricted deploy/\n  kubeguard rbac who-can get secrets -n prod rbac/\n  kubeguard netpol explain --from shop/web --to shop/db:5432/TCP deploy/\n  kubeguard webhook review --config policy.yaml pod.yaml\n  kubeguard webhook serve --config policy.yaml --tls-cert tls.crt --tls-key tls.key"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -40,6 +40,8 @@ pub enum Command {
     Netpol(crate::netpol_cmd::NetpolArgs),
     /// Admission webhook: serve it over HTTPS, or review AdmissionReviews against a policy offline.
     Webhook(crate::webhook_cmd::WebhookArgs),
+    /// Save what a --cluster run reads to a file, for --snapshot FILE.
+    Snapshot(crate::cluster_cmd::SnapshotArgs),
 }
 
 const SCAN_HELP: &str = "\
@@ -49,6 +51,10 @@ Inputs:
   with Chart.yaml is rendered with `helm template`; one with
   kustomization.yaml with `kustomize build` (or `kubectl kustomize`).
   Documents without apiVersion and kind are skipped and counted.
+  --cluster reads the live cluster instead (every kind the rules use, paged,
+  Secrets only with --include-secrets and then only their keys); findings
+  name cluster://CONTEXT/NAMESPACE/KIND/NAME and a line in the object's YAML.
+  --snapshot FILE reads a file saved by `kubeguard snapshot save`.
 
 Configuration:
   .kubeguard.yaml is looked up from the current directory upwards (or given
@@ -58,8 +64,9 @@ Configuration:
 Exit codes:
   0  no finding at or above --fail-on
   1  findings at or above --fail-on
-  2  an input could not be read or parsed, or a flag or config is wrong
-     (everything that did parse is still scanned and reported)";
+  2  an input could not be read or parsed, a kind the cluster would not
+     list (403), or a flag or config is wrong (everything that did parse
+     is still scanned and reported)";
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,7 +128,7 @@ impl FailOn {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files, directories, chart or kustomize directories, or - for stdin.
-    #[arg(default_value = ".")]
+    #[arg(default_value = ".", conflicts_with_all = ["cluster", "snapshot"])]
     pub paths: Vec<PathBuf>,
 
     /// Also evaluate Pod Security Standards at LEVEL[:VERSION] (e.g. restricted, baseline:v1.30);
@@ -135,6 +142,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub load: LoadArgs,
+
+    #[command(flatten)]
+    pub cluster: crate::cluster_cmd::ClusterArgs,
 
     #[command(flatten)]
     pub policy: PolicyArgs,

@@ -2,6 +2,7 @@
 //! and maps the outcome to an exit code (0 clean, 1 findings, 2 error).
 
 mod cli;
+mod cluster_cmd;
 mod netpol_cmd;
 mod pss_cmd;
 mod rbac_cmd;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         cli::Command::Rbac(args) => rbac_cmd::run(args, &mut std::io::stdout().lock()),
         cli::Command::Netpol(args) => netpol_cmd::run(args, &mut std::io::stdout().lock()),
         cli::Command::Webhook(args) => webhook_cmd::run(args, &mut std::io::stdout().lock()),
+        cli::Command::Snapshot(args) => cluster_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

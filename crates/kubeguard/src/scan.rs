@@ -3,7 +3,6 @@
 use crate::cli::ScanArgs;
 use anyhow::Result;
 use kubeguard_core::Diagnostic;
-use kubeguard_load::discover;
 use kubeguard_report::ReportWriter;
 use kubeguard_rules::{Engine, Settings, scan};
 
@@ -27,8 +26,10 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         engine = engine.with_pss(&policy, default);
     }
     let options = args.load.options();
-    let (inputs, walk_errors) = discover(&args.paths, options.walk);
-    args.load.warn_if_nothing(inputs.len(), walk_errors.len());
+    let (inputs, walk_errors) = args.cluster.inputs(&args.paths, options.walk)?;
+    if !args.cluster.is_cluster() {
+        args.load.warn_if_nothing(inputs.len(), walk_errors.len());
+    }
     let (mut out, color) = args.output.open()?;
     let writer = ReportWriter::begin(
         args.output.report_format(),

@@ -7,6 +7,7 @@
 mod support;
 
 mod bad_input;
+mod cluster;
 mod deploy;
 mod docs;
 mod netpol_cli;
