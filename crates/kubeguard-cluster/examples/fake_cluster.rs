@@ -28,18 +28,18 @@ fn meta(name: &str, namespace: Option<&str>, labels: Value) -> Value {
 fn pod(i: usize) -> Value {
     let ns = format!("ns-{}", i % NAMESPACES);
     let app = format!("app-{}", i % 50);
-    let hardened = i % 3 != 0;
+    let hardened = !i.is_multiple_of(3);
     let security = if hardened {
         json!({"runAsNonRoot": true, "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
                "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}})
     } else {
-        json!({"privileged": i % 7 == 0, "capabilities": {"add": ["NET_ADMIN"]}})
+        json!({"privileged": i.is_multiple_of(7), "capabilities": {"add": ["NET_ADMIN"]}})
     };
     json!({
         "metadata": meta(&format!("pod-{i}"), Some(&ns), json!({"app": app, "tier": "backend"})),
         "spec": {
             "serviceAccountName": format!("sa-{}", i % 20),
-            "hostNetwork": i % 97 == 0,
+            "hostNetwork": i.is_multiple_of(97),
             "containers": [{
                 "name": "main",
                 "image": format!("registry.example.com/{app}:1.{}", i % 10),
