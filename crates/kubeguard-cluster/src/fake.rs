@@ -58,9 +58,18 @@ impl Recorded {
     }
 }
 
+/// One recorded object, serialized once: its namespace and its JSON.
+#[derive(Debug)]
+struct Item {
+    namespace: Option<String>,
+    json: String,
+}
+
 #[derive(Debug, Default)]
 struct Shared {
-    recorded: Recorded,
+    lists: BTreeMap<String, Vec<Item>>,
+    forbidden: Vec<String>,
+    slow: HashMap<String, (Duration, usize)>,
     log: Vec<String>,
 }
 
@@ -132,7 +141,7 @@ async fn answer(
     let delay = {
         let mut shared = shared.lock().expect("lock");
         shared.log.push(format!("{path}?{query}"));
-        match shared.recorded.slow.get_mut(&key) {
+        match shared.slow.get_mut(&key) {
             Some((delay, times)) if *times > 0 => {
                 *times -= 1;
                 Some(*delay)
@@ -144,7 +153,7 @@ async fn answer(
         tokio::time::sleep(delay).await;
     }
     let shared = shared.lock().expect("lock");
-    if shared.recorded.forbidden.contains(&key) {
+    if shared.forbidden.contains(&key) {
         let plural = key.rsplit('/').next().unwrap_or_default();
         return status(
             StatusCode::FORBIDDEN,
@@ -154,20 +163,17 @@ async fn answer(
             ),
         );
     }
-    let Some(items) = shared.recorded.lists.get(&key) else {
+    let Some(items) = shared.lists.get(&key) else {
         return status(
             StatusCode::NOT_FOUND,
             "NotFound",
             "the server could not find the requested resource",
         );
     };
-    let selected: Vec<&Value> = items
+    let selected: Vec<&str> = items
         .iter()
-        .filter(|item| {
-            namespace.as_deref().is_none_or(|ns| {
-                item.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)
-            })
-        })
+        .filter(|item| namespace.is_none() || item.namespace == namespace)
+        .map(|item| item.json.as_str())
         .collect();
     let start: usize = query_param(&query, "continue")
         .and_then(|t| t.parse().ok())
@@ -183,8 +189,11 @@ async fn answer(
         metadata["continue"] = json!(end.to_string());
         metadata["remainingItemCount"] = json!(selected.len() - end);
     }
-    let body = json!({"kind": "List", "apiVersion": "v1", "metadata": metadata, "items": page});
-    ([("content-type", "application/json")], body.to_string()).into_response()
+    let body = format!(
+        "{{\"kind\":\"List\",\"apiVersion\":\"v1\",\"metadata\":{metadata},\"items\":[{}]}}",
+        page.join(",")
+    );
+    ([("content-type", "application/json")], body).into_response()
 }
 
 impl FakeApiServer {
@@ -194,8 +203,27 @@ impl FakeApiServer {
     /// When no loopback port can be bound.
     #[must_use]
     pub fn start(recorded: Recorded) -> Self {
+        let lists = recorded
+            .lists
+            .into_iter()
+            .map(|(path, items)| {
+                let items = items
+                    .iter()
+                    .map(|item| Item {
+                        namespace: item
+                            .pointer("/metadata/namespace")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                        json: item.to_string(),
+                    })
+                    .collect();
+                (path, items)
+            })
+            .collect();
         let shared = Arc::new(Mutex::new(Shared {
-            recorded,
+            lists,
+            forbidden: recorded.forbidden,
+            slow: recorded.slow,
             log: Vec::new(),
         }));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
