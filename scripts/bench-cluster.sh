@@ -17,10 +17,12 @@ bin=${KUBEGUARD:-target/release/kubeguard}
 fake=${FAKE_CLUSTER:-target/release/examples/fake_cluster}
 dir=$(mktemp -d)
 mkfifo "$dir/ctl"
+# The server serves until its standard input (this FIFO) closes, or it is killed.
 exec 3<>"$dir/ctl"
 "$fake" "$dir" "$@" <&3 >"$dir/kubeconfig.path" &
+exec 3>&-
 server=$!
-trap 'exec 3>&-; wait "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
 while [ ! -s "$dir/kubeconfig.path" ]; do sleep 0.2; done
 kubeconfig=$(cat "$dir/kubeconfig.path")
 echo "| command | exit | wall s | CPU s | peak RSS MB |"
