@@ -51,6 +51,7 @@ pub fn load_input(input: &Input, options: &LoadOptions) -> LoadedFile {
         Input::Stdin => read_stdin(options.max_file_size).map(|s| vec![s]),
         Input::HelmChart(dir) => render_helm(dir, &options.render),
         Input::Kustomization(dir) => render_kustomize(dir, &options.render),
+        Input::Text { name, text } => Ok(vec![kubeguard_core::Source::new(&**name, &**text)]),
     };
     match sources {
         Ok(sources) => {
@@ -88,8 +89,15 @@ pub struct Loaded {
 /// each read and parsed once.
 #[must_use]
 pub fn load_all(paths: &[std::path::PathBuf], options: &LoadOptions) -> Loaded {
-    use rayon::prelude::*;
     let (inputs, errors) = discover(paths, options.walk);
+    load_inputs(&inputs, errors, options)
+}
+
+/// Loads `inputs` (found beforehand, with the `errors` met finding them)
+/// in parallel, each read and parsed once.
+#[must_use]
+pub fn load_inputs(inputs: &[Input], errors: Vec<Diagnostic>, options: &LoadOptions) -> Loaded {
+    use rayon::prelude::*;
     let files: Vec<LoadedFile> = inputs.par_iter().map(|i| load_input(i, options)).collect();
     let mut out = Loaded {
         errors,

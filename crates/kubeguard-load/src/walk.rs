@@ -18,6 +18,14 @@ pub enum Input {
     HelmChart(PathBuf),
     /// A Kustomize directory (holds `kustomization.yaml`).
     Kustomization(PathBuf),
+    /// Text already in memory, reported under `name`: an object read from
+    /// a live cluster or a snapshot (`cluster://CONTEXT/NS/KIND/NAME`).
+    Text {
+        /// The name findings and errors report.
+        name: Arc<str>,
+        /// The YAML text.
+        text: Arc<str>,
+    },
 }
 
 /// How directories are walked.

@@ -5,7 +5,7 @@
 use crate::engine::inline_ignore_of;
 use crate::suppress::InlineIgnore;
 use kubeguard_core::{Diagnostic, Object};
-use kubeguard_load::{LoadOptions, discover, load_all, load_input};
+use kubeguard_load::{Input, LoadOptions, discover, load_input, load_inputs};
 use kubeguard_report::{Summary, Triage};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -24,7 +24,19 @@ pub struct InputFacts {
 /// Loads every input under `paths`: the objects, and the facts about them.
 #[must_use]
 pub fn load(paths: &[PathBuf], options: &LoadOptions) -> (Vec<Object>, InputFacts) {
-    let loaded = load_all(paths, options);
+    let (inputs, errors) = discover(paths, options.walk);
+    load_found(&inputs, errors, options)
+}
+
+/// Loads `inputs` found beforehand (on disk, or read from a cluster), with
+/// the `errors` met finding them: the objects, and the facts about them.
+#[must_use]
+pub fn load_found(
+    inputs: &[Input],
+    errors: Vec<Diagnostic>,
+    options: &LoadOptions,
+) -> (Vec<Object>, InputFacts) {
+    let loaded = load_inputs(inputs, errors, options);
     let facts = InputFacts {
         ignores: loaded.objects.iter().filter_map(inline_ignore_of).collect(),
         summary: Summary {
@@ -48,6 +60,17 @@ pub fn load_each<T: Send>(
     digest: impl Fn(&[Object]) -> T + Sync,
 ) -> (Vec<T>, InputFacts) {
     let (inputs, errors) = discover(paths, options.walk);
+    load_each_found(&inputs, errors, options, digest)
+}
+
+/// [`load_each`] over `inputs` found beforehand, with the `errors` met
+/// finding them.
+pub fn load_each_found<T: Send>(
+    inputs: &[Input],
+    errors: Vec<Diagnostic>,
+    options: &LoadOptions,
+    digest: impl Fn(&[Object]) -> T + Sync,
+) -> (Vec<T>, InputFacts) {
     let parts: Vec<(T, InputFacts)> = inputs
         .par_iter()
         .map(|input| {

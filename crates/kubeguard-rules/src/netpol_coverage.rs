@@ -7,7 +7,7 @@ use crate::inputs::{self, InputFacts};
 use crate::pipeline::Pipeline;
 use crate::registry;
 use kubeguard_core::{Diagnostic, Finding, ObjectRef, RuleMeta};
-use kubeguard_load::LoadOptions;
+use kubeguard_load::{Input, LoadOptions};
 use kubeguard_netpol::coverage::{Coverage, RuleIssue};
 use kubeguard_netpol::coverage_rules::{
     BROAD_RULE, HOST_NETWORK_POD, POLICY_SELECTS_NOTHING, RULE_NEVER_MATCHES, UNSELECTED_POD,
@@ -28,7 +28,15 @@ pub struct NetpolInput {
 /// Loads `paths` into the NetworkPolicy model.
 #[must_use]
 pub fn load(paths: &[PathBuf], options: &LoadOptions) -> NetpolInput {
-    let (objects, mut facts) = inputs::load(paths, options);
+    let (found, errors) = kubeguard_load::discover(paths, options.walk);
+    load_found(&found, errors, options)
+}
+
+/// Loads `found` inputs (on disk, or read from a cluster), with the
+/// `errors` met finding them, into the NetworkPolicy model.
+#[must_use]
+pub fn load_found(found: &[Input], errors: Vec<Diagnostic>, options: &LoadOptions) -> NetpolInput {
+    let (objects, mut facts) = inputs::load_found(found, errors, options);
     let (model, model_errors) = Model::from_objects(&objects);
     facts.errors.extend(
         model_errors

@@ -6,7 +6,7 @@
 use crate::inputs::{self, InputFacts};
 use crate::pipeline::Pipeline;
 use kubeguard_core::{Diagnostic, Finding};
-use kubeguard_load::LoadOptions;
+use kubeguard_load::{Input, LoadOptions};
 use kubeguard_rbac::risks::{self, Hit};
 use kubeguard_rbac::{Authorizer, Model, defaults, unused};
 use std::path::PathBuf;
@@ -24,8 +24,23 @@ pub struct RbacInput {
 /// a cluster.
 #[must_use]
 pub fn load(paths: &[PathBuf], options: &LoadOptions, with_defaults: bool) -> RbacInput {
-    let (parts, mut facts) =
-        inputs::load_each(paths, options, |objects| Model::from_objects(objects));
+    let (found, errors) = kubeguard_load::discover(paths, options.walk);
+    load_found(&found, errors, options, with_defaults)
+}
+
+/// Loads `found` inputs (on disk, or read from a cluster), with the
+/// `errors` met finding them; `with_defaults` adds the default roles and
+/// bindings of a cluster.
+#[must_use]
+pub fn load_found(
+    found: &[Input],
+    errors: Vec<Diagnostic>,
+    options: &LoadOptions,
+    with_defaults: bool,
+) -> RbacInput {
+    let (parts, mut facts) = inputs::load_each_found(found, errors, options, |objects| {
+        Model::from_objects(objects)
+    });
     let mut model = if with_defaults {
         defaults::model()
     } else {

@@ -163,7 +163,7 @@ pub fn run(args: &CisArgs) -> Result<u8> {
 }
 
 fn run_once(args: &CisArgs) -> Result<u8> {
-    let policy = args.policy.policy(&args.policy.config()?)?;
+    let policy = args.policy.policy(&args.policy.config()?, &[])?;
     if !args.root.is_dir() {
         anyhow::bail!("--root {}: not a directory", args.root.display());
     }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 #[derive(Debug, Parser)]
 #[command(name = "kubeguard", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule\n  kubeguard pss check --level restricted deploy/\n  kubeguard rbac who-can get secrets -n prod rbac/\n  kubeguard netpol explain --from shop/web --to shop/db:5432/TCP deploy/\n  kubeguard webhook review --config policy.yaml pod.yaml\n  kubeguard webhook serve --config policy.yaml --tls-cert tls.crt --tls-key tls.key\n  kubeguard audit scan /var/log/kubernetes/audit/"
+    after_help = "Examples:\n  kubeguard scan deploy/                 scan every *.yaml, *.yml, *.json below deploy/\n  kubeguard scan --cluster               scan the live cluster of the current kubeconfig context\n  helm template ./chart | kubeguard scan -\n  kubeguard scan . --format sarif -o kubeguard.sarif\n  kubeguard rules                        list the rules\n  kubeguard rules privileged-container   explain one rule\n  kubeguard pss check --level restricted deploy/\n  kubeguard rbac who-can get secrets -n prod rbac/\n  kubeguard netpol explain --from shop/web --to shop/db:5432/TCP deploy/\n  kubeguard webhook review --config policy.yaml pod.yaml\n  kubeguard webhook serve --config policy.yaml --tls-cert tls.crt --tls-key tls.key\n  kubeguard audit scan /var/log/kubernetes/audit/"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -46,6 +46,8 @@ pub enum Command {
     Cis(crate::cis_cmd::CisArgs),
     /// Audit-log detection: Falco-format rules over Kubernetes audit events.
     Audit(crate::audit_cmd::AuditArgs),
+    /// Save what a --cluster run reads to a file, for --snapshot FILE.
+    Snapshot(crate::cluster_cmd::SnapshotArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -82,6 +84,10 @@ Inputs:
   with Chart.yaml is rendered with `helm template`; one with
   kustomization.yaml with `kustomize build` (or `kubectl kustomize`).
   Documents without apiVersion and kind are skipped and counted.
+  --cluster reads the live cluster instead (every kind the rules use, paged,
+  Secrets only with --include-secrets and then only their keys); findings
+  name cluster://CONTEXT/NAMESPACE/KIND/NAME and a line in the object's YAML.
+  --snapshot FILE reads a file saved by `kubeguard snapshot save`.
 
 Configuration:
   .kubeguard.yaml is looked up from the current directory upwards (or given
@@ -91,8 +97,9 @@ Configuration:
 Exit codes:
   0  no finding at or above --fail-on
   1  findings at or above --fail-on
-  2  an input could not be read or parsed, or a flag or config is wrong
-     (everything that did parse is still scanned and reported)";
+  2  an input could not be read or parsed, a kind the cluster would not
+     list (403), or a flag or config is wrong (everything that did parse
+     is still scanned and reported)";
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -160,7 +167,7 @@ impl FailOn {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files, directories, chart or kustomize directories, or - for stdin.
-    #[arg(default_value = ".")]
+    #[arg(default_value = ".", conflicts_with_all = ["cluster", "snapshot"])]
     pub paths: Vec<PathBuf>,
 
     /// Also evaluate Pod Security Standards at LEVEL[:VERSION] (e.g. restricted, baseline:v1.30);
@@ -174,6 +181,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub load: LoadArgs,
+
+    #[command(flatten)]
+    pub cluster: crate::cluster_cmd::ClusterArgs,
 
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -289,10 +299,6 @@ pub struct PolicyArgs {
     #[arg(long, value_name = "LEVEL", value_parser = parse_severity, help_heading = "Triage")]
     pub severity: Option<Severity>,
 
-    /// Report only findings about objects in this namespace (repeatable).
-    #[arg(long = "namespace", value_name = "NS", help_heading = "Triage")]
-    pub only_namespaces: Vec<String>,
-
     /// Report only findings not recorded in this baseline (see --write-baseline).
     #[arg(long, value_name = "FILE", help_heading = "Triage")]
     pub baseline: Option<PathBuf>,
@@ -310,7 +316,10 @@ impl PolicyArgs {
 
     /// The policy of `config` with these flags on top; fails on an
     /// unknown rule or an unreadable `--baseline`.
-    pub fn policy(&self, config: &Config) -> anyhow::Result<Policy> {
+    /// The policy of the config and these flags; findings about objects
+    /// outside `namespaces` (when any are given, by the command's
+    /// `--namespace`) are not reported.
+    pub fn policy(&self, config: &Config, namespaces: &[String]) -> anyhow::Result<Policy> {
         let baseline = match &self.baseline {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -330,7 +339,7 @@ impl PolicyArgs {
                 fail_on: self.fail_on.map(FailOn::threshold),
                 report_unused_ignores: self.report_unused_ignores,
                 min_severity: self.severity,
-                namespaces: self.only_namespaces.clone(),
+                namespaces: namespaces.to_vec(),
                 baseline,
                 record_baseline: self.write_baseline.is_some(),
                 profile: self.profile.as_deref().and_then(|p| p.parse().ok()),

@@ -4,6 +4,7 @@
 mod audit_cmd;
 mod cis_cmd;
 mod cli;
+mod cluster_cmd;
 mod manual_cmd;
 mod netpol_cmd;
 mod progress;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         }
         cli::Command::Man(args) => manual_cmd::man(args, &mut std::io::stdout().lock()),
         cli::Command::Audit(args) => audit_cmd::run(args, &mut std::io::stdout().lock()),
+        cli::Command::Snapshot(args) => cluster_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -2,6 +2,7 @@
 //! diffs of NetworkPolicies over the pods and namespaces of the input.
 
 use crate::cli::{LoadArgs, OutputArgs, OutputFormat, PolicyArgs};
+use crate::cluster_cmd::ClusterArgs;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use kubeguard_netpol::{Analysis, Classes, Endpoint, Model, Protocol, coverage, diff, explain};
@@ -69,7 +70,7 @@ pub enum ReportFormat {
 #[derive(Debug, Args)]
 pub struct MatrixArgs {
     /// Files or directories, or - for stdin.
-    #[arg(required = true)]
+    #[arg(required_unless_present_any = ["cluster", "snapshot"], conflicts_with_all = ["cluster", "snapshot"])]
     pub paths: Vec<PathBuf>,
     /// Only this port, e.g. 80/TCP (the protocol defaults to TCP).
     #[arg(long, value_name = "PORT[/PROTO]", value_parser = parse_port)]
@@ -79,6 +80,8 @@ pub struct MatrixArgs {
     pub format: MatrixFormat,
     #[command(flatten)]
     pub load: LoadArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]
@@ -90,22 +93,26 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "NS/NAME[:PORT/PROTO]")]
     pub to: String,
     /// Files or directories, or - for stdin.
-    #[arg(required = true)]
+    #[arg(required_unless_present_any = ["cluster", "snapshot"], conflicts_with_all = ["cluster", "snapshot"])]
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     #[command(flatten)]
     pub load: LoadArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct CoverageArgs {
     /// Files or directories, or - for stdin.
-    #[arg(required = true)]
+    #[arg(required_unless_present_any = ["cluster", "snapshot"], conflicts_with_all = ["cluster", "snapshot"])]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub load: LoadArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]
@@ -145,7 +152,8 @@ fn parse_port(s: &str) -> Result<(Protocol, u16), String> {
 pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
     match &args.command {
         NetpolCommand::Matrix(a) => {
-            let input = Input::load(&a.paths, &a.load)?;
+            a.cluster.namespaces_need_cluster()?;
+            let input = Input::load(&a.paths, &a.load, Some(&a.cluster))?;
             let analysis = Analysis::new(&input.model);
             let classes = Classes::new(&analysis);
             let format = match a.format {
@@ -159,7 +167,8 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
             Ok(input.exit_or(0))
         }
         NetpolCommand::Explain(a) => {
-            let input = Input::load(&a.paths, &a.load)?;
+            a.cluster.namespaces_need_cluster()?;
+            let input = Input::load(&a.paths, &a.load, Some(&a.cluster))?;
             let analysis = Analysis::new(&input.model);
             let src = endpoint(&input.model, &a.from)?;
             let (to, port) = split_port(&a.to).map_err(anyhow::Error::msg)?;
@@ -173,8 +182,8 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
         }
         NetpolCommand::Coverage(a) => coverage_cmd(a),
         NetpolCommand::Diff(a) => {
-            let old = Input::load(std::slice::from_ref(&a.old), &a.load)?;
-            let new = Input::load(std::slice::from_ref(&a.new), &a.load)?;
+            let old = Input::load(std::slice::from_ref(&a.old), &a.load, None)?;
+            let new = Input::load(std::slice::from_ref(&a.new), &a.load, None)?;
             let (old_a, new_a) = (Analysis::new(&old.model), Analysis::new(&new.model));
             let (old_c, new_c) = (Classes::new(&old_a), Classes::new(&new_a));
             let d = diff::diff(&old.model, &old_c, &new.model, &new_c);
@@ -191,10 +200,10 @@ pub fn run(args: &NetpolArgs, out: &mut dyn Write) -> Result<u8> {
 /// `netpol coverage` through the findings pipeline: the common report,
 /// with the coverage lists under `coverage` in JSON.
 fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
-    let policy = a.policy.policy(&a.policy.config()?)?;
-    let input = netpol_coverage::load(&a.paths, &a.load.options());
-    a.load
-        .warn_if_nothing(input.facts.summary.files, input.facts.errors.len());
+    let policy = a
+        .policy
+        .policy(&a.policy.config()?, &a.cluster.namespaces)?;
+    let input = load(&a.paths, &a.load, Some(&a.cluster))?;
     let gaps = coverage::coverage(&Analysis::new(&input.model));
     let mut pipeline = Pipeline::new(&policy);
     let (findings, kept) = netpol_coverage::admit(&input, gaps, &mut pipeline);
@@ -231,6 +240,24 @@ fn coverage_cmd(a: &CoverageArgs) -> Result<u8> {
     Ok(outcome.exit_code(!input.facts.errors.is_empty()))
 }
 
+/// Loads the model from the cluster, or from `paths`.
+fn load(
+    paths: &[PathBuf],
+    load_args: &LoadArgs,
+    cluster: Option<&ClusterArgs>,
+) -> Result<netpol_coverage::NetpolInput> {
+    let options = load_args.options();
+    let (found, errors) = match cluster {
+        Some(cluster) => cluster.inputs(paths, options.walk)?,
+        None => kubeguard_load::discover(paths, options.walk),
+    };
+    let input = netpol_coverage::load_found(&found, errors, &options);
+    if !cluster.is_some_and(ClusterArgs::is_cluster) {
+        load_args.warn_if_nothing(input.facts.summary.files, input.facts.errors.len());
+    }
+    Ok(input)
+}
+
 /// The model of a query's inputs; errors go to standard error.
 struct Input {
     model: Model,
@@ -240,11 +267,17 @@ struct Input {
 impl Input {
     /// Loads the inputs for a query, reporting errors on stderr; fails
     /// when no input could be read at all.
-    fn load(paths: &[PathBuf], load: &LoadArgs) -> Result<Input> {
-        let input = netpol_coverage::load(paths, &load.options());
-        load.warn_if_nothing(input.facts.summary.files, input.facts.errors.len());
+    fn load(
+        paths: &[PathBuf],
+        load_args: &LoadArgs,
+        cluster: Option<&ClusterArgs>,
+    ) -> Result<Input> {
+        let input = load(paths, load_args, cluster)?;
         crate::scan::print_all("error", &input.facts.errors);
-        if input.facts.summary.files == 0 && !input.facts.errors.is_empty() {
+        if input.facts.summary.files == 0
+            && !input.facts.errors.is_empty()
+            && !cluster.is_some_and(ClusterArgs::is_cluster)
+        {
             bail!("no input could be read");
         }
         Ok(Input {

@@ -6,7 +6,7 @@ use crate::cli::{LoadArgs, OutputArgs, OutputFormat, PolicyArgs};
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use kubeguard_core::Diagnostic;
-use kubeguard_load::{Loaded, load_all};
+use kubeguard_load::{Loaded, load_inputs};
 use kubeguard_pss::config::{self, AdmissionConfig};
 use kubeguard_pss::input;
 use kubeguard_pss::namespace::Request;
@@ -50,7 +50,7 @@ pub enum PssFormat {
 #[derive(Debug, Args)]
 pub struct Common {
     /// Files, directories, chart or kustomize directories, or - for stdin.
-    #[arg(required = true)]
+    #[arg(required_unless_present_any = ["cluster", "snapshot"], conflicts_with_all = ["cluster", "snapshot"])]
     pub paths: Vec<PathBuf>,
 
     /// The admission plugin's PodSecurityConfiguration (or an AdmissionConfiguration holding it): defaults and exemptions.
@@ -59,6 +59,9 @@ pub struct Common {
 
     #[command(flatten)]
     pub load: LoadArgs,
+
+    #[command(flatten)]
+    pub cluster: crate::cluster_cmd::ClusterArgs,
 }
 
 /// `kubeguard pss check`.
@@ -122,12 +125,16 @@ fn parse_version(s: &str) -> Result<Version, String> {
         .map_err(|e: kubeguard_pss::PssError| e.to_string())
 }
 
-fn load(common: &Common) -> Loaded {
-    let loaded = load_all(&common.paths, &common.load.options());
-    common
-        .load
-        .warn_if_nothing(loaded.inputs, loaded.errors.len());
-    loaded
+fn load(common: &Common) -> Result<Loaded> {
+    let options = common.load.options();
+    let (inputs, errors) = common.cluster.inputs(&common.paths, options.walk)?;
+    let loaded = load_inputs(&inputs, errors, &options);
+    if !common.cluster.is_cluster() {
+        common
+            .load
+            .warn_if_nothing(loaded.inputs, loaded.errors.len());
+    }
+    Ok(loaded)
 }
 
 fn admission_config(path: Option<&Path>) -> Result<AdmissionConfig> {
@@ -148,8 +155,10 @@ fn check(args: &CheckArgs) -> Result<u8> {
     let admission = admission_config(admission_path)?;
     let level = input::check_policy(args.level, args.version, admission_path.map(|_| &admission));
     let config = args.policy.config()?;
-    let policy = args.policy.policy(&config)?;
-    let loaded = load(&args.common);
+    let policy = args
+        .policy
+        .policy(&config, &args.common.cluster.namespaces)?;
+    let loaded = load(&args.common)?;
     let request = Request {
         username: args.user.as_deref(),
     };
@@ -214,8 +223,9 @@ fn exit(errors: &[Diagnostic], failed: bool) -> u8 {
 }
 
 fn namespaces(args: &NamespacesArgs, out: &mut dyn Write) -> Result<u8> {
+    args.common.cluster.namespaces_need_cluster()?;
     let config = admission_config(args.common.admission_config.as_deref())?;
-    let loaded = load(&args.common);
+    let loaded = load(&args.common)?;
     let request = Request {
         username: args.user.as_deref(),
     };
@@ -233,8 +243,9 @@ fn namespaces(args: &NamespacesArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 fn plan(args: &PlanArgs, out: &mut dyn Write) -> Result<u8> {
+    args.common.cluster.namespaces_need_cluster()?;
     let config = admission_config(args.common.admission_config.as_deref())?;
-    let loaded = load(&args.common);
+    let loaded = load(&args.common)?;
     let mut plans = input::plans(&loaded.objects, &config);
     let mut errors = loaded.errors;
     errors.append(&mut plans.errors);

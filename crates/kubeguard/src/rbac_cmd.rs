@@ -28,7 +28,12 @@ Exit codes:
   who-can   0
   risks     0, or 1 when a risk is at or above --fail-on
   unused    0, or 1 when something is unused or dangling
-  any       2 when an input or flag is wrong (what parsed is still used)";
+  any       2 when an input or flag is wrong, or a kind the cluster would
+            not list (what was read is still used)
+
+With --cluster (or --snapshot FILE) the roles and bindings are those of the
+live cluster, and no FILES are given: `kubeguard rbac who-can get secrets
+-n prod --cluster`.";
 
 /// `kubeguard rbac`.
 #[derive(Debug, Args)]
@@ -63,6 +68,9 @@ pub struct Common {
 
     #[command(flatten)]
     pub load: LoadArgs,
+
+    #[command(flatten)]
+    pub cluster: crate::cluster_cmd::ClusterSource,
 }
 
 #[derive(Debug, Args)]
@@ -121,11 +129,15 @@ pub enum QueryFormat {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Files or directories with RBAC manifests, or - for stdin.
-    #[arg(required = true)]
+    #[arg(required_unless_present_any = ["cluster", "snapshot"], conflicts_with_all = ["cluster", "snapshot"])]
     pub paths: Vec<PathBuf>,
 
     #[command(flatten)]
     pub common: Common,
+
+    /// Report only findings about objects in this namespace (repeatable).
+    #[arg(long = "namespace", value_name = "NS", help_heading = "Triage")]
+    pub namespaces: Vec<String>,
 
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -144,13 +156,17 @@ pub fn run(args: &RbacArgs, out: &mut dyn Write) -> Result<u8> {
     }
 }
 
-fn load(paths: &[PathBuf], common: &Common) -> RbacInput {
-    let input = rbac_report::load(paths, &common.load.options(), common.with_defaults);
-    let facts = &input.facts;
-    common
-        .load
-        .warn_if_nothing(facts.summary.files, facts.errors.len());
-    input
+fn load(paths: &[PathBuf], common: &Common) -> Result<RbacInput> {
+    let options = common.load.options();
+    let (found, errors) = common.cluster.inputs(&[], paths, options.walk)?;
+    let input = rbac_report::load_found(&found, errors, &options, common.with_defaults);
+    if !common.cluster.is_cluster() {
+        let facts = &input.facts;
+        common
+            .load
+            .warn_if_nothing(facts.summary.files, facts.errors.len());
+    }
+    Ok(input)
 }
 
 fn report_errors(errors: &[Diagnostic]) {
@@ -158,8 +174,18 @@ fn report_errors(errors: &[Diagnostic]) {
 }
 
 /// Splits `VERB RESOURCE [NAME] FILES...`: the third argument is a name
-/// when it is not an existing path and more arguments follow.
-fn split_query(args: &[String]) -> Result<(&str, &str, Option<&str>, Vec<PathBuf>)> {
+/// when it is not an existing path and more arguments follow. With
+/// `--cluster` or `--snapshot` there are no files: `VERB RESOURCE [NAME]`.
+fn split_query(args: &[String], cluster: bool) -> Result<(&str, &str, Option<&str>, Vec<PathBuf>)> {
+    if cluster {
+        return match args {
+            [verb, resource] => Ok((verb, resource, None, Vec::new())),
+            [verb, resource, name] => Ok((verb, resource, Some(name), Vec::new())),
+            _ => bail!(
+                "expected VERB RESOURCE [NAME] with --cluster or --snapshot (no files), e.g. `get pods`"
+            ),
+        };
+    }
     if args.len() < 3 {
         bail!("expected VERB RESOURCE [NAME] FILES..., e.g. `get pods rbac.yaml`");
     }
@@ -178,8 +204,8 @@ fn split_query(args: &[String]) -> Result<(&str, &str, Option<&str>, Vec<PathBuf
 }
 
 fn can_i(args: &CanIArgs, out: &mut dyn Write) -> Result<u8> {
-    let (verb, resource, name, files) = split_query(&args.args)?;
-    let loaded = load(&files, &args.common);
+    let (verb, resource, name, files) = split_query(&args.args, args.common.cluster.is_cluster())?;
+    let loaded = load(&files, &args.common)?;
     let request = build_request(verb, resource, name, &args.namespace);
     let user = UserInfo::new(&args.as_user, &args.as_groups);
     let grants = loaded.auth.can_i(&user, &request);
@@ -198,8 +224,8 @@ fn can_i(args: &CanIArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 fn who_can(args: &WhoCanArgs, out: &mut dyn Write) -> Result<u8> {
-    let (verb, resource, name, files) = split_query(&args.args)?;
-    let loaded = load(&files, &args.common);
+    let (verb, resource, name, files) = split_query(&args.args, args.common.cluster.is_cluster())?;
+    let loaded = load(&files, &args.common)?;
     let request = build_request(verb, resource, name, &args.namespace);
     let subjects = loaded.auth.who_can(&request);
     if args.format == QueryFormat::Json {
@@ -216,8 +242,10 @@ fn who_can(args: &WhoCanArgs, out: &mut dyn Write) -> Result<u8> {
 const RISK_BATCH: usize = 4096;
 
 fn risks_cmd(args: &ReportArgs) -> Result<u8> {
-    let policy = args.policy.policy(&args.policy.config()?)?;
-    let input = load(&args.paths, &args.common);
+    let policy = args
+        .policy
+        .policy(&args.policy.config()?, &args.namespaces)?;
+    let input = load(&args.paths, &args.common)?;
     let mut pipeline = Pipeline::new(&policy);
     let hits = rbac_report::risks(&input, &mut pipeline);
     let outcome = pipeline.finish();
@@ -279,8 +307,10 @@ fn write_notes(input: &RbacInput, outcome: &Outcome, out: &mut dyn Write) -> Res
 }
 
 fn unused_cmd(args: &ReportArgs) -> Result<u8> {
-    let policy = args.policy.policy(&args.policy.config()?)?;
-    let input = load(&args.paths, &args.common);
+    let policy = args
+        .policy
+        .policy(&args.policy.config()?, &args.namespaces)?;
+    let input = load(&args.paths, &args.common)?;
     let mut pipeline = Pipeline::new(&policy);
     let findings = rbac_report::unused(&input, &mut pipeline);
     let outcome = pipeline.finish();

@@ -4,7 +4,6 @@ use crate::cli::ScanArgs;
 use crate::progress::Progress;
 use anyhow::Result;
 use kubeguard_core::Diagnostic;
-use kubeguard_load::discover;
 use kubeguard_report::ReportWriter;
 use kubeguard_rules::{Engine, Settings, scan};
 use std::sync::Arc;
@@ -13,7 +12,7 @@ use std::sync::atomic::AtomicUsize;
 /// Runs a scan and returns the exit code.
 pub fn run(args: &ScanArgs) -> Result<u8> {
     let config = args.policy.config()?;
-    let mut policy = args.policy.policy(&config)?;
+    let mut policy = args.policy.policy(&config, &args.cluster.namespaces)?;
     if args.pss.is_some() {
         policy.also_select(&kubeguard_pss::POD_SECURITY_STANDARD);
     }
@@ -30,8 +29,10 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         engine = engine.with_pss(&policy, default);
     }
     let options = args.load.options();
-    let (inputs, walk_errors) = discover(&args.paths, options.walk);
-    args.load.warn_if_nothing(inputs.len(), walk_errors.len());
+    let (inputs, walk_errors) = args.cluster.inputs(&args.paths, options.walk)?;
+    if !args.cluster.is_cluster() {
+        args.load.warn_if_nothing(inputs.len(), walk_errors.len());
+    }
     let (mut out, color) = args.output.open()?;
     let writer = ReportWriter::begin(
         args.output.report_format(),

@@ -256,3 +256,107 @@ fn cis_agents_need_only_read_only_host_paths_and_root() {
         assert!(text.contains("automountServiceAccountToken: false"));
     }
 }
+/// The scanner's ClusterRole grants get, list and watch on exactly the
+/// kinds `--cluster` reads (Secrets left out: they are opt-in), and the
+/// reports role nothing but PolicyReports.
+#[test]
+fn scanner_role_is_exactly_what_the_scan_reads() {
+    use kubeguard_core::Node;
+    use std::collections::BTreeSet;
+    let text =
+        std::fs::read_to_string(deploy_dir().join("scanner/clusterrole.yaml")).expect("read");
+    let (docs, error) = kubeguard_load::parse_documents(&text);
+    assert!(error.is_none());
+    let strings = |node: Option<&Node>| -> Vec<String> {
+        node.map(Node::items)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect()
+    };
+    let mut granted = BTreeSet::new();
+    let mut roles = 0;
+    for doc in docs.into_iter().flatten() {
+        if doc.get("kind").and_then(Node::as_str) != Some("ClusterRole") {
+            continue;
+        }
+        roles += 1;
+        let name = doc.get_path(&["metadata", "name"]).and_then(Node::as_str);
+        for rule in doc.get("rules").map(Node::items).into_iter().flatten() {
+            let verbs = strings(rule.get("verbs"));
+            if name == Some("kubeguard-scanner-reports") {
+                assert_eq!(
+                    strings(rule.get("resources")),
+                    ["policyreports", "clusterpolicyreports"]
+                );
+                continue;
+            }
+            assert_eq!(verbs, ["get", "list", "watch"]);
+            for group in strings(rule.get("apiGroups")) {
+                for resource in strings(rule.get("resources")) {
+                    granted.insert((group.clone(), resource));
+                }
+            }
+        }
+    }
+    assert_eq!(roles, 2);
+    let read: BTreeSet<(String, String)> = kubeguard_cluster::kinds::KINDS
+        .iter()
+        .filter(|k| !k.opt_in)
+        .map(|k| (k.group.to_owned(), k.plural.to_owned()))
+        .collect();
+    assert_eq!(granted, read);
+}
+
+#[test]
+fn scanner_may_read_but_not_secrets_or_writes() {
+    let role = "deploy/scanner/clusterrole.yaml";
+    let sa = "system:serviceaccount:kubeguard:kubeguard-scanner";
+    for (verb, resource, allowed) in [
+        ("list", "pods", true),
+        (
+            "watch",
+            "clusterrolebindings.rbac.authorization.k8s.io",
+            true,
+        ),
+        ("list", "networkpolicies.crd.projectcalico.org", true),
+        ("get", "secrets", false),
+        ("list", "secrets", false),
+        ("create", "pods", false),
+        ("delete", "networkpolicies.networking.k8s.io", false),
+        ("create", "policyreports.wgpolicyk8s.io", true),
+        ("delete", "policyreports.wgpolicyk8s.io", false),
+    ] {
+        let out = kubeguard_in_repo()
+            .args([
+                "rbac", "can-i", "--as", sa, "-n", "shop", verb, resource, role,
+            ])
+            .output()
+            .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(if allowed { 0 } else { 1 }),
+            "{verb} {resource}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn scanner_cronjob_scans_the_cluster_into_policy_reports() {
+    let text = std::fs::read_to_string(deploy_dir().join("scanner/cronjob.yaml")).expect("read");
+    for arg in [
+        "- scan",
+        "- --cluster",
+        "- --format=policyreport",
+        "- --fail-on=none",
+    ] {
+        assert!(text.contains(arg), "{arg}");
+    }
+    assert!(text.contains("serviceAccountName: kubeguard-scanner"));
+    let stdout = succeeds(&["pss", "check", "--level", "restricted", "deploy/scanner/"]);
+    assert!(
+        stdout.contains("CronJob kubeguard/kubeguard-scanner: allowed"),
+        "{stdout}"
+    );
+}

@@ -10,6 +10,7 @@ mod audit_cli;
 mod bad_input;
 mod ci;
 mod cis;
+mod cluster;
 mod deploy;
 mod docs;
 mod html;
