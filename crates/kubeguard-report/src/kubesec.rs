@@ -20,6 +20,7 @@
 //! order objects were first seen.
 
 use crate::Ending;
+use kubeguard_core::workload::WORKLOAD_KINDS;
 use kubeguard_core::{Finding, ObjectRef, RuleMeta};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -144,20 +145,6 @@ const CHECKS: &[Check] = &[
         points: 1,
         rules: &["missing-memory-limit"],
     },
-];
-
-/// The kinds kubeguard's workload rules check.
-const WORKLOAD_KINDS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-    "PodTemplate",
-    "DeploymentConfig",
 ];
 
 /// What is known about one object.

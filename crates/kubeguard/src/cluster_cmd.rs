@@ -32,7 +32,7 @@ pub struct Connection {
     pub chunk_size: u32,
 
     /// How long one API request may take before it is retried (3 retries, with backoff), e.g. 30s or 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::cli::parse_duration)]
     pub request_timeout: Duration,
 }
 
@@ -224,42 +224,5 @@ pub fn run(args: &SnapshotArgs) -> Result<u8> {
             );
             Ok(if read.errors.is_empty() { 0 } else { 2 })
         }
-    }
-}
-
-/// Parses `30s`, `500ms`, `2m` or a number of seconds.
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (digits, unit) = s.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like 30s or 500ms"))?;
-    let duration = match unit {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.saturating_mul(60)),
-        other => return Err(format!("unknown unit {other:?}; use ms, s or m")),
-    };
-    if duration.is_zero() {
-        return Err("the timeout must be above zero".into());
-    }
-    Ok(duration)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-    use std::time::Duration;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("1h").is_err());
-        assert!(parse_duration("soon").is_err());
     }
 }
