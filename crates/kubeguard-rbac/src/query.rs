@@ -354,9 +354,51 @@ pub fn build_request(verb: &str, resource: &str, name: Option<&str>, namespace: 
     Request::resource(verb, &group, res, sub, name.unwrap_or_default(), ns)
 }
 
+/// The request `kubectl auth can-i` sends: as [`build_request`], but the
+/// namespace is kept for cluster-scoped resources too, as the API server
+/// is asked (a RoleBinding in that namespace may grant, say, `bind` on a
+/// ClusterRole for RoleBindings there). The second value is the resource
+/// when it is cluster-scoped, for kubectl's warning.
+#[must_use]
+pub fn build_request_as_asked(
+    verb: &str,
+    resource: &str,
+    name: Option<&str>,
+    namespace: &str,
+) -> (Request, Option<String>) {
+    let mut request = build_request(verb, resource, name, namespace);
+    let mut cluster_scoped = None;
+    if let Request::Resource {
+        namespace: ns @ None,
+        resource,
+        ..
+    } = &mut request
+    {
+        *ns = Some(namespace.to_owned());
+        cluster_scoped = Some(resource.clone());
+    }
+    (request, cluster_scoped)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn can_i_keeps_the_namespace_of_cluster_scoped_resources() {
+        let m = Authorizer::new(model(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: binder, namespace: dev}\nrules:\n- apiGroups: [rbac.authorization.k8s.io]\n  resources: [clusterroles]\n  verbs: [bind]\n  resourceNames: [view]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: binder, namespace: dev}\nsubjects: [{kind: User, name: jane}]\nroleRef: {kind: Role, name: binder, apiGroup: rbac.authorization.k8s.io}\n",
+        ));
+        let jane = UserInfo::new("jane", &[]);
+        let (asked, warn) = build_request_as_asked("bind", "clusterroles", Some("view"), "dev");
+        assert_eq!(warn.as_deref(), Some("clusterroles"));
+        assert!(!m.can_i(&jane, &asked).is_empty());
+        // Asked without a namespace (cluster-wide), the RoleBinding does not apply.
+        let cluster_wide = build_request("bind", "clusterroles", Some("view"), "dev");
+        assert!(m.can_i(&jane, &cluster_wide).is_empty());
+        let (_, warn) = build_request_as_asked("get", "pods", None, "dev");
+        assert_eq!(warn, None);
+    }
     use kubeguard_core::{Object, Source};
 
     pub(crate) fn model(yaml: &str) -> Model {

@@ -5,7 +5,7 @@ use crate::cli::{LoadArgs, OutputArgs, OutputFormat, PolicyArgs};
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use kubeguard_core::Diagnostic;
-use kubeguard_rbac::query::build_request;
+use kubeguard_rbac::query::{build_request, build_request_as_asked};
 use kubeguard_rbac::risks;
 use kubeguard_rbac::{UserInfo, unused};
 use kubeguard_report::rbac as report;
@@ -48,7 +48,7 @@ pub struct RbacArgs {
 pub enum RbacCommand {
     /// Whether a user may do something, and which binding and rule allow it.
     #[command(
-        after_help = "Examples:\n  kubeguard rbac can-i --as jane get pods -n dev deploy/rbac/\n  kubeguard rbac can-i --as system:serviceaccount:ci:deployer create deployments.apps -n prod rbac.yaml\n  kubeguard rbac can-i --as jane get secrets db-password -n dev rbac.yaml\n  kubeguard rbac can-i --as jane get /healthz rbac.yaml\n\nThe third positional argument is an object NAME when it is not an existing\nfile or directory and more arguments follow."
+        after_help = "Examples:\n  kubeguard rbac can-i --as jane get pods -n dev deploy/rbac/\n  kubeguard rbac can-i --as system:serviceaccount:ci:deployer create deployments.apps -n prod rbac.yaml\n  kubeguard rbac can-i --as jane get secrets db-password -n dev rbac.yaml\n  kubeguard rbac can-i --as jane get /healthz rbac.yaml\n\nThe third positional argument is an object NAME when it is not an existing\nfile or directory and more arguments follow.\n\nAs with kubectl auth can-i, -n is kept for cluster-scoped resources (with\nkubectl's warning): a RoleBinding in that namespace may grant, say, bind on\na ClusterRole for RoleBindings there."
     )]
     CanI(CanIArgs),
     /// Every subject that may do something, with the binding and role of each.
@@ -206,7 +206,12 @@ fn split_query(args: &[String], cluster: bool) -> Result<(&str, &str, Option<&st
 fn can_i(args: &CanIArgs, out: &mut dyn Write) -> Result<u8> {
     let (verb, resource, name, files) = split_query(&args.args, args.common.cluster.is_cluster())?;
     let loaded = load(&files, &args.common)?;
-    let request = build_request(verb, resource, name, &args.namespace);
+    // As `kubectl auth can-i`: the namespace is kept for cluster-scoped
+    // resources too, with its warning.
+    let (request, cluster_scoped) = build_request_as_asked(verb, resource, name, &args.namespace);
+    if let Some(resource) = cluster_scoped {
+        eprintln!("Warning: resource '{resource}' is not namespace scoped");
+    }
     let user = UserInfo::new(&args.as_user, &args.as_groups);
     let grants = loaded.auth.can_i(&user, &request);
     let allowed = !grants.is_empty();

@@ -83,6 +83,43 @@ fn can_i_exit_codes_follow_kubectl() {
     assert_eq!(code, 0, "{out}");
 }
 
+/// As `kubectl auth can-i`: `-n` stays on a check of a cluster-scoped
+/// resource, with kubectl's warning, so a RoleBinding granting `bind` on a
+/// ClusterRole in that namespace answers yes.
+#[test]
+fn can_i_keeps_the_namespace_for_cluster_scoped_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rbac.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: binder, namespace: dev}\nrules:\n- {apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind], resourceNames: [view]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: binder, namespace: dev}\nsubjects: [{kind: User, name: jane}]\nroleRef: {kind: Role, name: binder, apiGroup: rbac.authorization.k8s.io}\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let ask = |ns: &str| {
+        kubeguard(&[
+            "can-i",
+            "--as",
+            "jane",
+            "bind",
+            "clusterroles.rbac.authorization.k8s.io",
+            "view",
+            "-n",
+            ns,
+            file,
+        ])
+    };
+    let (code, out, err) = ask("dev");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("yes\n"), "{out}");
+    assert!(
+        err.contains("Warning: resource 'clusterroles' is not namespace scoped"),
+        "{err}"
+    );
+    let (code, _, _) = ask("prod");
+    assert_eq!(code, 1);
+}
+
 #[test]
 fn can_i_json_names_binding_role_and_rule() {
     let args = [
