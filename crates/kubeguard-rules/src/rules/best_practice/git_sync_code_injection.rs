@@ -1,5 +1,6 @@
+use super::{describe, each_container};
 use crate::{Check, Ctx, declare_rule};
-use kubeguard_core::workload::{PodSpec, WORKLOAD_KINDS};
+use kubeguard_core::workload::{Container, PodSpec, WORKLOAD_KINDS};
 use kubeguard_core::{Located, Node, Object};
 
 declare_rule! {
@@ -9,7 +10,11 @@ declare_rule! {
     ///
     /// Images of `git-sync` and other clone-in-a-container tools are not
     /// flagged: cloning inside a container, as an init container or sidecar
-    /// into an `emptyDir`, is the replacement Kubernetes recommends.
+    /// into an `emptyDir`, is the replacement Kubernetes recommends. A
+    /// container that points git-sync at another git binary (`GITSYNC_GIT`,
+    /// `GIT_SYNC_GIT` or `--git`) on a volume it mounts writable is flagged:
+    /// whatever can write there, the synced content included, chooses the
+    /// program git-sync runs.
     ///
     /// ## Why it matters
     /// The kubelet itself runs `git` as root on the node to fill a `gitRepo`
@@ -42,6 +47,20 @@ declare_rule! {
 }
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
+    each_container(obj, |_, c| {
+        let Some((at, path)) = git_binary(c) else {
+            return;
+        };
+        if let Some((volume, mount_path)) = writable_mount(c, &path) {
+            cx.report(
+                &at,
+                format!(
+                    "{} runs git-sync with the git binary {path:?}, on volume {volume:?} mounted writable at {mount_path}: whatever writes there chooses what git-sync runs",
+                    describe(c)
+                ),
+            );
+        }
+    });
     let Some(pod) = PodSpec::of(obj) else { return };
     for volume in pod.get("volumes").iter().flat_map(Located::items) {
         let Some(at) = volume.get("gitRepo").filter(|g| !g.node.is_null()) else {
@@ -59,4 +78,53 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
             ),
         );
     }
+}
+
+/// The git binary a git-sync container is told to run instead of its own:
+/// `GITSYNC_GIT` or `GIT_SYNC_GIT` in `env`, or `--git PATH` / `--git=PATH`
+/// in `args` or `command`; with where it is written.
+fn git_binary<'a>(c: &Container<'a>) -> Option<(Located<'a>, String)> {
+    for item in c.get("env").iter().flat_map(Located::items) {
+        let name = item.node.get("name").and_then(Node::as_str);
+        if matches!(name, Some("GITSYNC_GIT" | "GIT_SYNC_GIT"))
+            && let Some(value) = item.get("value")
+            && let Some(path) = value.node.scalar_text()
+        {
+            return Some((value.clone(), path.to_owned()));
+        }
+    }
+    for key in ["args", "command"] {
+        let items: Vec<Located<'a>> = c.get(key).iter().flat_map(Located::items).collect();
+        for (i, item) in items.iter().enumerate() {
+            let text = item.node.scalar_text().unwrap_or("");
+            if let Some(path) = text.strip_prefix("--git=") {
+                return Some((item.clone(), path.to_owned()));
+            }
+            if text == "--git"
+                && let Some(next) = items.get(i + 1)
+                && let Some(path) = next.node.scalar_text()
+            {
+                return Some((next.clone(), path.to_owned()));
+            }
+        }
+    }
+    None
+}
+
+/// The volume and mount path of a mount of `c` that is not read-only and
+/// holds `path`.
+fn writable_mount(c: &Container<'_>, path: &str) -> Option<(String, String)> {
+    c.get("volumeMounts")
+        .iter()
+        .flat_map(Located::items)
+        .filter(|m| !m.node.get("readOnly").is_some_and(Node::is_true))
+        .find_map(|m| {
+            let mount = m.node.get("mountPath").and_then(Node::as_str)?;
+            let dir = mount.trim_end_matches('/');
+            let inside = path == dir || path.starts_with(&format!("{dir}/"));
+            inside.then(|| {
+                let volume = m.node.get("name").and_then(Node::as_str).unwrap_or("");
+                (volume.to_owned(), mount.to_owned())
+            })
+        })
 }
