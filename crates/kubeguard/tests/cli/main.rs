@@ -7,6 +7,7 @@
 mod support;
 
 mod audit_cli;
+mod audit_serve;
 mod bad_input;
 mod ci;
 mod cis;

@@ -1,0 +1,42 @@
+//! Live audit-log detection: `kubeguard audit serve`, the HTTPS backend the
+//! API server's `--audit-webhook-config-file` points at.
+//!
+//! ```text
+//! API server --EventList batches--> POST /audit --> bounded queue --> detection workers
+//!                                   (parse, 429 when full)   (events)   (RuleSet::evaluate)
+//!                                                                          |
+//!                                              alerts: JSON lines, de-duplicated by key
+//! ```
+//!
+//! - [`intake`]: the endpoints (`/audit`, `/healthz`, `/metrics`).
+//! - [`queue`]: the bounded queue, counted in events, that refuses rather than waits.
+//! - [`detect`]: the rule set over each event, on worker threads.
+//! - [`alert`]: alerts as delivered, with their idempotent key.
+//! - [`outputs`]: de-duplication and the JSON lines output.
+//! - [`metrics`]: the Prometheus registry.
+//! - [`run::AuditServer`] wires them; TLS and the accept loop are the
+//!   admission webhook's ([`kubeguard_webhook::server`], [`kubeguard_webhook::tls`]).
+
+pub mod alert;
+pub mod client;
+pub mod detect;
+pub mod intake;
+pub mod metrics;
+pub mod outputs;
+pub mod queue;
+pub mod run;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The endpoints over `state`.
+pub fn router(state: intake::IntakeState) -> Router {
+    Router::new()
+        .route("/audit", post(intake::receive))
+        .route("/k8s-audit", post(intake::receive))
+        .route("/healthz", get(intake::healthz))
+        .route("/metrics", get(intake::metrics))
+        .fallback(intake::not_found)
+        .method_not_allowed_fallback(intake::method_not_allowed)
+        .with_state(state)
+}
