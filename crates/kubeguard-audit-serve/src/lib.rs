@@ -5,19 +5,22 @@
 //! API server --EventList batches--> POST /audit --> bounded queue --> detection workers
 //!                                   (parse, 429 when full)   (events)   (RuleSet::evaluate)
 //!                                                                          |
-//!                                              alerts: JSON lines, de-duplicated by key
+//!                                  alerts, de-duplicated by key: JSON lines, Alertmanager
 //! ```
 //!
 //! - [`intake`]: the endpoints (`/audit`, `/healthz`, `/metrics`).
 //! - [`queue`]: the bounded queue, counted in events, that refuses rather than waits.
 //! - [`detect`]: the rule set over each event, on worker threads.
 //! - [`alert`]: alerts as delivered, with their idempotent key.
-//! - [`outputs`]: de-duplication and the JSON lines output.
+//! - [`outputs`]: de-duplication, the JSON lines output, delivery queues.
+//! - [`alertmanager`]: delivery to Alertmanager's v2 API with retries.
+//! - [`client`]: the HTTP(S) client of the deliveries.
 //! - [`metrics`]: the Prometheus registry.
 //! - [`run::AuditServer`] wires them; TLS and the accept loop are the
 //!   admission webhook's ([`kubeguard_webhook::server`], [`kubeguard_webhook::tls`]).
 
 pub mod alert;
+pub mod alertmanager;
 pub mod client;
 pub mod detect;
 pub mod intake;

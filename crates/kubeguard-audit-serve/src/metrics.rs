@@ -266,14 +266,14 @@ impl Metrics {
         self.deduplicated.inc();
     }
 
-    /// An alert delivery attempt to `target` (`alertmanager`, `nats`).
-    pub fn delivery(&self, target: &'static str, result: Delivery) {
+    /// A delivery attempt of `n` alerts to `target` (`alertmanager`, `nats`).
+    pub fn delivery(&self, target: &'static str, result: Delivery, n: usize) {
         self.deliveries
             .get_or_create(&DeliveryLabels {
                 target,
                 result: result.label(),
             })
-            .inc();
+            .inc_by(count(n));
     }
 
     /// Events waiting now.

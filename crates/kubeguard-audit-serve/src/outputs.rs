@@ -1,7 +1,8 @@
-//! Where raised alerts go: JSON lines (standard output or a file), after
-//! de-duplication by key, counted in the metrics.
+//! Where raised alerts go: JSON lines (standard output or a file) and
+//! Alertmanager, after de-duplication by key, counted in the metrics.
 
 use crate::alert::AlertRecord;
+use crate::alertmanager::AlertmanagerSender;
 use crate::metrics::Metrics;
 use std::collections::{HashSet, VecDeque};
 use std::io::Write;
@@ -38,6 +39,7 @@ impl Recent {
 pub struct Outputs {
     lines: Mutex<Option<Box<dyn Write + Send>>>,
     recent: Mutex<Recent>,
+    alertmanagers: Vec<AlertmanagerSender>,
     metrics: Arc<Metrics>,
 }
 
@@ -54,12 +56,21 @@ impl Outputs {
         Outputs {
             lines: Mutex::new(lines),
             recent: Mutex::new(Recent::default()),
+            alertmanagers: Vec::new(),
             metrics,
         }
     }
 
+    /// Also delivers alerts to an Alertmanager.
+    #[must_use]
+    pub fn with_alertmanager(mut self, sender: AlertmanagerSender) -> Self {
+        self.alertmanagers.push(sender);
+        self
+    }
+
     /// Raises `alert` unless an alert with its key was raised recently:
-    /// counts it, writes its JSON line and flushes. Returns whether it was raised.
+    /// counts it, writes its JSON line and flushes, and queues it for each
+    /// Alertmanager. Returns whether it was raised.
     pub fn raise(&self, alert: &AlertRecord) -> bool {
         let fresh = self
             .recent
@@ -71,6 +82,9 @@ impl Outputs {
             return false;
         }
         self.metrics.alert(&alert.rule, alert.priority().as_str());
+        for alertmanager in &self.alertmanagers {
+            alertmanager.send(alert);
+        }
         let mut lines = self.lines.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(out) = lines.as_mut() {
             let line = alert.json_line();

@@ -11,6 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
 /// Why the server could not run.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,9 @@ pub struct AuditServer {
     pub workers: usize,
     /// The largest event evaluated.
     pub max_event_size: usize,
+    /// Alert delivery tasks (Alertmanager) to finish after the workers,
+    /// within `timeouts.grace`.
+    pub deliveries: Vec<JoinHandle<()>>,
 }
 
 impl AuditServer {
@@ -92,7 +96,28 @@ impl AuditServer {
         if let Err(e) = joined {
             tracing::error!("waiting for the detection workers: {e}");
         }
+        // The outputs, and with them the delivery queues' senders, go now:
+        // each delivery task sends what is left and ends.
+        drop(detector);
+        finish_deliveries(self.deliveries, self.timeouts.grace).await;
         reloads.abort();
         Ok(())
+    }
+}
+
+/// Waits for the delivery tasks to send what is queued, at most `grace`;
+/// what is still undelivered then is given up, with an error logged.
+pub async fn finish_deliveries(deliveries: Vec<JoinHandle<()>>, grace: Duration) {
+    let mut pending = deliveries;
+    let all = async {
+        for task in &mut pending {
+            let _ = task.await;
+        }
+    };
+    if tokio::time::timeout(grace, all).await.is_err() {
+        tracing::error!("alert deliveries still retrying after {grace:?}; giving them up");
+        for task in &pending {
+            task.abort();
+        }
     }
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{event, event_list, post, sample, scrape, serve, tls_pair, url, wait_for};
+use common::{event, event_list, lines_only, post, sample, scrape, serve, tls_pair, url, wait_for};
 use kubeguard_audit_serve::intake::IntakeState;
 use kubeguard_audit_serve::metrics::Metrics;
 use kubeguard_audit_serve::queue::Queue;
@@ -18,7 +18,7 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_are_evaluated_once_and_the_queue_drains_on_shutdown() {
-    let server = serve(10_000, |o| o).await;
+    let server = serve(10_000, lines_only()).await;
     let (client, addr) = (&server.client, server.addr);
     let batch = event_list(vec![
         event("a-1", "eve", "prod", true),
@@ -116,7 +116,7 @@ async fn batches_are_evaluated_once_and_the_queue_drains_on_shutdown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_bodies_are_refused_with_a_clear_message() {
-    let server = serve(100, |o| o).await;
+    let server = serve(100, lines_only()).await;
     let (client, addr) = (&server.client, server.addr);
     let (status, body) = post(
         client,

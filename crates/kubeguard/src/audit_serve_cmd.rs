@@ -4,6 +4,8 @@ use crate::webhook_serve_cmd::{init_logging, parse_dns_name};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use kubeguard_audit::{DEFAULT_MAX_EVENT_SIZE, Priority, RuleSet};
+use kubeguard_audit_serve::alertmanager::{self, RetryPolicy};
+use kubeguard_audit_serve::client::{HttpClient, Uri, system_roots};
 use kubeguard_audit_serve::detect::Detector;
 use kubeguard_audit_serve::metrics::Metrics;
 use kubeguard_audit_serve::outputs::Outputs;
@@ -43,6 +45,11 @@ Alerts:
   namespace, user and key) to standard output or --output. The key,
   AUDITID/STAGE/RULE, makes an alert idempotent: a batch the API server
   sends twice raises each alert once (kubeguard_audit_alerts_deduplicated_total).
+  --alertmanager URL posts them to Alertmanager's v2 API too, with labels
+  alertname (the rule), priority, severity, source, namespace, user and
+  alert_key (so Alertmanager keeps one alert per key), annotations output,
+  description and auditID; failed posts are retried with exponential
+  back-off and counted in kubeguard_audit_alert_deliveries_total.
 
 Shutdown:
   SIGTERM or Ctrl-C stops accepting connections, finishes the requests in
@@ -54,7 +61,8 @@ the level (default info).
 Examples:
   kubeguard audit serve --tls-cert /certs/tls.crt --tls-key /certs/tls.key
   kubeguard audit serve --rules k8s_audit_rules.yaml --min-priority warning --tls-cert tls.crt --tls-key tls.key
-  kubeguard audit serve --self-signed localhost --listen 127.0.0.1:9443 -o alerts.jsonl";
+  kubeguard audit serve --self-signed localhost --listen 127.0.0.1:9443 -o alerts.jsonl
+  kubeguard audit serve --tls-cert tls.crt --tls-key tls.key --alertmanager http://alertmanager.monitoring:9093";
 
 /// Arguments of `kubeguard audit serve`.
 #[derive(Debug, Args)]
@@ -113,6 +121,15 @@ pub struct ServeArgs {
     /// Write the alerts (JSON lines) to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Also post the alerts to this Alertmanager (v2 API, e.g. http://alertmanager:9093);
+    /// repeat for several. Failed posts are retried with back-off for about two minutes.
+    #[arg(long = "alertmanager", value_name = "URL", value_parser = parse_alertmanager)]
+    pub alertmanagers: Vec<Uri>,
+}
+
+fn parse_alertmanager(s: &str) -> Result<Uri, String> {
+    alertmanager::alerts_endpoint(s)
 }
 
 /// A writer that hands each write to the thread that owns standard output.
@@ -200,13 +217,13 @@ pub fn run(args: &ServeArgs, stdout: &mut dyn Write) -> Result<u8> {
     };
     // Only the alert output holds a sender now: the loop below ends when it is dropped.
     drop(lines_tx);
-    let metrics = Arc::new(Metrics::new());
-    let detector = Detector::new(
-        rules,
-        args.min_priority,
-        Outputs::new(Some(alert_lines), Arc::clone(&metrics)),
-        metrics,
-    );
+    let client = if args.alertmanagers.is_empty() {
+        None
+    } else {
+        Some(HttpClient::new(system_roots()).context("the HTTPS client for Alertmanager")?)
+    };
+    let alertmanagers = args.alertmanagers.clone();
+    let min_priority = args.min_priority;
     let workers = args.workers.map_or_else(
         || std::thread::available_parallelism().map_or(2, usize::from),
         usize::from,
@@ -229,6 +246,22 @@ pub fn run(args: &ServeArgs, stdout: &mut dyn Write) -> Result<u8> {
                     .with_context(|| format!("cannot listen on {listen}"))?;
                 let bound = listener.local_addr().context("reading the bound address")?;
                 let shutdown = shutdown_signal();
+                let metrics = Arc::new(Metrics::new());
+                let mut outputs = Outputs::new(Some(alert_lines), Arc::clone(&metrics));
+                let mut deliveries = Vec::new();
+                for endpoint in alertmanagers {
+                    let client = client.clone().context("no HTTP client")?;
+                    tracing::info!("alerts go to {endpoint}");
+                    let (sender, task) = alertmanager::start(
+                        endpoint,
+                        client,
+                        RetryPolicy::default(),
+                        Arc::clone(&metrics),
+                    );
+                    outputs = outputs.with_alertmanager(sender);
+                    deliveries.push(task);
+                }
+                let detector = Detector::new(rules, min_priority, outputs, metrics);
                 tracing::info!("listening on https://{bound}/audit");
                 AuditServer {
                     listener,
@@ -239,6 +272,7 @@ pub fn run(args: &ServeArgs, stdout: &mut dyn Write) -> Result<u8> {
                     queue_capacity,
                     workers,
                     max_event_size: DEFAULT_MAX_EVENT_SIZE,
+                    deliveries,
                 }
                 .run(shutdown)
                 .await?;

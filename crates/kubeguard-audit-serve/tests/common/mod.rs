@@ -87,9 +87,17 @@ pub struct Running {
     pub task: JoinHandle<Result<(), ServeError>>,
 }
 
-/// Serves the built-in rules on 127.0.0.1 with a queue of `capacity` events;
-/// `outputs` adds alert targets to the JSON lines.
-pub async fn serve(capacity: usize, outputs: impl FnOnce(Outputs) -> Outputs) -> Running {
+/// Alert targets added to the JSON lines, and their delivery tasks.
+pub type Targets = Box<dyn FnOnce(Outputs, Arc<Metrics>) -> (Outputs, Vec<JoinHandle<()>>)>;
+
+/// No target but the JSON lines.
+pub fn lines_only() -> Targets {
+    Box::new(|o, _| (o, Vec::new()))
+}
+
+/// Serves the built-in rules on 127.0.0.1 with a queue of `capacity` events
+/// and the alert `targets`.
+pub async fn serve(capacity: usize, targets: Targets) -> Running {
     let (cert, client) = tls_pair();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -97,10 +105,10 @@ pub async fn serve(capacity: usize, outputs: impl FnOnce(Outputs) -> Outputs) ->
     let addr = listener.local_addr().expect("address");
     let metrics = Arc::new(Metrics::new());
     let alerts = Shared::default();
-    let outputs = outputs(Outputs::new(
-        Some(Box::new(alerts.clone())),
+    let (outputs, deliveries) = targets(
+        Outputs::new(Some(Box::new(alerts.clone())), Arc::clone(&metrics)),
         Arc::clone(&metrics),
-    ));
+    );
     let detector = Detector::new(
         builtin::rules().expect("built-in rules"),
         Priority::Debug,
@@ -119,6 +127,7 @@ pub async fn serve(capacity: usize, outputs: impl FnOnce(Outputs) -> Outputs) ->
         queue_capacity: capacity,
         workers: 2,
         max_event_size: kubeguard_audit::DEFAULT_MAX_EVENT_SIZE,
+        deliveries,
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async move {
@@ -196,4 +205,39 @@ pub async fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     done()
+}
+
+/// Whether an external tool runs; when it does not: with
+/// `KUBEGUARD_REQUIRE_TOOLS` set (CI) a failure, elsewhere a visible skip.
+pub fn tool_available(check: &mut std::process::Command, what: &str) -> bool {
+    let ok = check.output().is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("KUBEGUARD_REQUIRE_TOOLS").is_none(),
+            "{what} is required here but missing; run scripts/install-tools.sh"
+        );
+        eprintln!("SKIPPED: {what} not available (run scripts/install-tools.sh)");
+    }
+    ok
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A child process killed when dropped, with the directory it works in.
+pub struct Daemon {
+    pub child: std::process::Child,
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
