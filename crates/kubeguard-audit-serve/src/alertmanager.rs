@@ -167,6 +167,7 @@ pub fn start(
     retry: RetryPolicy,
     metrics: Arc<Metrics>,
 ) -> (AlertmanagerSender, JoinHandle<()>) {
+    metrics.delivery_target("alertmanager");
     let (tx, rx) = mpsc::channel(QUEUE_ALERTS);
     let sender = AlertmanagerSender {
         endpoint: endpoint.clone(),

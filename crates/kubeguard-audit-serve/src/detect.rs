@@ -29,6 +29,7 @@ impl Detector {
         outputs: Outputs,
         metrics: Arc<Metrics>,
     ) -> Self {
+        metrics.rules(rules.rules());
         Detector {
             rules,
             min_priority,

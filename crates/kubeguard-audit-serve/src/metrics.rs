@@ -17,7 +17,10 @@
 //! | `kubeguard_audit_certificate_reloads_total` | counter | `result` |
 //!
 //! Label values are bounded: `rule` and `priority` come from the loaded
-//! rule set, the others are fixed words.
+//! rule set, the others are fixed words. Every known label value is
+//! exposed from the start at 0 (the rules when loaded, a delivery target
+//! when configured), so a series exists before its first event and
+//! `rate()` and `increase()` see its first increment.
 
 use kubeguard_audit::event::Rejected;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -224,7 +227,44 @@ impl Metrics {
             "Serving certificate reloads, by result",
             m.reloads.clone(),
         );
-        Self { registry, ..m }
+        let m = Self { registry, ..m };
+        for reason in [
+            DropReason::QueueFull,
+            DropReason::NoTimestamp,
+            DropReason::TooLarge,
+            DropReason::NotAnEvent,
+            DropReason::ShuttingDown,
+        ] {
+            m.dropped(reason, 0);
+        }
+        for reason in ["invalid", "too_large"] {
+            m.bad_requests
+                .get_or_create(&ReasonLabels { reason })
+                .inc_by(0);
+        }
+        for result in ["ok", "error"] {
+            m.reloads.get_or_create(&ResultLabels { result }).inc_by(0);
+        }
+        m
+    }
+
+    /// Exposes the alert counters of `rules` at 0.
+    pub fn rules(&self, rules: &[kubeguard_audit::Rule]) {
+        for rule in rules {
+            self.alerts
+                .get_or_create(&AlertLabels {
+                    rule: rule.name.clone(),
+                    priority: rule.priority.as_str(),
+                })
+                .inc_by(0);
+        }
+    }
+
+    /// Exposes the delivery counters of `target` at 0.
+    pub fn delivery_target(&self, target: &'static str) {
+        for result in [Delivery::Ok, Delivery::Retry, Delivery::Failed] {
+            self.delivery(target, result, 0);
+        }
     }
 
     /// Events received.

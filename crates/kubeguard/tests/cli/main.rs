@@ -13,6 +13,7 @@ mod ci;
 mod cis;
 mod cluster;
 mod deploy;
+mod deploy_audit;
 mod docs;
 mod html;
 mod kubesec;
