@@ -231,12 +231,17 @@ impl HtmlWriter {
             esc(&f.message)
         )?;
         if let Some(snippet) = &f.snippet {
-            write!(
-                h,
-                "<pre class=\"snippet\"><span class=\"ln\">{}</span> {}</pre>",
-                f.pos.line,
-                esc(snippet)
-            )?;
+            write!(h, "<pre class=\"snippet\">")?;
+            for (i, (number, line)) in snippet.numbered(f.pos.line).enumerate() {
+                let newline = if i == 0 { "" } else { "\n" };
+                let class = if number == f.pos.line { "ln hit" } else { "ln" };
+                write!(
+                    h,
+                    "{newline}<span class=\"{class}\">{number}</span> {}",
+                    esc(line)
+                )?;
+            }
+            write!(h, "</pre>")?;
         }
         if !f.path.is_empty() {
             write!(h, "<p><b>Path</b> <code>{}</code></p>", esc(&f.path))?;
