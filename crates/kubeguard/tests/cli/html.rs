@@ -4,7 +4,7 @@
 //! JSON output, the filters work, and screenshots of both themes are
 //! written for review.
 
-use crate::support::{json, kubeguard_in_repo, tool_available};
+use crate::support::{OTHER_FINDINGS_COMMANDS, json, kubeguard_in_repo, tool_available};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -312,12 +312,7 @@ fn screenshots_of_both_themes_are_written() {
 #[test]
 fn every_findings_command_writes_html() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [
-        &["pss", "check", "--level", "restricted", EXAMPLE][..],
-        &["rbac", "risks", "examples/rbac/cluster.yaml"],
-        &["rbac", "unused", "examples/rbac/cluster.yaml"],
-        &["netpol", "coverage", EXAMPLE],
-    ] {
+    for args in OTHER_FINDINGS_COMMANDS {
         let page = std::fs::read_to_string(html_report(dir.path(), args)).unwrap();
         let expected = json_findings(args).len();
         assert!(expected > 0, "{args:?}");

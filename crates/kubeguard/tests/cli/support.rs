@@ -11,6 +11,21 @@ pub mod shared_data;
 
 pub use shared_data::shared;
 
+/// Every command besides `scan` that reports findings, on the bundled
+/// examples: each output format is checked on all of them.
+pub const OTHER_FINDINGS_COMMANDS: [&[&str]; 4] = [
+    &[
+        "pss",
+        "check",
+        "--level",
+        "restricted",
+        "examples/insecure-app",
+    ],
+    &["rbac", "risks", "examples/rbac/cluster.yaml"],
+    &["rbac", "unused", "examples/rbac/cluster.yaml"],
+    &["netpol", "coverage", "examples/insecure-app"],
+];
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -4,7 +4,7 @@
 //! through the shared pipeline, so they work on every command that reports
 //! findings.
 
-use crate::support::{json, kubeguard_in_repo, repo, write};
+use crate::support::{OTHER_FINDINGS_COMMANDS, json, kubeguard_in_repo, repo, write};
 use serde_json::Value;
 use std::path::Path;
 
@@ -192,13 +192,7 @@ fn group_by_object_and_file() {
 
 #[test]
 fn compact_is_one_line_per_finding_on_every_command() {
-    for args in [
-        &["scan", EXAMPLE][..],
-        &["pss", "check", "--level", "restricted", EXAMPLE],
-        &["rbac", "risks", "examples/rbac/cluster.yaml"],
-        &["rbac", "unused", "examples/rbac/cluster.yaml"],
-        &["netpol", "coverage", EXAMPLE],
-    ] {
+    for args in std::iter::once(&["scan", EXAMPLE][..]).chain(OTHER_FINDINGS_COMMANDS) {
         let mut compact = args.to_vec();
         compact.push("--compact");
         let (_, text, _) = run(&compact);
@@ -309,15 +303,7 @@ fn baseline_reports_only_new_findings_whatever_moves() {
 #[test]
 fn baselines_work_on_every_findings_command() {
     let dir = tempfile::tempdir().unwrap();
-    for (i, args) in [
-        &["pss", "check", "--level", "restricted", EXAMPLE][..],
-        &["rbac", "risks", "examples/rbac/cluster.yaml"],
-        &["rbac", "unused", "examples/rbac/cluster.yaml"],
-        &["netpol", "coverage", EXAMPLE],
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (i, args) in OTHER_FINDINGS_COMMANDS.into_iter().enumerate() {
         let baseline = dir.path().join(format!("b{i}.json")).display().to_string();
         let mut write = args.to_vec();
         write.extend(["--write-baseline", &baseline, "-f", "json"]);
