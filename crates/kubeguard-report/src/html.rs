@@ -151,7 +151,7 @@ impl HtmlWriter {
         namespaces.dedup();
         h.push_str(
             "<section class=\"findings\">\n<form id=\"filters\" onsubmit=\"return false\">\n\
-             <input id=\"q\" type=\"search\" placeholder=\"Filter: rule, object, file, message\" aria-label=\"Text filter\">\n\
+             <label for=\"q\">Filter</label> <input id=\"q\" type=\"search\" title=\"Words to find in the rule, object, file or message\">\n\
              <select id=\"severity\" aria-label=\"Minimum severity\"><option value=\"\">any severity</option>",
         );
         for s in Severity::ALL.into_iter().rev() {
