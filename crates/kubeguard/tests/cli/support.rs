@@ -66,17 +66,3 @@ pub fn write(dir: &Path, name: &str, text: &str) -> String {
     std::fs::write(&p, text).unwrap();
     p.display().to_string()
 }
-
-/// Whether an external tool the test needs is available; in CI
-/// (`KUBEGUARD_REQUIRE_TOOLS`) its absence is a failure, elsewhere a visible skip.
-pub fn tool_available(check: &mut std::process::Command, what: &str) -> bool {
-    let ok = check.output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("KUBEGUARD_REQUIRE_TOOLS").is_none(),
-            "{what} is required here but missing; run scripts/install-tools.sh"
-        );
-        eprintln!("SKIPPED: {what} not available (run scripts/install-tools.sh)");
-    }
-    ok
-}
