@@ -1,4 +1,5 @@
-//! CIS Kubernetes Benchmark (1.9 to 1.12) node and control-plane checks,
+//! CIS Kubernetes Benchmark (1.9 to 1.12, and the EKS, GKE and AKS
+//! benchmarks) node and control-plane checks,
 //! read natively under a root directory: the node's running components
 //! from `ROOT/proc/<pid>/cmdline`, their configuration files, and the mode
 //! and owner of the files they really use.
@@ -22,6 +23,7 @@ mod config_file;
 pub mod evaluate;
 pub mod host;
 pub mod process;
+pub mod provider_table;
 mod report;
 mod root;
 pub mod rules;

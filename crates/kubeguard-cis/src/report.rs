@@ -12,11 +12,14 @@ use serde::Serialize;
 /// What to run.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// The benchmark; detected from the component versions when `None`.
+    /// The benchmark; the platform's benchmark when `None` and a platform
+    /// is given, else detected from the component versions.
     pub benchmark: Option<Benchmark>,
     /// The targets; detected from the running components when empty.
     pub targets: Vec<Target>,
-    /// A managed platform whose provider controls the control plane.
+    /// A managed platform: selects its benchmark, or with a CIS Kubernetes
+    /// Benchmark chosen explicitly, marks what its provider controls as
+    /// not applicable.
     pub platform: Option<Platform>,
 }
 
@@ -95,6 +98,9 @@ pub struct Report {
     pub targets: Vec<Target>,
     /// Each check's result, in benchmark order.
     pub checks: Vec<CheckResult>,
+    /// What the reader should know about the run: targets the benchmark
+    /// does not have, targets with no checks.
+    pub notes: Vec<String>,
     /// Configuration files that could not be parsed.
     pub errors: Vec<Diagnostic>,
 }
@@ -102,9 +108,13 @@ pub struct Report {
 /// Runs the benchmark on the node.
 #[must_use]
 pub fn run(host: &Host, options: &Options) -> Report {
-    let (benchmark, benchmark_reason) = match options.benchmark {
-        Some(b) => (b, "chosen with --benchmark".to_owned()),
-        None => match detect_minor(host, evaluate::static_pod_path(host).as_deref()) {
+    let (benchmark, benchmark_reason) = match (options.benchmark, options.platform) {
+        (Some(b), _) => (b, "chosen with --benchmark".to_owned()),
+        (None, Some(p)) => (
+            p.benchmark(),
+            format!("--platform {}: the {} benchmark", p.name(), p.provider()),
+        ),
+        (None, None) => match detect_minor(host, evaluate::static_pod_path(host).as_deref()) {
             Some((minor, from)) => (
                 Benchmark::for_minor(minor),
                 format!("Kubernetes 1.{minor} ({from})"),
@@ -115,15 +125,38 @@ pub fn run(host: &Host, options: &Options) -> Report {
             ),
         },
     };
-    let targets = if options.targets.is_empty() {
+    let asked = if options.targets.is_empty() {
         Target::detect(host)
     } else {
         options.targets.clone()
     };
-    let checks = table::for_benchmark(benchmark)
+    let mut notes = Vec::new();
+    let mut targets = Vec::new();
+    for t in asked {
+        if !benchmark.targets().contains(&t) {
+            notes.push(match benchmark.platform() {
+                Some(p) => format!(
+                    "{benchmark} has no {t} checks: {} runs and configures it",
+                    p.provider(),
+                    t = t.name()
+                ),
+                None => format!(
+                    "{benchmark} has no {} checks (only the EKS, GKE and AKS benchmarks have them)",
+                    t.name()
+                ),
+            });
+        } else if !targets.contains(&t) {
+            targets.push(t);
+        }
+    }
+    // With a CIS Kubernetes Benchmark chosen for a managed platform, what
+    // the provider runs does not apply; a provider benchmark says itself
+    // what the provider controls.
+    let controlled_by = options.platform.filter(|_| benchmark.platform().is_none());
+    let checks: Vec<CheckResult> = table::for_benchmark(benchmark)
         .filter(|c| targets.contains(&c.target))
         .map(|def| {
-            let outcome = match options.platform {
+            let outcome = match controlled_by {
                 Some(p) if p.controls(def.target) => Outcome::not_applicable(
                     "",
                     format!("{} runs and configures the control plane", p.provider()),
@@ -133,11 +166,24 @@ pub fn run(host: &Host, options: &Options) -> Report {
             result(def, outcome)
         })
         .collect();
+    for t in &targets {
+        if !checks.iter().any(|c| c.target == *t) {
+            notes.push(match benchmark.platform() {
+                Some(p) => format!(
+                    "{benchmark} defines no {} checks: {} runs and configures the control plane",
+                    t.name(),
+                    p.provider()
+                ),
+                None => format!("{benchmark} defines no {} checks", t.name()),
+            });
+        }
+    }
     Report {
         benchmark,
         benchmark_reason,
         targets,
         checks,
+        notes,
         errors: host.errors.clone(),
     }
 }

@@ -382,6 +382,8 @@ fn platform_and_targets() {
             "json",
             "--platform",
             "gke",
+            "--benchmark",
+            "cis-1.12",
             "--targets",
             "master,node",
         ])
@@ -394,6 +396,103 @@ fn platform_and_targets() {
     assert!(api["actual"].as_str().unwrap().contains("Google GKE"));
     let kubelet = checks.iter().find(|c| c["id"] == "4.2.1").unwrap();
     assert_eq!(kubelet["status"], "FAIL");
+}
+
+#[test]
+fn platform_selects_the_provider_benchmark() {
+    let node = worker();
+    let out = cis(node.path())
+        .args(["--format", "json", "--platform", "eks"])
+        .assert()
+        .code(1);
+    let v = json(&out.get_output().stdout);
+    assert_eq!(v["cis"]["benchmark"], "eks-1.8.0");
+    assert_eq!(
+        v["cis"]["benchmark_reason"],
+        "--platform eks: the Amazon EKS benchmark"
+    );
+    let checks = v["checks"].as_array().unwrap();
+    let anonymous = checks.iter().find(|c| c["id"] == "3.2.1").unwrap();
+    assert_eq!(anonymous["status"], "FAIL");
+    assert_eq!(anonymous["section"], "3.2");
+    assert_eq!(anonymous["evidence"], "/var/lib/kubelet/config.yaml:5");
+    assert!(
+        checks
+            .iter()
+            .all(|c| c["id"].as_str().unwrap().starts_with("3."))
+    );
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"cis-eks-3-2-1"), "{rules:?}");
+    assert!(rules.iter().all(|r| r.starts_with("cis-eks-")), "{rules:?}");
+    // Provider rules go through the pipeline like every other rule.
+    let out = cis(node.path())
+        .args([
+            "--benchmark",
+            "eks-1.8.0",
+            "--ignore",
+            "cis-eks-3-2-1,KG963101",
+        ])
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("CIS Kubernetes Benchmark eks-1.8.0 on worker-1 (chosen with --benchmark)"),
+        "{text}"
+    );
+    assert!(text.contains("3.2 Kubelet\n"), "{text}");
+    // kube-bench's shape numbers the provider's targets as it does.
+    let out = cis(node.path())
+        .args([
+            "--format",
+            "kube-bench",
+            "--platform",
+            "aks",
+            "--targets",
+            "node,managedservices,etcd",
+        ])
+        .assert()
+        .code(1);
+    let v = json(&out.get_output().stdout);
+    assert_eq!(v["Controls"][0]["id"], "3");
+    assert_eq!(
+        v["Controls"][0]["text"],
+        "Worker Node Security Configuration"
+    );
+    assert_eq!(v["Controls"][0]["version"], "aks-1.8");
+    assert_eq!(v["Controls"][1]["id"], "5");
+    assert_eq!(v["Controls"][1]["node_type"], "managedservices");
+    assert_eq!(v["Controls"][1]["total_fail"], 0);
+    // A target the benchmark does not have is named, not dropped silently.
+    let out = cis(node.path())
+        .args(["--platform", "gke", "--targets", "etcd,node"])
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("note: gke-1.9.0 has no etcd checks: Google GKE runs and configures it"),
+        "{text}"
+    );
+    // --platform and a benchmark of another provider disagree.
+    let out = cis(node.path())
+        .args(["--platform", "eks", "--benchmark", "aks-1.8"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("--platform eks and --benchmark aks-1.8 disagree"),
+        "{err}"
+    );
+    let out = kubeguard()
+        .args(["rules", "cis-aks-3-1-3"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("KG983103"), "{text}");
 }
 
 #[test]
