@@ -312,30 +312,6 @@ impl Platform {
     }
 }
 
-/// The Kubernetes minor version the node runs, from the image tags of the
-/// control plane's static pod manifests (`registry.k8s.io/kube-apiserver:v1.31.2`).
-#[must_use]
-pub fn detect_minor(host: &Host, static_pod_dir: Option<&str>) -> Option<(u32, String)> {
-    let dir = static_pod_dir?;
-    [
-        "kube-apiserver",
-        "kube-controller-manager",
-        "kube-scheduler",
-    ]
-    .into_iter()
-    .find_map(|name| {
-        let path = format!("{}/{name}.yaml", dir.trim_end_matches('/'));
-        let text = host.root.read_to_string(&path).ok()?;
-        let line = text.lines().find(|l| {
-            let l = l.trim_start().trim_start_matches("- ");
-            l.starts_with("image:") && l.contains(name)
-        })?;
-        let tag = line.rsplit(':').next()?.trim().trim_matches(['"', '\'']);
-        let minor = tag.strip_prefix('v')?.split('.').nth(1)?.parse().ok()?;
-        Some((minor, format!("{path}: {name} {tag}")))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,7 @@ pub mod rules;
 pub mod setting;
 mod settings;
 pub mod table;
+pub mod version;
 
 pub use accounts::Accounts;
 pub use benchmark::{Benchmark, Platform, Target};

@@ -1,11 +1,12 @@
 //! Running the benchmark on a node: which benchmark and targets, each
 //! check's result, and the counts.
 
-use crate::benchmark::{Benchmark, Platform, Target, detect_minor};
+use crate::benchmark::{Benchmark, Platform, Target};
 use crate::check::{CheckDef, Test};
 use crate::evaluate::{self, Outcome, Status};
 use crate::host::Host;
 use crate::table;
+use crate::version;
 use kubeguard_core::Diagnostic;
 use serde::Serialize;
 
@@ -108,29 +109,47 @@ pub struct Report {
 /// Runs the benchmark on the node.
 #[must_use]
 pub fn run(host: &Host, options: &Options) -> Report {
+    let mut notes = Vec::new();
     let (benchmark, benchmark_reason) = match (options.benchmark, options.platform) {
         (Some(b), _) => (b, "chosen with --benchmark".to_owned()),
         (None, Some(p)) => (
             p.benchmark(),
             format!("--platform {}: the {} benchmark", p.name(), p.provider()),
         ),
-        (None, None) => match detect_minor(host, evaluate::static_pod_path(host).as_deref()) {
-            Some((minor, from)) => (
-                Benchmark::for_minor(minor),
-                format!("Kubernetes 1.{minor} ({from})"),
-            ),
+        (None, None) => match version::detect(host) {
+            Some(found) => {
+                let (b, note) = version::benchmark_for(found.minor);
+                notes.extend(note);
+                (
+                    b,
+                    format!(
+                        "Kubernetes 1.{} from {}; kube-bench maps 1.{} to {b}",
+                        found.minor, found.source, found.minor
+                    ),
+                )
+            }
             None => (
                 Benchmark::Cis112,
-                "no component version found on the node; the newest benchmark is used (choose one with --benchmark)".to_owned(),
+                "no Kubernetes version found on the node (no control plane or kube-proxy static pod in the kubelet's staticPodPath, no kubelet package in /var/lib/dpkg/status); the newest benchmark cis-1.12 is used (choose one with --benchmark)".to_owned(),
             ),
         },
     };
+    if options.benchmark.is_none()
+        && options.platform.is_none()
+        && let Some((p, why)) = version::platform_hint(host)
+    {
+        notes.push(format!(
+            "this node looks like a {} node ({why}): --platform {} runs the {} benchmark",
+            p.provider(),
+            p.name(),
+            p.benchmark()
+        ));
+    }
     let asked = if options.targets.is_empty() {
         Target::detect(host)
     } else {
         options.targets.clone()
     };
-    let mut notes = Vec::new();
     let mut targets = Vec::new();
     for t in asked {
         if !benchmark.targets().contains(&t) {

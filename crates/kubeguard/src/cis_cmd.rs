@@ -20,6 +20,14 @@ of the files the components really use, with user and group names from
 ROOT/etc/passwd and ROOT/etc/group. A path that exists only inside a
 container is reported as not checkable (WARN), never as failed.
 
+Benchmark: --benchmark, else the --platform's (eks-1.8.0, gke-1.9.0,
+aks-1.8), else the one for the Kubernetes version found on the node: the
+image tags of the control plane's static pods in the kubelet's
+staticPodPath, then a kube-proxy static pod there, then the kubelet package
+in ROOT/var/lib/dpkg/status (mapped as kube-bench maps them: 1.27 cis-1.9,
+1.28 cis-1.10, 1.29-1.31 cis-1.11, 1.32+ cis-1.12); with none, cis-1.12.
+The first line of the report says which and why.
+
 Statuses: PASS, FAIL, WARN (manual, or not checkable from the root),
 INFO (does not apply: component absent, provider-controlled).
 
