@@ -17,6 +17,7 @@
 //! The crate never prints.
 
 mod accounts;
+pub mod authn;
 pub mod benchmark;
 pub mod check;
 mod config_file;

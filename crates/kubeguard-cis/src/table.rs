@@ -4,6 +4,7 @@
 //! project's own; the ids, sections and scored flags match the benchmark
 //! (a test cross-checks them against kube-bench's definitions).
 
+use crate::authn::apiserver_anonymous;
 use crate::benchmark::Benchmark::{self, Cis19, Cis110, Cis111, Cis112};
 use crate::benchmark::Target;
 use crate::check::{CheckDef, Cond, Files, Test, check};
@@ -102,8 +103,8 @@ pub static CHECKS: &[CheckDef] = &[
         "chmod 600 the *.key files of the PKI directory."),
     // 1.2 API server
     check("1.2.1", M, false, Medium, "API server does not accept anonymous requests",
-        Test::Setting(API, &ANONYMOUS_AUTH, Cond::Eq("false")),
-        "Set --anonymous-auth=false on kube-apiserver, unless anonymous health checks are needed."),
+        Test::Custom(apiserver_anonymous),
+        "Set --anonymous-auth=false on kube-apiserver; with --authentication-config, set anonymous.enabled: false there, or limit anonymous.conditions to /healthz, /livez and /readyz when health checks need anonymous access."),
     check("1.2.2", M, true, High, "API server does not use static token authentication",
         Test::Setting(API, &TOKEN_AUTH_FILE, Cond::NotSet),
         "Remove --token-auth-file from kube-apiserver and authenticate with certificates or OIDC."),

@@ -536,3 +536,56 @@ fn policyreport_reports_the_node_s_failed_checks() {
     assert!(text.contains("result: \"fail\""), "{text}");
     assert!(text.contains("worker-1"), "{text}");
 }
+
+#[test]
+fn apiserver_authentication_config() {
+    let node = worker();
+    let r = node.path();
+    file(
+        r,
+        "/etc/kubernetes/authn.yaml",
+        "apiVersion: apiserver.config.k8s.io/v1beta1\nkind: AuthenticationConfiguration\nanonymous:\n  enabled: true\n  conditions:\n  - path: /livez\n  - path: /readyz\n",
+        0o600,
+    );
+    process(
+        r,
+        20,
+        &[
+            "kube-apiserver",
+            "--authentication-config=/etc/kubernetes/authn.yaml",
+            "--authorization-mode=Node,RBAC",
+        ],
+    );
+    let out = cis(r)
+        .args(["--format", "json", "--targets", "master"])
+        .assert()
+        .code(1);
+    let v = json(&out.get_output().stdout);
+    let c = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "1.2.1")
+        .unwrap()
+        .clone();
+    assert_eq!(c["status"], "PASS");
+    assert_eq!(c["evidence"], "/etc/kubernetes/authn.yaml:6");
+    // A file kube-apiserver cannot read: file:line:col, exit 2, the rest still reported.
+    file(
+        r,
+        "/etc/kubernetes/authn.yaml",
+        "apiVersion: apiserver.config.k8s.io/v1beta1\nkind: AuthenticationConfiguration\nanonymous:\n  enabled: yes please\n",
+        0o600,
+    );
+    let out = cis(r).args(["--targets", "master"]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains(
+            "error: /etc/kubernetes/authn.yaml:4:3: anonymous.enabled must be true or false"
+        ),
+        "{text}{err}"
+    );
+    assert!(text.contains("[WARN] 1.2.1 "), "{text}");
+    assert!(text.contains("[PASS] 1.2.6 "), "{text}");
+}
