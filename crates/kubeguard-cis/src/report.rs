@@ -110,64 +110,8 @@ pub struct Report {
 #[must_use]
 pub fn run(host: &Host, options: &Options) -> Report {
     let mut notes = Vec::new();
-    let (benchmark, benchmark_reason) = match (options.benchmark, options.platform) {
-        (Some(b), _) => (b, "chosen with --benchmark".to_owned()),
-        (None, Some(p)) => (
-            p.benchmark(),
-            format!("--platform {}: the {} benchmark", p.name(), p.provider()),
-        ),
-        (None, None) => match version::detect(host) {
-            Some(found) => {
-                let (b, note) = version::benchmark_for(found.minor);
-                notes.extend(note);
-                (
-                    b,
-                    format!(
-                        "Kubernetes 1.{} from {}; kube-bench maps 1.{} to {b}",
-                        found.minor, found.source, found.minor
-                    ),
-                )
-            }
-            None => (
-                Benchmark::Cis112,
-                "no Kubernetes version found on the node (no control plane or kube-proxy static pod in the kubelet's staticPodPath, no kubelet package in /var/lib/dpkg/status); the newest benchmark cis-1.12 is used (choose one with --benchmark)".to_owned(),
-            ),
-        },
-    };
-    if options.benchmark.is_none()
-        && options.platform.is_none()
-        && let Some((p, why)) = version::platform_hint(host)
-    {
-        notes.push(format!(
-            "this node looks like a {} node ({why}): --platform {} runs the {} benchmark",
-            p.provider(),
-            p.name(),
-            p.benchmark()
-        ));
-    }
-    let asked = if options.targets.is_empty() {
-        Target::detect(host)
-    } else {
-        options.targets.clone()
-    };
-    let mut targets = Vec::new();
-    for t in asked {
-        if !benchmark.targets().contains(&t) {
-            notes.push(match benchmark.platform() {
-                Some(p) => format!(
-                    "{benchmark} has no {t} checks: {} runs and configures it",
-                    p.provider(),
-                    t = t.name()
-                ),
-                None => format!(
-                    "{benchmark} has no {} checks (only the EKS, GKE and AKS benchmarks have them)",
-                    t.name()
-                ),
-            });
-        } else if !targets.contains(&t) {
-            targets.push(t);
-        }
-    }
+    let (benchmark, benchmark_reason) = choose_benchmark(host, options, &mut notes);
+    let targets = choose_targets(host, options, benchmark, &mut notes);
     // With a CIS Kubernetes Benchmark chosen for a managed platform, what
     // the provider runs does not apply; a provider benchmark says itself
     // what the provider controls.
@@ -205,6 +149,81 @@ pub fn run(host: &Host, options: &Options) -> Report {
         notes,
         errors: host.errors.clone(),
     }
+}
+
+/// The benchmark and why: `--benchmark`, else the platform's, else the
+/// one for the Kubernetes version found on the node, else the newest.
+fn choose_benchmark(
+    host: &Host,
+    options: &Options,
+    notes: &mut Vec<String>,
+) -> (Benchmark, String) {
+    let chosen = match (options.benchmark, options.platform) {
+        (Some(b), _) => (b, "chosen with --benchmark".to_owned()),
+        (None, Some(p)) => (
+            p.benchmark(),
+            format!("--platform {}: the {} benchmark", p.name(), p.provider()),
+        ),
+        (None, None) => match version::detect(host) {
+            Some(found) => {
+                let (b, why) = version::benchmark_for(found.minor);
+                (
+                    b,
+                    format!("Kubernetes 1.{} from {}; {why}", found.minor, found.source),
+                )
+            }
+            None => (
+                Benchmark::Cis112,
+                "no Kubernetes version found on the node (no control plane or kube-proxy static pod in the kubelet's staticPodPath, no kubelet package in /var/lib/dpkg/status); the newest benchmark cis-1.12 is used (choose one with --benchmark)".to_owned(),
+            ),
+        },
+    };
+    if options.benchmark.is_none()
+        && options.platform.is_none()
+        && let Some((p, why)) = version::platform_hint(host)
+    {
+        notes.push(format!(
+            "this node looks like a {} node ({why}): --platform {} runs the {} benchmark",
+            p.provider(),
+            p.name(),
+            p.benchmark()
+        ));
+    }
+    chosen
+}
+
+/// The targets asked for (or detected from the running components) that
+/// the benchmark has; the others are named in a note.
+fn choose_targets(
+    host: &Host,
+    options: &Options,
+    benchmark: Benchmark,
+    notes: &mut Vec<String>,
+) -> Vec<Target> {
+    let asked = if options.targets.is_empty() {
+        Target::detect(host)
+    } else {
+        options.targets.clone()
+    };
+    let mut targets = Vec::new();
+    for t in asked {
+        if !benchmark.targets().contains(&t) {
+            notes.push(match benchmark.platform() {
+                Some(p) => format!(
+                    "{benchmark} has no {t} checks: {} runs and configures it",
+                    p.provider(),
+                    t = t.name()
+                ),
+                None => format!(
+                    "{benchmark} has no {} checks (only the EKS, GKE and AKS benchmarks have them)",
+                    t.name()
+                ),
+            });
+        } else if !targets.contains(&t) {
+            targets.push(t);
+        }
+    }
+    targets
 }
 
 fn result(def: &'static CheckDef, o: Outcome) -> CheckResult {

@@ -136,20 +136,21 @@ fn dpkg_kubelet(host: &Host) -> Option<Detected> {
 }
 
 /// The benchmark for a minor version as kube-bench maps versions to its
-/// definitions, and a note when kubeguard has no benchmark that close.
+/// definitions, and why: the mapping, or that kubeguard has no benchmark
+/// that close and uses the nearest.
 #[must_use]
-pub fn benchmark_for(minor: u32) -> (Benchmark, Option<String>) {
+pub fn benchmark_for(minor: u32) -> (Benchmark, String) {
     let b = Benchmark::for_minor(minor);
-    let note = match minor {
-        0..=26 => Some(format!(
-            "Kubernetes 1.{minor} is older than the benchmarks kubeguard has; {b}, written for 1.27, is used"
-        )),
-        35.. => Some(format!(
-            "Kubernetes 1.{minor} is newer than the benchmarks kubeguard has; {b}, the newest, is used"
-        )),
-        _ => None,
+    let why = match minor {
+        0..=26 => format!(
+            "1.{minor} is older than the benchmarks kubeguard has, so {b}, written for 1.27, is used"
+        ),
+        35.. => format!(
+            "1.{minor} is newer than the benchmarks kubeguard has, so {b}, the newest, is used"
+        ),
+        _ => format!("kube-bench maps 1.{minor} to {b}"),
     };
-    (b, note)
+    (b, why)
 }
 
 /// A managed platform the node looks like, and what shows it: a hint,
@@ -199,9 +200,16 @@ mod tests {
             image_name("localhost:5000/kube-apiserver@sha256:abc"),
             "localhost:5000/kube-apiserver"
         );
-        assert_eq!(benchmark_for(30), (Benchmark::Cis111, None));
+        assert_eq!(
+            benchmark_for(30),
+            (
+                Benchmark::Cis111,
+                "kube-bench maps 1.30 to cis-1.11".to_owned()
+            )
+        );
         assert_eq!(benchmark_for(28).0, Benchmark::Cis110);
-        assert!(benchmark_for(25).1.unwrap().contains("older"));
-        assert!(benchmark_for(36).1.unwrap().contains("newer"));
+        assert!(benchmark_for(25).1.contains("older"));
+        assert_eq!(benchmark_for(36).0, Benchmark::Cis112);
+        assert!(benchmark_for(36).1.contains("newer"));
     }
 }
