@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use kubeguard_audit::baseline::{Baseline, Detector, Learner};
+use kubeguard_audit::baseline::{self, Baseline, Detector, Learner};
 use kubeguard_audit::reader::{self, ReadOptions, ReadStats};
 use kubeguard_audit::{Alert, Priority, RuleSet, builtin, load_rules};
 use kubeguard_core::Diagnostic;
@@ -198,30 +198,43 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     let mut open_errors = Vec::new();
     let mut write_error = None;
     let opts = ReadOptions::default();
+    // Each line is parsed keeping only what the rules (and the baseline) read.
+    let mut projection = set.projection().clone();
+    if detector.is_some() {
+        projection.merge(&baseline::projection());
+    }
     for input in &inputs {
-        let result = reader::read_input(input, &opts, &mut stats, &mut |event| {
-            summary.events += 1;
-            if write_error.is_some() {
-                return;
-            }
-            let mut report = |alert: &Alert<'_>| {
-                summary.alerts += 1;
-                *summary.by_rule.entry(alert.rule.name.clone()).or_default() += 1;
-                if write_error.is_none() {
-                    let written = writer
-                        .alert(alert)
-                        .and_then(|()| if live { writer.flush() } else { Ok(()) });
-                    write_error = written.err();
+        let result = reader::read_input_projected(
+            input,
+            &opts,
+            &projection,
+            &mut stats,
+            &mut |event, line| {
+                summary.events += 1;
+                if write_error.is_some() {
+                    return;
                 }
-            };
-            set.evaluate(&event, args.min_priority, &mut |alert| report(&alert));
-            if let Some(d) = detector.as_mut()
-                && let Some(alert) = d.check(&event)
-                && alert.rule.priority.at_least(args.min_priority)
-            {
-                report(&alert);
-            }
-        });
+                let mut report = |alert: &Alert<'_>| {
+                    summary.alerts += 1;
+                    *summary.by_rule.entry(alert.rule.name.clone()).or_default() += 1;
+                    if write_error.is_none() {
+                        let written = writer
+                            .alert(alert)
+                            .and_then(|()| if live { writer.flush() } else { Ok(()) });
+                        write_error = written.err();
+                    }
+                };
+                set.evaluate_projected(&event, line, args.min_priority, &mut |alert| {
+                    report(&alert)
+                });
+                if let Some(d) = detector.as_mut()
+                    && let Some(alert) = d.check(&event)
+                    && alert.rule.priority.at_least(args.min_priority)
+                {
+                    report(&alert);
+                }
+            },
+        );
         if let Some(e) = write_error.take() {
             return Err(e.into());
         }
@@ -280,10 +293,14 @@ fn learn(args: &LearnArgs, stdout: &mut dyn Write) -> Result<u8> {
     let mut learner = Learner::default();
     let mut stats = ReadStats::default();
     let mut failed = false;
+    let projection = baseline::projection();
     for input in &inputs {
-        if let Err(e) = reader::read_input(input, &ReadOptions::default(), &mut stats, &mut |ev| {
-            learner.learn(&ev)
-        }) {
+        let opts = ReadOptions::default();
+        if let Err(e) =
+            reader::read_input_projected(input, &opts, &projection, &mut stats, &mut |ev, _| {
+                learner.learn(&ev)
+            })
+        {
             eprintln!("kubeguard: error: {e}");
             failed = true;
         }
