@@ -106,7 +106,7 @@ impl Projection {
 /// whole value must be parsed instead.
 pub(crate) enum Projected {
     /// The object, with only the projected keys, and its top-level keys
-    /// that are not fields of an audit event.
+    /// that are not fields of an audit event (sorted).
     Event(Value, Vec<String>),
     /// Not a single object (an array, a scalar) or an `EventList` (its
     /// `items` are events): parse it whole.
@@ -229,6 +229,8 @@ impl<'de> Visitor<'de> for Root<'_> {
                 self.unknown.push("timestamp".to_owned());
             }
         }
+        // Sorted, as the keys of a whole event are.
+        self.unknown.sort_unstable();
         Ok(Value::Object(out))
     }
 

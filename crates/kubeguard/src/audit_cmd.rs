@@ -18,7 +18,9 @@ audit.log.1 or audit-2026-01-02T03-04-05.000.log are read oldest first),
 EventList documents, or - for standard input (tail -F friendly). Events
 without a valid stageTimestamp or larger than 262,144 bytes are dropped, as
 Falco's k8saudit plugin drops them; lines that are not JSON are counted and
-listed with their file and line.
+listed with their file and line. Events with top-level fields an audit
+Event does not have are evaluated and listed as warnings too (the first
+100 problems are listed, the rest counted).
 
 Rules are Falco rules files (source: k8s_audit), loaded in order as Falco
 loads them: a later list or macro replaces an earlier one, append: true and
@@ -249,8 +251,11 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         errors.push(Diagnostic::whole_file(
             "<audit events>",
             format!(
-                "{} more lines or events skipped, not listed",
-                stats.unlisted()
+                "{} more problems not listed ({} lines or events skipped and {} events \
+                 with unknown fields in all)",
+                stats.unlisted(),
+                stats.skipped(),
+                stats.unknown_fields
             ),
         ));
     }

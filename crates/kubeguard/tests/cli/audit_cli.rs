@@ -203,3 +203,59 @@ fn learn_then_scan_against_the_baseline() {
         .code(2)
         .stderr(predicate::str::contains(format!("{broken}:2:")));
 }
+
+#[test]
+fn unknown_event_fields_are_warnings_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = SECRET_LIST.replace(r#""verb":"list""#, r#""verb":"list","clusterName":"c1""#);
+    let beta = POD_GET
+        .replace("audit.k8s.io/v1", "audit.k8s.io/v1beta1")
+        .replace(
+            r#""verb":"get""#,
+            r#""verb":"get","timestamp":"2026-12-05T04:00:02Z""#,
+        );
+    let stray = POD_GET.replace(r#""verb":"get""#, r#""verb":"get","timestamp":"x","x-y":1"#);
+    let log = write(
+        dir.path(),
+        "audit.log",
+        &format!("{extra}\n{beta}\n{stray}\n"),
+    );
+    // Still evaluated (the secret list alerts), exit status as without them.
+    kubeguard()
+        .args(["audit", "scan", &log])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "3 events, 1 alert (audit-secret-read: 1), 0 skipped",
+        ))
+        .stderr(predicate::str::contains(format!(
+            "kubeguard: warning: {log}:1:1: audit event with unknown field \"clusterName\""
+        )))
+        .stderr(predicate::str::contains(format!(
+            "{log}:3:1: audit event with unknown fields \"timestamp\", \"x-y\""
+        )))
+        .stderr(predicate::str::contains(format!("{log}:2:1")).not());
+    let out = kubeguard()
+        .args(["audit", "scan", "--format", "json", &log])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(out);
+    let lines: Vec<u64> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [1, 3]);
+    assert_eq!(v["summary"]["events"], 3);
+    // Without the secret list: no alert, exit 0 despite the warnings.
+    let quiet = write(dir.path(), "quiet.log", &format!("{stray}\n"));
+    kubeguard()
+        .args(["audit", "scan", &quiet])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("unknown fields"));
+}
