@@ -206,6 +206,15 @@ impl RuleSet {
         &self.rules
     }
 
+    /// Keeps only the rules `keep` accepts (`--select`, `--ignore` and the
+    /// configuration); the index and the projection shrink with them.
+    pub fn retain(&mut self, keep: impl FnMut(&Rule) -> bool) {
+        self.rules.retain(keep);
+        let conditions: Vec<&Expr> = self.rules.iter().map(|r| &r.condition).collect();
+        self.index = Index::build(&conditions, &self.fields, &self.checks);
+        self.projection = project(&mut self.rules, &self.fields, &self.checks);
+    }
+
     /// Evaluates every rule at or above `min` on `ev`, in load order.
     /// `ev` is whole, or projected on at least [`projection`](Self::projection)
     /// and then outputs that read the whole event (`%jevt.obj`) show only
@@ -676,6 +685,22 @@ mod tests {
         ))
         .unwrap();
         assert!(skip.rules().is_empty() && skip.notes.len() == 1);
+    }
+
+    #[test]
+    fn retained_rules_are_the_only_ones_evaluated() {
+        let mut s = set(&format!(
+            "- rule: a\n  condition: ka.verb=get\n{RULE}- rule: b\n  condition: ka.user.name=bob\n{RULE}"
+        ))
+        .unwrap();
+        let ev = json!({"verb": "get", "user": {"username": "bob"}});
+        assert_eq!(outputs(&s, ev.clone()).len(), 2);
+        s.retain(|r| r.name == "b");
+        assert_eq!(outputs(&s, ev).len(), 1);
+        assert_eq!(s.rules().len(), 1);
+        let mut keys = crate::projection::Projection::event();
+        keys.keep(&["user", "username"]);
+        assert_eq!(s.projection(), &keys);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `kubeguard audit`: detection over Kubernetes audit logs with rules in
 //! Falco's format.
 
+use crate::audit_select::{Selection, builtin_meta};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use kubeguard_audit::baseline::{self, Baseline, Detector, Learner};
@@ -8,6 +9,7 @@ use kubeguard_audit::reader::{self, ReadOptions, ReadStats};
 use kubeguard_audit::{Alert, Priority, RuleSet, builtin, load_rules};
 use kubeguard_core::Diagnostic;
 use kubeguard_report::audit::{AuditFormat, AuditSummary, AuditWriter, summary_line};
+use kubeguard_rules::config;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -26,7 +28,11 @@ Rules are Falco rules files (source: k8s_audit), loaded in order as Falco
 loads them: a later list or macro replaces an earlier one, append: true and
 override: extend them, and rules of other sources are ignored with a note.
 Without --rules the built-in rules apply (`kubeguard rules` lists them as
-audit-*; `kubeguard audit rules` prints their file, to copy and extend).
+audit-*, KG801-KG813; `kubeguard audit rules` prints their file, to copy and
+extend). --select, --ignore and the select, disable and profile keys of
+.kubeguard.yaml choose among them by name or code, as for every engine.
+Rules of --rules files are chosen by Falco's own means (enabled: false in a
+later file, --min-priority) or by their Falco name with --select/--ignore.
 
 Exit codes:
   0  no alert
@@ -98,6 +104,24 @@ pub struct ScanArgs {
     /// this baseline (from `audit learn`) does not hold, with a rarity score.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// Evaluate only these rules (comma-separated): built-in rules by name or code
+    /// (audit-pod-exec, KG801), rules of --rules files by their Falco name.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Do not evaluate these rules (names or codes, or Falco rule names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// Configuration file whose select, disable and profile apply to the built-in rules
+    /// [default: .kubeguard.yaml found from the current directory upwards].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 /// `kubeguard audit learn`.
@@ -152,7 +176,7 @@ fn rule_set(files: &[PathBuf]) -> Result<RuleSet, Vec<Diagnostic>> {
 }
 
 fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
-    let set = match rule_set(&args.rules) {
+    let mut set = match rule_set(&args.rules) {
         Ok(set) => set,
         Err(errors) => {
             for e in errors {
@@ -164,6 +188,21 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     for note in &set.notes {
         eprintln!("kubeguard: note: {note}");
     }
+    let config = match config::resolve(args.config.as_deref(), args.no_config) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("kubeguard: error: {e}");
+            return Ok(2);
+        }
+    };
+    let selection = match Selection::new(&config, &args.select, &args.ignore, &set) {
+        Ok(selection) => selection,
+        Err(e) => {
+            eprintln!("kubeguard: error: {e}");
+            return Ok(2);
+        }
+    };
+    selection.apply(&mut set);
     let inputs = match reader::inputs(&args.events) {
         Ok(inputs) => inputs,
         Err(e) => {
@@ -171,8 +210,10 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
             return Ok(2);
         }
     };
+    let first_seen = builtin_meta(baseline::RULE_NAME).is_none_or(|m| selection.enabled_meta(m));
     let mut detector = match &args.baseline {
         None => None,
+        Some(_) if !first_seen => None,
         Some(path) => match read_baseline(path) {
             Ok(b) => Some(Detector::new(&b)),
             Err(e) => {

@@ -259,3 +259,139 @@ fn unknown_event_fields_are_warnings_with_file_and_line() {
         .code(0)
         .stderr(predicate::str::contains("unknown fields"));
 }
+
+#[test]
+fn select_ignore_and_config_choose_built_in_rules_by_name_or_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(
+        dir.path(),
+        "audit.log",
+        &format!("{SECRET_LIST}\n{POD_GET}\n"),
+    );
+    let scan = |extra: &[&str]| {
+        let mut cmd = kubeguard();
+        cmd.current_dir(dir.path())
+            .args(["audit", "scan", "--format", "json"])
+            .args(extra)
+            .arg(&log);
+        cmd
+    };
+    let by_rule = |cmd: &mut assert_cmd::Command, code: i32| {
+        let out = cmd.assert().code(code).get_output().stdout.clone();
+        json(out)["summary"]["by_rule"].clone()
+    };
+    assert_eq!(
+        by_rule(&mut scan(&[]), 1),
+        serde_json::json!({"audit-secret-read": 1})
+    );
+    assert_eq!(
+        by_rule(&mut scan(&["--ignore", "KG802"]), 0),
+        serde_json::json!({})
+    );
+    assert_eq!(
+        by_rule(&mut scan(&["--select", "audit-pod-exec,KG805"]), 0),
+        serde_json::json!({})
+    );
+    assert_eq!(
+        by_rule(&mut scan(&["--select", "KG802"]), 1),
+        serde_json::json!({"audit-secret-read": 1})
+    );
+    // .kubeguard.yaml, found from the current directory, as for every engine.
+    write(
+        dir.path(),
+        ".kubeguard.yaml",
+        "disable: [audit-secret-read]\n",
+    );
+    assert_eq!(by_rule(&mut scan(&[]), 0), serde_json::json!({}));
+    assert_eq!(
+        by_rule(&mut scan(&["--no-config"]), 1)["audit-secret-read"],
+        1
+    );
+    let other = write(dir.path(), "other.yaml", "select: [KG802, KG001]\n");
+    assert_eq!(
+        by_rule(&mut scan(&["--config", &other]), 1)["audit-secret-read"],
+        1
+    );
+    kubeguard()
+        .args([
+            "audit",
+            "scan",
+            "--no-config",
+            "--ignore",
+            "audit-secret-reed",
+            &log,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown rule \"audit-secret-reed\" (did you mean \"audit-secret-read\"?)",
+        ));
+}
+
+#[test]
+fn select_and_ignore_take_falco_rule_names_of_loaded_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(
+        dir.path(),
+        "r.yaml",
+        "- rule: Secret Listed\n  desc: d\n  condition: ka.target.resource=secrets\n  \
+         output: secret by %ka.user.name\n  priority: WARNING\n  source: k8s_audit\n\
+         - rule: Pod Read\n  desc: d\n  condition: ka.target.resource=pods\n  \
+         output: pod by %ka.user.name\n  priority: NOTICE\n  source: k8s_audit\n",
+    );
+    let log = write(
+        dir.path(),
+        "audit.log",
+        &format!("{SECRET_LIST}\n{POD_GET}\n"),
+    );
+    let by_rule = |extra: &[&str], code: i32| {
+        let out = kubeguard()
+            .args([
+                "audit",
+                "scan",
+                "--no-config",
+                "--format",
+                "json",
+                "--rules",
+                &rules,
+            ])
+            .args(extra)
+            .arg(&log)
+            .assert()
+            .code(code)
+            .get_output()
+            .stdout
+            .clone();
+        json(out)["summary"]["by_rule"].clone()
+    };
+    assert_eq!(
+        by_rule(&[], 1),
+        serde_json::json!({"Secret Listed": 1, "Pod Read": 1})
+    );
+    assert_eq!(
+        by_rule(&["--select", "Pod Read"], 1),
+        serde_json::json!({"Pod Read": 1})
+    );
+    assert_eq!(
+        by_rule(&["--ignore", "Pod Read,Secret Listed"], 0),
+        serde_json::json!({})
+    );
+    // Catalog names select catalog rules only: none of these files' rules.
+    assert_eq!(by_rule(&["--select", "KG802"], 0), serde_json::json!({}));
+    kubeguard()
+        .args([
+            "audit",
+            "scan",
+            "--no-config",
+            "--rules",
+            &rules,
+            "--select",
+            "Pod Reads",
+            &log,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "nor a rule of the loaded rules files",
+        ));
+}
