@@ -22,7 +22,7 @@
 #     same rules as kubectl), for the test of `audit serve --alertmanager`,
 #     which starts one on 127.0.0.1 with a temporary storage directory.
 #     Optional: that test is skipped without it.
-#   * nats-server (Debian package, /usr/bin/nats-server, same rules as
+#   * nats-server (Debian package, /usr/sbin/nats-server, same rules as
 #     kubectl), for the tests of `audit serve --publish` and `audit worker`,
 #     which start one with JetStream on 127.0.0.1 in a temporary directory.
 #     Optional: those tests are skipped without it.
@@ -117,7 +117,7 @@ install_deb kubectl kubectl "kustomize checks"
 install_deb chromium chromium "the HTML report tests in headless Chromium"
 install_deb golang-1.19-go /usr/lib/go-1.19/bin/go "the webhook TLS test with Go 1.19"
 install_deb prometheus-alertmanager prometheus-alertmanager "the audit Alertmanager delivery test"
-install_deb nats-server nats-server "the audit NATS JetStream tests"
+install_deb nats-server /usr/sbin/nats-server "the audit NATS JetStream tests"
 if [ "$installed" = 1 ]; then
     # Cargo watches this script: the tests' tools are looked for again.
     touch "$ROOT/scripts/install-tools.sh"

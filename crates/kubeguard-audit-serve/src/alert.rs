@@ -82,17 +82,25 @@ impl AlertRecord {
 /// 64-bit FNV-1a hash of its compact JSON in place of the first two.
 #[must_use]
 pub fn alert_key(event: &Event, rule: &str) -> String {
+    format!("{}/{rule}", event_key(event))
+}
+
+/// The idempotent key of an event: `AUDITID/STAGE`, or the hash of its
+/// compact JSON for an event without `auditID`. A JetStream message id
+/// (`Nats-Msg-Id`) when events are published.
+#[must_use]
+pub fn event_key(event: &Event) -> String {
     match event.audit_id() {
         Some(id) => {
             let stage = event
                 .pointer("/stage")
                 .and_then(serde_json::Value::as_str)
                 .unwrap_or("-");
-            format!("{id}/{stage}/{rule}")
+            format!("{id}/{stage}")
         }
         None => {
             let json = serde_json::to_vec(&event.json).unwrap_or_default();
-            format!("{:016x}/{rule}", fnv1a(&json))
+            format!("{:016x}", fnv1a(&json))
         }
     }
 }

@@ -38,14 +38,20 @@ impl Detector {
         }
     }
 
-    /// Evaluates `event` and raises its alerts; returns the alerts raised
-    /// (after de-duplication).
-    pub fn evaluate(&self, event: &Event) -> Vec<AlertRecord> {
+    /// Evaluates `event`; returns its alerts without raising them.
+    pub fn alerts(&self, event: &Event) -> Vec<AlertRecord> {
         let mut alerts = Vec::new();
         self.rules.evaluate(event, self.min_priority, &mut |alert| {
             alerts.push(AlertRecord::new(&alert, event));
         });
         self.metrics.evaluated();
+        alerts
+    }
+
+    /// Evaluates `event` and raises its alerts; returns the alerts raised
+    /// (after de-duplication).
+    pub fn evaluate(&self, event: &Event) -> Vec<AlertRecord> {
+        let mut alerts = self.alerts(event);
         alerts.retain(|a| self.outputs.raise(a));
         alerts
     }

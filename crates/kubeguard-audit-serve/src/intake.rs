@@ -10,9 +10,10 @@
 //! | 400 | the body is not JSON, or holds no audit event (`{"error": ...}`) |
 //! | 413 | the body is over [`MAX_BODY_BYTES`], or has more events than the queue holds |
 //! | 429 | the queue is full: the batch is refused at once, with `Retry-After: 1`, and its events counted as dropped (`reason="queue_full"`) |
-//! | 503 | shutting down |
+//! | 503 | shutting down, or (with `--publish`) JetStream did not store the batch |
 
 use crate::metrics::{DropReason, Metrics};
+use crate::nats::{PublishError, Publisher};
 use crate::queue::{Queue, Refused};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -30,11 +31,31 @@ pub const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
 /// The longest wait for a request body.
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Where received events go.
+#[derive(Debug, Clone)]
+pub enum Sink {
+    /// The queue to the local detection workers.
+    Queue(Arc<Queue>),
+    /// JetStream, for `audit worker` processes (`--publish`).
+    Publish(Arc<Publisher>),
+}
+
+impl Sink {
+    /// Events waiting (queued, or being published).
+    #[must_use]
+    pub fn depth(&self) -> usize {
+        match self {
+            Sink::Queue(q) => q.depth(),
+            Sink::Publish(p) => p.depth(),
+        }
+    }
+}
+
 /// What the handlers share.
 #[derive(Debug, Clone)]
 pub struct IntakeState {
-    /// The queue to the detection workers.
-    pub queue: Arc<Queue>,
+    /// Where events go.
+    pub sink: Sink,
     /// The metrics.
     pub metrics: Arc<Metrics>,
     /// The largest event evaluated (the plugin's `maxEventSize`).
@@ -153,35 +174,57 @@ pub async fn receive(State(state): State<IntakeState>, body: Body) -> Response {
             &serde_json::json!({"events": 0, "dropped": dropped, "dropped_by_reason": parsed.dropped}),
         );
     }
-    match state.queue.try_push(parsed.events, received) {
-        Ok(()) => {
-            state.metrics.queue_depth(state.queue.depth());
-            json(
-                StatusCode::OK,
-                &serde_json::json!({"events": n, "dropped": dropped, "dropped_by_reason": parsed.dropped}),
-            )
-        }
-        Err(refused) => {
-            let (status, reason) = match refused {
-                Refused::Full { .. } => (StatusCode::TOO_MANY_REQUESTS, DropReason::QueueFull),
-                Refused::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, DropReason::QueueFull),
-                Refused::Closed => (StatusCode::SERVICE_UNAVAILABLE, DropReason::ShuttingDown),
-            };
-            state.metrics.dropped(reason, n);
-            let mut response = json_error(
-                status,
-                &format!(
-                    "{refused}; the batch of {n} events was not accepted, send it again later"
-                ),
-            );
-            if status != StatusCode::PAYLOAD_TOO_LARGE {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    let outcome = match &state.sink {
+        Sink::Queue(queue) => queue
+            .try_push(parsed.events, received)
+            .map_err(PublishError::Refused),
+        Sink::Publish(publisher) => {
+            let published = publisher.publish(&parsed.events).await;
+            if published.is_ok() {
+                state.metrics.published(n);
+                state.metrics.batch_done(received.elapsed());
             }
-            response
+            published
         }
+    };
+    state.metrics.queue_depth(state.sink.depth());
+    match outcome {
+        Ok(()) => json(
+            StatusCode::OK,
+            &serde_json::json!({"events": n, "dropped": dropped, "dropped_by_reason": parsed.dropped}),
+        ),
+        Err(e) => refused(&state.metrics, &e, n),
     }
+}
+
+/// The answer to a batch that was not accepted: 429, 413 or 503, counted as dropped.
+fn refused(metrics: &Metrics, e: &PublishError, n: usize) -> Response {
+    let (status, reason) = match e {
+        PublishError::Refused(Refused::Full { .. }) => {
+            (StatusCode::TOO_MANY_REQUESTS, DropReason::QueueFull)
+        }
+        PublishError::Refused(Refused::TooLarge { .. }) => {
+            (StatusCode::PAYLOAD_TOO_LARGE, DropReason::QueueFull)
+        }
+        PublishError::Refused(Refused::Closed) => {
+            (StatusCode::SERVICE_UNAVAILABLE, DropReason::ShuttingDown)
+        }
+        PublishError::Nats(err) => {
+            tracing::error!("{err}");
+            (StatusCode::SERVICE_UNAVAILABLE, DropReason::PublishFailed)
+        }
+    };
+    metrics.dropped(reason, n);
+    let mut response = json_error(
+        status,
+        &format!("{e}; the batch of {n} events was not accepted, send it again later"),
+    );
+    if status != StatusCode::PAYLOAD_TOO_LARGE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
 }
 
 /// `GET /healthz`: the process is up.
@@ -191,7 +234,7 @@ pub async fn healthz() -> Response {
 
 /// `GET /metrics`: Prometheus text (OpenMetrics) format.
 pub async fn metrics(State(state): State<IntakeState>) -> Response {
-    state.metrics.queue_depth(state.queue.depth());
+    state.metrics.queue_depth(state.sink.depth());
     let mut response = state.metrics.encode().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -5,7 +5,7 @@
 //! | --- | --- | --- |
 //! | `kubeguard_audit_events_received_total` | counter | |
 //! | `kubeguard_audit_events_evaluated_total` | counter | |
-//! | `kubeguard_audit_events_dropped_total` | counter | `reason` (queue_full, no_timestamp, too_large, not_an_event, shutting_down) |
+//! | `kubeguard_audit_events_dropped_total` | counter | `reason` (queue_full, no_timestamp, too_large, not_an_event, shutting_down, publish_failed) |
 //! | `kubeguard_audit_events_published_total` | counter | |
 //! | `kubeguard_audit_alerts_total` | counter | `rule`, `priority` |
 //! | `kubeguard_audit_alerts_deduplicated_total` | counter | |
@@ -44,6 +44,8 @@ pub enum DropReason {
     NotAnEvent,
     /// Received after shutdown began; refused with 503.
     ShuttingDown,
+    /// Not stored by JetStream (`--publish`); refused with 503.
+    PublishFailed,
 }
 
 impl DropReason {
@@ -56,6 +58,7 @@ impl DropReason {
             DropReason::TooLarge => "too_large",
             DropReason::NotAnEvent => "not_an_event",
             DropReason::ShuttingDown => "shutting_down",
+            DropReason::PublishFailed => "publish_failed",
         }
     }
 
@@ -234,6 +237,7 @@ impl Metrics {
             DropReason::TooLarge,
             DropReason::NotAnEvent,
             DropReason::ShuttingDown,
+            DropReason::PublishFailed,
         ] {
             m.dropped(reason, 0);
         }

@@ -99,6 +99,18 @@ impl Outputs {
     }
 }
 
+impl Outputs {
+    /// Queues `alert` for each Alertmanager only: for an alert another worker
+    /// already stored (see [`crate::nats`]); Alertmanager keeps one alert per
+    /// key, so this cannot make a second one, and it delivers an alert whose
+    /// first worker died before delivering it.
+    pub fn redeliver(&self, alert: &AlertRecord) {
+        for alertmanager in &self.alertmanagers {
+            alertmanager.send(alert);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,11 @@
-//! Putting `audit serve` together: the queue, the detection workers,
-//! certificate reloads, the router and the accept loop, and the shutdown
-//! that drains the queue.
+//! Putting `audit serve` together: the queue and the detection workers (or
+//! the JetStream publisher), certificate reloads, the router and the accept
+//! loop, and the shutdown that drains the queue.
 
 use crate::detect::{Detector, start_workers};
-use crate::intake::IntakeState;
+use crate::intake::{IntakeState, Sink};
+use crate::metrics::Metrics;
+use crate::nats::Publisher;
 use crate::queue::Queue;
 use kubeguard_webhook::server::{Timeouts, serve};
 use kubeguard_webhook::tls::{self, ReloadingCert, TlsError};
@@ -24,6 +26,25 @@ pub enum ServeError {
     Workers(std::io::Error),
 }
 
+/// What is done with received events.
+#[derive(Debug)]
+pub enum Backend {
+    /// Evaluated here, by `workers` threads draining a queue of `queue_capacity` events.
+    Detect {
+        /// The rules and alert outputs.
+        detector: Detector,
+        /// Detection worker threads.
+        workers: usize,
+        /// The queue's capacity in events.
+        queue_capacity: usize,
+        /// Alert delivery tasks (Alertmanager) to finish after the workers,
+        /// within `timeouts.grace`.
+        deliveries: Vec<JoinHandle<()>>,
+    },
+    /// Published to JetStream for `audit worker` processes.
+    Publish(Publisher),
+}
+
 /// `audit serve`, ready to run.
 #[derive(Debug)]
 pub struct AuditServer {
@@ -35,43 +56,54 @@ pub struct AuditServer {
     pub reload_every: Duration,
     /// Accept-loop timeouts.
     pub timeouts: Timeouts,
-    /// The rules and alert outputs.
-    pub detector: Detector,
-    /// The queue's capacity in events.
-    pub queue_capacity: usize,
-    /// Detection worker threads.
-    pub workers: usize,
+    /// The metrics (the detector's, when detecting here).
+    pub metrics: Arc<Metrics>,
+    /// What is done with the events.
+    pub backend: Backend,
     /// The largest event evaluated.
     pub max_event_size: usize,
-    /// Alert delivery tasks (Alertmanager) to finish after the workers,
-    /// within `timeouts.grace`.
-    pub deliveries: Vec<JoinHandle<()>>,
 }
 
 impl AuditServer {
     /// Serves until `shutdown` resolves; then stops accepting connections,
     /// finishes the requests in flight, and evaluates every queued event
-    /// before returning.
+    /// and delivers its alerts before returning.
     ///
     /// # Errors
     /// The TLS configuration or the worker threads could not be set up.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         let tls_config = tls::server_config(Arc::clone(&self.cert))?;
-        let metrics = Arc::clone(&self.detector.metrics);
-        let (queue, receiver) = Queue::new(self.queue_capacity);
-        let queue = Arc::new(queue);
-        metrics.queue_capacity(queue.capacity());
-        let detector = Arc::new(self.detector);
-        let workers = start_workers(self.workers, &detector, &queue, receiver)
-            .map_err(ServeError::Workers)?;
+        let metrics = self.metrics;
         let reload_metrics = Arc::clone(&metrics);
         let reloads = tokio::spawn(tls::watch_files(
             Arc::clone(&self.cert),
             self.reload_every,
             move |ok| reload_metrics.certificate_reload(ok),
         ));
+        let mut local = None;
+        let sink = match self.backend {
+            Backend::Detect {
+                detector,
+                workers,
+                queue_capacity,
+                deliveries,
+            } => {
+                let (queue, receiver) = Queue::new(queue_capacity);
+                let queue = Arc::new(queue);
+                let detector = Arc::new(detector);
+                let threads = start_workers(workers, &detector, &queue, receiver)
+                    .map_err(ServeError::Workers)?;
+                local = Some((Arc::clone(&queue), detector, threads, deliveries));
+                Sink::Queue(queue)
+            }
+            Backend::Publish(publisher) => Sink::Publish(Arc::new(publisher)),
+        };
+        metrics.queue_capacity(match &sink {
+            Sink::Queue(q) => q.capacity(),
+            Sink::Publish(p) => p.capacity(),
+        });
         let state = IntakeState {
-            queue: Arc::clone(&queue),
+            sink,
             metrics,
             max_event_size: self.max_event_size,
         };
@@ -83,23 +115,25 @@ impl AuditServer {
             shutdown,
         )
         .await;
-        queue.close();
-        tracing::info!("evaluating the {} queued events", queue.depth());
-        let joined = tokio::task::spawn_blocking(move || {
-            for worker in workers {
-                if worker.join().is_err() {
-                    tracing::error!("a detection worker panicked");
+        if let Some((queue, detector, threads, deliveries)) = local {
+            queue.close();
+            tracing::info!("evaluating the {} queued events", queue.depth());
+            let joined = tokio::task::spawn_blocking(move || {
+                for thread in threads {
+                    if thread.join().is_err() {
+                        tracing::error!("a detection worker panicked");
+                    }
                 }
+            })
+            .await;
+            if let Err(e) = joined {
+                tracing::error!("waiting for the detection workers: {e}");
             }
-        })
-        .await;
-        if let Err(e) = joined {
-            tracing::error!("waiting for the detection workers: {e}");
+            // The outputs, and with them the delivery queues' senders, go now:
+            // each delivery task sends what is left and ends.
+            drop(detector);
+            finish_deliveries(deliveries, self.timeouts.grace).await;
         }
-        // The outputs, and with them the delivery queues' senders, go now:
-        // each delivery task sends what is left and ends.
-        drop(detector);
-        finish_deliveries(self.deliveries, self.timeouts.grace).await;
         reloads.abort();
         Ok(())
     }

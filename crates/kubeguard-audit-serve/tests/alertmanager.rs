@@ -6,9 +6,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{
-    Daemon, Targets, event, event_list, free_port, post, sample, serve, tool_available, wait_for,
-};
+use common::{Daemon, Targets, event, event_list, free_port, post, sample, serve, wait_for};
 use kubeguard_audit_serve::alertmanager::{self, RetryPolicy};
 use kubeguard_audit_serve::client::{HttpClient, Uri};
 use serde_json::Value;
@@ -17,13 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const BINARY: &str = "prometheus-alertmanager";
-
-fn available() -> bool {
-    tool_available(
-        Command::new(BINARY).arg("--version"),
-        "prometheus-alertmanager (the Debian package) for the Alertmanager delivery test",
-    )
-}
 
 /// Starts Alertmanager on 127.0.0.1:`port` with a temporary config and storage.
 fn start_alertmanager(port: u16) -> Daemon {
@@ -81,10 +72,11 @@ fn policy() -> RetryPolicy {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(has_prometheus_alertmanager),
+    ignore = "needs prometheus-alertmanager (Debian package): run scripts/install-tools.sh"
+)]
 async fn alerts_arrive_once_through_retries_and_repeats() {
-    if !available() {
-        return;
-    }
     let port = free_port();
     let endpoint = alertmanager::alerts_endpoint(&format!("http://127.0.0.1:{port}")).unwrap();
     let plain = HttpClient::new(rustls::RootCertStore::empty()).unwrap();

@@ -7,7 +7,7 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use common::{event, event_list, lines_only, post, sample, scrape, serve, tls_pair, url, wait_for};
-use kubeguard_audit_serve::intake::IntakeState;
+use kubeguard_audit_serve::intake::{IntakeState, Sink};
 use kubeguard_audit_serve::metrics::Metrics;
 use kubeguard_audit_serve::queue::Queue;
 use kubeguard_webhook::server::Timeouts;
@@ -171,7 +171,7 @@ async fn a_full_queue_refuses_batches_at_once_and_counts_them() {
     let metrics = Arc::new(Metrics::new());
     let (queue, _receiver) = Queue::new(4);
     let state = IntakeState {
-        queue: Arc::new(queue),
+        sink: Sink::Queue(Arc::new(queue)),
         metrics: Arc::clone(&metrics),
         max_event_size: kubeguard_audit::DEFAULT_MAX_EVENT_SIZE,
     };

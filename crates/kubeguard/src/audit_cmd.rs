@@ -65,6 +65,10 @@ pub enum AuditCommand {
     Rules,
     /// Serve the HTTPS audit webhook backend: detect on the API server's events live.
     Serve(crate::audit_serve_cmd::ServeArgs),
+    /// Evaluate the events `audit serve --publish` stores in NATS JetStream (scale-out).
+    Worker(crate::audit_worker_cmd::WorkerArgs),
+    /// Print the alerts `audit worker` processes stored in NATS JetStream, each once.
+    Alerts(crate::audit_alerts_cmd::AlertsArgs),
 }
 
 /// Output formats of `audit scan`.
@@ -154,6 +158,8 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<u8> {
             Ok(0)
         }
         AuditCommand::Serve(serve_args) => crate::audit_serve_cmd::run(serve_args, out),
+        AuditCommand::Worker(worker_args) => crate::audit_worker_cmd::run(worker_args, out),
+        AuditCommand::Alerts(alerts_args) => crate::audit_alerts_cmd::run(alerts_args, out),
     }
 }
 

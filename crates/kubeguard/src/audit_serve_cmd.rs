@@ -8,8 +8,9 @@ use kubeguard_audit_serve::alertmanager::{self, RetryPolicy};
 use kubeguard_audit_serve::client::{HttpClient, Uri, system_roots};
 use kubeguard_audit_serve::detect::Detector;
 use kubeguard_audit_serve::metrics::Metrics;
+use kubeguard_audit_serve::nats::{self, Publisher, Streams};
 use kubeguard_audit_serve::outputs::Outputs;
-use kubeguard_audit_serve::run::AuditServer;
+use kubeguard_audit_serve::run::{AuditServer, Backend};
 use kubeguard_webhook::server::{Timeouts, shutdown_signal};
 use kubeguard_webhook::tls::{CertificateFiles, ReloadingCert, SelfSigned};
 use std::io::Write;
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
+use tokio::task::JoinHandle;
 
 const SERVE_HELP: &str = "\
 Point the API server at it with --audit-webhook-config-file, a kubeconfig
@@ -51,6 +53,11 @@ Alerts:
   description and auditID; failed posts are retried with exponential
   back-off and counted in kubeguard_audit_alert_deliveries_total.
 
+Scale-out:
+  --publish nats://HOST:PORT stores each event in the JetStream stream
+  KUBEGUARD_AUDIT_EVENTS (created if missing) and answers the API server
+  once it is stored; `kubeguard audit worker` processes evaluate them.
+
 Shutdown:
   SIGTERM or Ctrl-C stops accepting connections, finishes the requests in
   flight, evaluates every queued event, and exits 0.
@@ -62,7 +69,8 @@ Examples:
   kubeguard audit serve --tls-cert /certs/tls.crt --tls-key /certs/tls.key
   kubeguard audit serve --rules k8s_audit_rules.yaml --min-priority warning --tls-cert tls.crt --tls-key tls.key
   kubeguard audit serve --self-signed localhost --listen 127.0.0.1:9443 -o alerts.jsonl
-  kubeguard audit serve --tls-cert tls.crt --tls-key tls.key --alertmanager http://alertmanager.monitoring:9093";
+  kubeguard audit serve --tls-cert tls.crt --tls-key tls.key --alertmanager http://alertmanager.monitoring:9093
+  kubeguard audit serve --tls-cert tls.crt --tls-key tls.key --publish nats://nats.nats:4222";
 
 /// Arguments of `kubeguard audit serve`.
 #[derive(Debug, Args)]
@@ -126,9 +134,19 @@ pub struct ServeArgs {
     /// repeat for several. Failed posts are retried with back-off for about two minutes.
     #[arg(long = "alertmanager", value_name = "URL", value_parser = parse_alertmanager)]
     pub alertmanagers: Vec<Uri>,
+
+    /// Publish the events to NATS JetStream (stream KUBEGUARD_AUDIT_EVENTS, created if
+    /// missing) for `kubeguard audit worker` processes, instead of evaluating them here.
+    #[arg(
+        long,
+        value_name = "nats://HOST:PORT",
+        value_parser = nats::parse_url,
+        conflicts_with_all = ["rules", "alertmanagers", "output", "workers"]
+    )]
+    pub publish: Option<String>,
 }
 
-fn parse_alertmanager(s: &str) -> Result<Uri, String> {
+pub(crate) fn parse_alertmanager(s: &str) -> Result<Uri, String> {
     alertmanager::alerts_endpoint(s)
 }
 
@@ -192,11 +210,107 @@ pub(crate) fn load_rule_set(files: &[PathBuf]) -> Option<RuleSet> {
     }
 }
 
+/// Where alerts go, prepared before the runtime starts: JSON lines (a file,
+/// or standard output through the main thread) and Alertmanagers.
+pub(crate) struct AlertTargets {
+    lines: Box<dyn Write + Send>,
+    alertmanagers: Vec<Uri>,
+    client: Option<HttpClient>,
+}
+
+impl AlertTargets {
+    /// Lines to `output`, or to `stdout_lines` (written by the main thread).
+    pub(crate) fn new(
+        output: Option<&PathBuf>,
+        alertmanagers: &[Uri],
+        stdout_lines: mpsc::Sender<Vec<u8>>,
+    ) -> Result<Self> {
+        let lines: Box<dyn Write + Send> = match output {
+            Some(path) => Box::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot write the alerts to {}", path.display()))?,
+            ),
+            None => Box::new(ToMain(stdout_lines)),
+        };
+        let client = if alertmanagers.is_empty() {
+            None
+        } else {
+            Some(HttpClient::new(system_roots()).context("the HTTPS client for Alertmanager")?)
+        };
+        Ok(AlertTargets {
+            lines,
+            alertmanagers: alertmanagers.to_vec(),
+            client,
+        })
+    }
+
+    /// The outputs and their delivery tasks; call inside the runtime.
+    pub(crate) fn start(self, metrics: &Arc<Metrics>) -> (Outputs, Vec<JoinHandle<()>>) {
+        let mut outputs = Outputs::new(Some(self.lines), Arc::clone(metrics));
+        let mut deliveries = Vec::new();
+        if let Some(client) = self.client {
+            for endpoint in self.alertmanagers {
+                tracing::info!("alerts go to {endpoint}");
+                let (sender, task) = alertmanager::start(
+                    endpoint,
+                    client.clone(),
+                    RetryPolicy::default(),
+                    Arc::clone(metrics),
+                );
+                outputs = outputs.with_alertmanager(sender);
+                deliveries.push(task);
+            }
+        }
+        (outputs, deliveries)
+    }
+}
+
+/// Runs `body` on a new tokio runtime in its own thread while this thread,
+/// which owns standard output, writes the alert lines it is handed (until
+/// every sender is dropped).
+pub(crate) fn run_beside_stdout<F>(
+    stdout: &mut dyn Write,
+    lines: mpsc::Receiver<Vec<u8>>,
+    body: F,
+) -> Result<()>
+where
+    F: std::future::Future<Output = Result<()>> + Send + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let thread = std::thread::Builder::new()
+        .name("audit".into())
+        .spawn(move || runtime.block_on(body))
+        .context("cannot start the runtime thread")?;
+    let mut write_failed = None;
+    for line in lines {
+        if write_failed.is_none()
+            && let Err(e) = stdout.write_all(&line).and_then(|()| stdout.flush())
+        {
+            write_failed = Some(e);
+        }
+    }
+    thread
+        .join()
+        .map_err(|_| anyhow!("the runtime thread panicked"))??;
+    if let Some(e) = write_failed {
+        return Err(e).context("cannot write the alerts to standard output");
+    }
+    Ok(())
+}
+
 /// Runs the server until SIGTERM or Ctrl-C; 0 on a clean stop.
 pub fn run(args: &ServeArgs, stdout: &mut dyn Write) -> Result<u8> {
     init_logging();
-    let Some(rules) = load_rule_set(&args.rules) else {
-        return Ok(2);
+    let rules = if args.publish.is_some() {
+        None
+    } else {
+        let Some(rules) = load_rule_set(&args.rules) else {
+            return Ok(2);
+        };
+        Some(rules)
     };
     let (cert, ca_bundle) = certificate(
         args.self_signed.as_deref(),
@@ -208,92 +322,61 @@ pub fn run(args: &ServeArgs, stdout: &mut dyn Write) -> Result<u8> {
         stdout.flush()?;
     }
     let (lines_tx, lines_rx) = mpsc::channel::<Vec<u8>>();
-    let alert_lines: Box<dyn Write + Send> = match &args.output {
-        Some(path) => Box::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write the alerts to {}", path.display()))?,
-        ),
-        None => Box::new(ToMain(lines_tx.clone())),
-    };
-    // Only the alert output holds a sender now: the loop below ends when it is dropped.
-    drop(lines_tx);
-    let client = if args.alertmanagers.is_empty() {
-        None
-    } else {
-        Some(HttpClient::new(system_roots()).context("the HTTPS client for Alertmanager")?)
-    };
-    let alertmanagers = args.alertmanagers.clone();
+    let targets = AlertTargets::new(args.output.as_ref(), &args.alertmanagers, lines_tx)?;
     let min_priority = args.min_priority;
     let workers = args.workers.map_or_else(
         || std::thread::available_parallelism().map_or(2, usize::from),
         usize::from,
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let listen = args.listen;
     let queue_capacity = args.queue_capacity as usize;
     let reload_every = args.reload_interval;
-    // The server runs on its own thread; this one owns standard output and
-    // writes the alert lines it is handed until the server is done.
-    let server = std::thread::Builder::new()
-        .name("audit-serve".into())
-        .spawn(move || -> Result<()> {
-            runtime.block_on(async {
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("cannot listen on {listen}"))?;
-                let bound = listener.local_addr().context("reading the bound address")?;
-                let shutdown = shutdown_signal();
-                let metrics = Arc::new(Metrics::new());
-                let mut outputs = Outputs::new(Some(alert_lines), Arc::clone(&metrics));
-                let mut deliveries = Vec::new();
-                for endpoint in alertmanagers {
-                    let client = client.clone().context("no HTTP client")?;
-                    tracing::info!("alerts go to {endpoint}");
-                    let (sender, task) = alertmanager::start(
-                        endpoint,
-                        client,
-                        RetryPolicy::default(),
-                        Arc::clone(&metrics),
-                    );
-                    outputs = outputs.with_alertmanager(sender);
-                    deliveries.push(task);
-                }
-                let detector = Detector::new(rules, min_priority, outputs, metrics);
-                tracing::info!("listening on https://{bound}/audit");
-                AuditServer {
-                    listener,
-                    cert: Arc::new(cert),
-                    reload_every,
-                    timeouts: Timeouts::default(),
-                    detector,
-                    queue_capacity,
+    let publish = args.publish.clone();
+    let outcome = run_beside_stdout(stdout, lines_rx, async move {
+        let metrics = Arc::new(Metrics::new());
+        let backend = match (publish, rules) {
+            (Some(url), _) => {
+                drop(targets);
+                let js = nats::connect(&url).await?;
+                let streams = Streams::default();
+                nats::ensure_streams(&js, &streams).await?;
+                tracing::info!("publishing events to {url}, stream {}", streams.events);
+                Backend::Publish(Publisher::new(js, &streams, queue_capacity))
+            }
+            (None, Some(rules)) => {
+                let (outputs, deliveries) = targets.start(&metrics);
+                Backend::Detect {
+                    detector: Detector::new(rules, min_priority, outputs, Arc::clone(&metrics)),
                     workers,
-                    max_event_size: DEFAULT_MAX_EVENT_SIZE,
+                    queue_capacity,
                     deliveries,
                 }
-                .run(shutdown)
-                .await?;
-                tracing::info!("stopped");
-                Ok(())
-            })
-        })
-        .context("cannot start the server thread")?;
-    let mut write_failed = None;
-    for line in lines_rx {
-        if write_failed.is_none()
-            && let Err(e) = stdout.write_all(&line).and_then(|()| stdout.flush())
-        {
-            write_failed = Some(e);
+            }
+            (None, None) => return Err(anyhow!("no rules loaded")),
+        };
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let bound = listener.local_addr().context("reading the bound address")?;
+        let shutdown = shutdown_signal();
+        tracing::info!("listening on https://{bound}/audit");
+        AuditServer {
+            listener,
+            cert: Arc::new(cert),
+            reload_every,
+            timeouts: Timeouts::default(),
+            metrics,
+            backend,
+            max_event_size: DEFAULT_MAX_EVENT_SIZE,
         }
-    }
-    server
-        .join()
-        .map_err(|_| anyhow!("the server thread panicked"))??;
-    if let Some(e) = write_failed {
-        return Err(e).context("cannot write the alerts to standard output");
+        .run(shutdown)
+        .await?;
+        tracing::info!("stopped");
+        Ok(())
+    });
+    if let Err(e) = outcome {
+        eprintln!("kubeguard: error: {e:#}");
+        return Ok(2);
     }
     Ok(0)
 }

@@ -8,7 +8,7 @@ use kubeguard_audit_serve::client::HttpClient;
 use kubeguard_audit_serve::detect::Detector;
 use kubeguard_audit_serve::metrics::Metrics;
 use kubeguard_audit_serve::outputs::Outputs;
-use kubeguard_audit_serve::run::{AuditServer, ServeError};
+use kubeguard_audit_serve::run::{AuditServer, Backend, ServeError};
 use kubeguard_webhook::server::Timeouts;
 use kubeguard_webhook::tls::{ReloadingCert, SelfSigned};
 use serde_json::{Value, json};
@@ -123,11 +123,14 @@ pub async fn serve(capacity: usize, targets: Targets) -> Running {
             grace: Duration::from_secs(5),
             ..Timeouts::default()
         },
-        detector,
-        queue_capacity: capacity,
-        workers: 2,
+        metrics: Arc::clone(&metrics),
+        backend: Backend::Detect {
+            detector,
+            workers: 2,
+            queue_capacity: capacity,
+            deliveries,
+        },
         max_event_size: kubeguard_audit::DEFAULT_MAX_EVENT_SIZE,
-        deliveries,
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async move {
@@ -205,20 +208,6 @@ pub async fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     done()
-}
-
-/// Whether an external tool runs; when it does not: with
-/// `KUBEGUARD_REQUIRE_TOOLS` set (CI) a failure, elsewhere a visible skip.
-pub fn tool_available(check: &mut std::process::Command, what: &str) -> bool {
-    let ok = check.output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("KUBEGUARD_REQUIRE_TOOLS").is_none(),
-            "{what} is required here but missing; run scripts/install-tools.sh"
-        );
-        eprintln!("SKIPPED: {what} not available (run scripts/install-tools.sh)");
-    }
-    ok
 }
 
 /// A free TCP port on 127.0.0.1 (bound, then released).
