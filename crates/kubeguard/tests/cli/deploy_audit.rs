@@ -45,7 +45,7 @@ fn scan_finds_nothing_in_the_audit_manifests() {
     assert_eq!(report["summary"]["suppressed"], 0, "no exception: {report}");
     // Every manifest read; the Grafana dashboard is not a Kubernetes object.
     assert!(
-        report["summary"]["objects"].as_u64().unwrap() >= 12,
+        report["summary"]["objects"].as_u64().unwrap() >= 15,
         "{report}"
     );
 }
@@ -67,10 +67,12 @@ fn the_receiver_meets_pss_restricted() {
         .output()
         .expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("Deployment kubeguard/kubeguard-audit: allowed"),
-        "{text}"
-    );
+    for deployment in ["kubeguard-audit", "kubeguard-audit-worker"] {
+        assert!(
+            text.contains(&format!("Deployment kubeguard/{deployment}: allowed")),
+            "{text}"
+        );
+    }
 }
 
 #[test]
@@ -116,4 +118,23 @@ fn the_webhook_kubeconfig_points_at_the_service() {
     assert!(read("certificate.yaml").contains("- kubeguard-audit.kubeguard.svc\n"));
     let policy = read("audit-policy.yaml");
     assert!(policy.contains("apiVersion: audit.k8s.io/v1\nkind: Policy\n"));
+}
+
+#[test]
+fn the_workers_consume_from_nats_without_privileges() {
+    let worker = read("worker-deployment.yaml");
+    for arg in [
+        "- audit",
+        "- worker",
+        "--nats=nats://",
+        "--metrics-listen=0.0.0.0:9090",
+        "automountServiceAccountToken: false",
+    ] {
+        assert!(worker.contains(arg), "{arg}");
+    }
+    assert!(read("deployment.yaml").contains("# - --publish=nats://"));
+    let policy = read("worker-networkpolicy.yaml");
+    assert!(policy.contains("app.kubernetes.io/name: kubeguard-audit-worker"));
+    assert!(policy.contains("port: 4222"));
+    assert!(read("worker-pdb.yaml").contains("minAvailable: 1"));
 }
