@@ -279,7 +279,10 @@ impl Worker {
                 next = messages.next() => match next {
                     Some(Ok(message)) => message,
                     Some(Err(e)) => {
+                        // A lost connection or a missed heartbeat: the
+                        // client reconnects; do not spin meanwhile.
                         tracing::warn!("pulling events: {e}");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
                         continue;
                     }
                     None => break,
