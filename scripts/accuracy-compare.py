@@ -57,7 +57,7 @@ CLASSES = {
     "readonly-rootfs": ({"writable-root-filesystem"}, {"CKV_K8S_22"}, {"KSV-0014"}),
     "rbac-wildcard": ({"rbac-wildcard"}, {"CKV_K8S_49"}, {"KSV-0044", "KSV-0045", "KSV-0046"}),
     "rbac-secrets": ({"rbac-secrets-access"}, {"CKV2_K8S_5"}, {"KSV-0041", "KSV-0113"}),
-    "netpol": ({"netpol-pod-not-selected"}, {"CKV2_K8S_6"}, set()),
+    "netpol": ({"netpol-pod-not-selected", "netpol-host-network-pod"}, {"CKV2_K8S_6"}, set()),
 }
 WORKLOADS = {"Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob", "ReplicaSet"}
 
