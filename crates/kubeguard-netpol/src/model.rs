@@ -485,7 +485,8 @@ pub(crate) fn err(obj: &Object, at: &Located<'_>, message: impl Into<String>) ->
     }
 }
 
-fn selector(obj: &Object, at: &Located<'_>) -> Result<Selector, ModelError> {
+/// The label selector at `at`, its errors placed in `obj`.
+pub(crate) fn selector(obj: &Object, at: &Located<'_>) -> Result<Selector, ModelError> {
     Selector::parse(at).map_err(|e| ModelError {
         origin: Origin {
             file: obj.source.name.clone(),
