@@ -533,6 +533,18 @@ fn rules_command_lists_and_explains() {
     let out = kubeguard().args(["rules"]).assert().code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(text.contains("KG001  privileged-container"));
+    let profile_of = |name: &str| {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap();
+        line.split_whitespace().nth(3).unwrap().to_owned()
+    };
+    assert_eq!(profile_of("privileged-container"), "security");
+    assert_eq!(profile_of("low-user-id"), "best-practice");
+    let out = kubeguard().args(["rules", "low-user-id"]).assert().code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("| Profile | [`best-practice`](../profiles.md) |"));
     let out = kubeguard().args(["rules", "host-pid"]).assert().code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(text.contains("## Why it matters") && text.contains("## How to fix"));
@@ -543,7 +555,19 @@ fn rules_command_lists_and_explains() {
         .args(["rules", "--format", "json"])
         .assert()
         .code(0);
-    assert!(json(&out.get_output().stdout).as_array().unwrap().len() >= 5);
+    let rules = json(&out.get_output().stdout);
+    assert!(rules.as_array().unwrap().len() >= 5);
+    let profile_of = |name: &str| {
+        rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()["profile"]
+            .clone()
+    };
+    assert_eq!(profile_of("host-pid"), "security");
+    assert_eq!(profile_of("default-namespace"), "best-practice");
 }
 
 #[test]
