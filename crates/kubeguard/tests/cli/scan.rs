@@ -572,7 +572,7 @@ fn rules_command_lists_and_explains() {
 
 #[test]
 fn secret_values_never_appear_in_any_format() {
-    let input = "apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: default}\nstringData: {password: xyzzy-stringdata}\ndata:\n  token: aHVudGVyMi1kYXRh\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  containers:\n  - name: c\n    image: nginx:latest\n    env:\n    - {name: DB_PASSWORD, value: xyzzy-env}\n    - name: API_TOKEN\n      value: xyzzy-block\n";
+    let input = "apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: default}\nstringData: {password: xyzzy-stringdata}\ndata:\n  token: aHVudGVyMi1kYXRh\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  containers:\n  - name: c\n    image: nginx:latest\n    env:\n    - {name: DB_PASSWORD, value: xyzzy-env}\n    - name: API_TOKEN\n      value: xyzzy-block\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata:\n  api.key: xyzzy7vK2m0c9ZB4nT8rW3sLd6Fh5Jg\n  DATABASE_URL: postgres://app:xyzzy-url@db:5432/app\n";
     for format in ["text", "json", "sarif", "junit", "github"] {
         let out = kubeguard()
             .args(["scan", "-", "--format", format, "--color", "never"])
@@ -586,6 +586,10 @@ fn secret_values_never_appear_in_any_format() {
             String::from_utf8_lossy(&output.stderr)
         );
         assert!(all.contains("hardcoded-secret-in-env"), "{format}: {all}");
+        assert!(
+            all.contains("hardcoded-secret-in-configmap"),
+            "{format}: {all}"
+        );
         for secret in ["xyzzy", "aHVudGVyMi1kYXRh"] {
             assert!(
                 !all.contains(secret),
