@@ -20,7 +20,9 @@
 #     the test of the webhook's TLS handshake with Go clients.
 #
 # Safe to run any number of times: each step checks first and only installs
-# what is missing or at the wrong version.
+# what is missing or at the wrong version. When it installs anything it
+# touches this script, which makes Cargo look for the tests' tools again
+# (tests/tools_build.rs): tests whose tool is missing are listed as skipped.
 #
 # Environment:
 #   PYTHON               interpreter that creates the virtualenv (default: python3)
@@ -64,6 +66,7 @@ install_sdk() {
     log "installing $HELM_SDK_PACKAGE==$HELM_SDK_VERSION (about 240 MB) into $VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
         "$HELM_SDK_PACKAGE==$HELM_SDK_VERSION"
+    installed=1
     if ! sdk_ok; then
         log "error: $HELM_SDK_PACKAGE installed but not importable by $VENV/bin/python"
         return 1
@@ -91,14 +94,22 @@ install_deb() {
         sudo=(sudo)
     fi
     log "installing the Debian package $package system-wide with apt-get (for $purpose)"
-    if ! { "${sudo[@]}" apt-get update -qq &&
-           DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$package" >/dev/null; }; then
+    if { "${sudo[@]}" apt-get update -qq &&
+         DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$package" >/dev/null; }; then
+        installed=1
+    else
         log "warning: could not install $package; $purpose will be skipped"
     fi
 }
+
+installed=0
 
 install_sdk
 install_deb kubectl kubectl "kustomize checks"
 install_deb chromium chromium "the HTML report tests in headless Chromium"
 install_deb golang-1.19-go /usr/lib/go-1.19/bin/go "the webhook TLS test with Go 1.19"
+if [ "$installed" = 1 ]; then
+    # Cargo watches this script: the tests' tools are looked for again.
+    touch "$ROOT/scripts/install-tools.sh"
+fi
 log "done"

@@ -88,6 +88,25 @@ impl Baseline {
     }
 }
 
+/// The parts of an event [`activity`] reads, for reading events projected
+/// (see [`Projection`](crate::projection::Projection)).
+#[must_use]
+pub fn projection() -> crate::projection::Projection {
+    let mut p = crate::projection::Projection::event();
+    for path in [
+        &["stage"][..],
+        &["verb"],
+        &["user", "username"],
+        &["objectRef", "resource"],
+        &["objectRef", "subresource"],
+        &["objectRef", "namespace"],
+        &["requestURI"],
+    ] {
+        p.keep(path);
+    }
+    p
+}
+
 /// The identity and activity of a completed request, if it is one: events
 /// of the earlier stages (RequestReceived, ResponseStarted) repeat the same
 /// request and are not counted.

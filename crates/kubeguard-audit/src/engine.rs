@@ -2,20 +2,23 @@
 //! events. Every distinct field and every distinct check of every rule is
 //! compiled once; on each event a field is extracted at most once and a
 //! check (such as the `kevt` stage test most rules share) is tested at most
-//! once, whatever number of rules use it.
+//! once, whatever number of rules use it. Rules that cannot match an event
+//! for its verb, resource or stage are not looked at (see [`crate::index`]).
 
 use crate::check::Test;
 use crate::condition::{self, Ast, Item, Operand};
 use crate::event::Event;
 use crate::fields::{self, Field, Values};
+use crate::index::Index;
 use crate::loader::{Definitions, RuleDef, SOURCE};
 use crate::priority::Priority;
+use crate::projection::Projection;
 use kubeguard_core::Diagnostic;
 use std::collections::HashMap;
 
 /// A compiled condition.
 #[derive(Debug, Clone)]
-enum Expr {
+pub(crate) enum Expr {
     And(Box<[Expr]>),
     Or(Box<[Expr]>),
     Not(Box<Expr>),
@@ -44,6 +47,9 @@ pub struct Rule {
     pub source: String,
     condition: Expr,
     output: Vec<Part>,
+    /// Whether the output reads the whole event (`%jevt.obj`): rendered
+    /// from the whole event when the rule matches a projected one.
+    output_whole: bool,
 }
 
 /// An alert: a rule that matched an event.
@@ -72,6 +78,7 @@ impl Rule {
             source: SOURCE.to_owned(),
             condition: Expr::And(Box::new([])),
             output: Vec::new(),
+            output_whole: false,
         }
     }
 }
@@ -88,6 +95,8 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     fields: Vec<Field>,
     checks: Vec<(u32, Test)>,
+    index: Index,
+    projection: Projection,
     /// Notes: rules not evaluated (other sources, disabled by unknown fields) and items ignored.
     pub notes: Vec<Diagnostic>,
 }
@@ -166,12 +175,29 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let conditions: Vec<&Expr> = rules.iter().map(|r| &r.condition).collect();
+        let index = Index::build(&conditions, &c.fields, &c.checks);
+        let projection = project(&mut rules, &c.fields, &c.checks);
         Ok(RuleSet {
             rules,
             fields: c.fields,
             checks: c.checks,
+            index,
+            projection,
             notes,
         })
+    }
+
+    /// The parts of an event the rules read, with what every event keeps:
+    /// every field of every condition, and every output field but those
+    /// that read the whole event (`%jevt.obj`, rendered from the whole
+    /// event by [`evaluate_projected`](Self::evaluate_projected)). Events
+    /// read with it (see
+    /// [`read_input_projected`](crate::reader::read_input_projected)) give
+    /// every rule the same result and output as whole events.
+    #[must_use]
+    pub fn projection(&self) -> &Projection {
+        &self.projection
     }
 
     /// The rules, in load order.
@@ -180,17 +206,49 @@ impl RuleSet {
         &self.rules
     }
 
+    /// Keeps only the rules `keep` accepts (`--select`, `--ignore` and the
+    /// configuration); the index and the projection shrink with them.
+    pub fn retain(&mut self, keep: impl FnMut(&Rule) -> bool) {
+        self.rules.retain(keep);
+        let conditions: Vec<&Expr> = self.rules.iter().map(|r| &r.condition).collect();
+        self.index = Index::build(&conditions, &self.fields, &self.checks);
+        self.projection = project(&mut self.rules, &self.fields, &self.checks);
+    }
+
     /// Evaluates every rule at or above `min` on `ev`, in load order.
+    /// `ev` is whole, or projected on at least [`projection`](Self::projection)
+    /// and then outputs that read the whole event (`%jevt.obj`) show only
+    /// its projected part: see [`evaluate_projected`](Self::evaluate_projected).
     pub fn evaluate<'r>(&'r self, ev: &Event, min: Priority, out: &mut dyn FnMut(Alert<'r>)) {
-        let mut state = State {
-            set: self,
-            ev,
-            fields: vec![None; self.fields.len()],
-            checks: vec![0; self.checks.len()],
-        };
-        for rule in &self.rules {
+        self.evaluate_projected(ev, None, min, out);
+    }
+
+    /// As [`evaluate`](Self::evaluate), on an event projected from the JSON
+    /// text `line` (the reader gives it): the outputs that read the whole
+    /// event are rendered from `line` parsed whole.
+    pub fn evaluate_projected<'r>(
+        &'r self,
+        ev: &Event,
+        line: Option<&str>,
+        min: Priority,
+        out: &mut dyn FnMut(Alert<'r>),
+    ) {
+        let mut whole: Option<Event> = None;
+        let mut state = State::new(self, ev);
+        let candidates = self.index.candidates(&mut state);
+        for i in candidates.iter() {
+            let rule = &self.rules[i];
             if rule.priority.at_least(min) && state.eval(&rule.condition) {
-                let output = state.render(&rule.output);
+                let output = match line {
+                    Some(line) if rule.output_whole && self.projection != Projection::All => {
+                        let whole = whole.get_or_insert_with(|| Event {
+                            json: serde_json::from_str(line).unwrap_or_else(|_| ev.json.clone()),
+                            time_ns: ev.time_ns,
+                        });
+                        State::new(self, whole).render(&rule.output)
+                    }
+                    _ => state.render(&rule.output),
+                };
                 out(Alert {
                     rule,
                     output,
@@ -203,7 +261,7 @@ impl RuleSet {
 }
 
 /// The per-event cache of field values and check results.
-struct State<'r, 'e> {
+pub(crate) struct State<'r, 'e> {
     set: &'r RuleSet,
     ev: &'e Event,
     fields: Vec<Option<Option<Values<'e>>>>,
@@ -211,8 +269,17 @@ struct State<'r, 'e> {
     checks: Vec<u8>,
 }
 
-impl<'e> State<'_, 'e> {
-    fn field(&mut self, id: u32) -> Option<&Values<'e>> {
+impl<'r, 'e> State<'r, 'e> {
+    fn new(set: &'r RuleSet, ev: &'e Event) -> Self {
+        State {
+            set,
+            ev,
+            fields: vec![None; set.fields.len()],
+            checks: vec![0; set.checks.len()],
+        }
+    }
+
+    pub(crate) fn field(&mut self, id: u32) -> Option<&Values<'e>> {
         let slot = &mut self.fields[id as usize];
         if slot.is_none() {
             *slot = Some(self.set.fields[id as usize].extract(self.ev));
@@ -277,6 +344,7 @@ impl Compiler<'_> {
             source: def.source.clone(),
             condition,
             output,
+            output_whole: false,
         })
     }
 
@@ -454,6 +522,46 @@ impl Compiler<'_> {
     }
 }
 
+/// The projection of compiled rules (see [`RuleSet::projection`]); marks
+/// the rules whose outputs read the whole event.
+fn project(rules: &mut [Rule], fields: &[Field], checks: &[(u32, Test)]) -> Projection {
+    fn condition_fields(e: &Expr, checks: &[(u32, Test)], out: &mut Vec<u32>) {
+        match e {
+            Expr::And(items) | Expr::Or(items) => {
+                items.iter().for_each(|i| condition_fields(i, checks, out));
+            }
+            Expr::Not(inner) => condition_fields(inner, checks, out),
+            Expr::Check(id) => out.push(checks[*id as usize].0),
+        }
+    }
+    let reads_whole = |f: &Field| {
+        let mut p = Projection::event();
+        f.project(&mut p);
+        p == Projection::All
+    };
+    let mut p = Projection::event();
+    let mut ids = Vec::new();
+    for rule in rules.iter() {
+        condition_fields(&rule.condition, checks, &mut ids);
+    }
+    for id in ids {
+        fields[id as usize].project(&mut p);
+    }
+    for rule in rules.iter_mut() {
+        for part in &rule.output {
+            if let Part::Field(id) = part {
+                let f = &fields[*id as usize];
+                if reads_whole(f) {
+                    rule.output_whole = true;
+                } else {
+                    f.project(&mut p);
+                }
+            }
+        }
+    }
+    p
+}
+
 /// Loads rules files in order and compiles them. Errors name the file,
 /// line and column.
 pub fn load_rules(files: &[(String, String)]) -> Result<RuleSet, Vec<Diagnostic>> {
@@ -577,6 +685,22 @@ mod tests {
         ))
         .unwrap();
         assert!(skip.rules().is_empty() && skip.notes.len() == 1);
+    }
+
+    #[test]
+    fn retained_rules_are_the_only_ones_evaluated() {
+        let mut s = set(&format!(
+            "- rule: a\n  condition: ka.verb=get\n{RULE}- rule: b\n  condition: ka.user.name=bob\n{RULE}"
+        ))
+        .unwrap();
+        let ev = json!({"verb": "get", "user": {"username": "bob"}});
+        assert_eq!(outputs(&s, ev.clone()).len(), 2);
+        s.retain(|r| r.name == "b");
+        assert_eq!(outputs(&s, ev).len(), 1);
+        assert_eq!(s.rules().len(), 1);
+        let mut keys = crate::projection::Projection::event();
+        keys.keep(&["user", "username"]);
+        assert_eq!(s.projection(), &keys);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! values is missing.
 
 use crate::event::{Event, format_time};
+use crate::projection::Projection;
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -458,6 +459,38 @@ fn many(values: Vec<Cow<'_, str>>) -> Option<Values<'_>> {
 }
 
 impl Field {
+    /// Adds to `p` the parts of an event the field reads, so that it
+    /// extracts the same values from an event projected on `p` as from the
+    /// whole event.
+    pub fn project(&self, p: &mut Projection) {
+        const SPEC: [&str; 2] = ["requestObject", "spec"];
+        let spec = |p: &mut Projection, key: &str| p.keep(&[SPEC[0], SPEC[1], key]);
+        match &self.kind {
+            Kind::Keys(keys) | Kind::KeysList(keys) => p.keep(keys),
+            Kind::Container(list, attr) => {
+                spec(p, list.key());
+                if let ContainerAttr::Effective(_) = attr {
+                    spec(p, "securityContext");
+                }
+            }
+            Kind::FirstContainerImage
+            | Kind::FirstContainerRepository
+            | Kind::AnyContainerPrivileged => spec(p, Containers::Regular.key()),
+            Kind::BindingSubjects(_) => p.keep(&["requestObject", "subjects"]),
+            Kind::RoleRules(_) => p.keep(&["requestObject", "rules"]),
+            Kind::ServicePorts => spec(p, "ports"),
+            Kind::VolumeHostPath
+            | Kind::VolumeHostPathMatch(_)
+            | Kind::FlexVolumeDriver
+            | Kind::VolumeType => spec(p, "volumes"),
+            Kind::UriParam(_) => p.keep(&["requestURI"]),
+            Kind::TargetPodName => p.keep(&["objectRef"]),
+            Kind::JsonValue(pointer) => p.keep_pointer(pointer),
+            Kind::JsonObject => *p = Projection::All,
+            Kind::SubjectHasName | Kind::Unavailable | Kind::RawTime | Kind::Time => {}
+        }
+    }
+
     /// The field's values in `ev`, or `None` when missing.
     #[must_use]
     pub fn extract<'e>(&self, ev: &'e Event) -> Option<Values<'e>> {

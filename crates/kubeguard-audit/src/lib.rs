@@ -24,8 +24,10 @@ pub mod condition;
 mod engine;
 pub mod event;
 pub mod fields;
+mod index;
 mod loader;
 mod priority;
+pub mod projection;
 pub mod reader;
 
 pub use engine::{Alert, Rule, RuleSet, load_rules};

@@ -4,6 +4,7 @@
 //! endless stream; what cannot be read is counted and located.
 
 use crate::event::{DEFAULT_MAX_EVENT_SIZE, Event, Rejected, split_events};
+use crate::projection::{self, Projected, Projection};
 use kubeguard_core::{Diagnostic, Pos};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -52,6 +53,9 @@ pub struct ReadStats {
     pub no_timestamp: u64,
     /// Events dropped for their size.
     pub too_large: u64,
+    /// Events delivered (and evaluated) that carry top-level fields an
+    /// audit event does not have.
+    pub unknown_fields: u64,
     /// The first problems, each with file and line.
     pub issues: Vec<Diagnostic>,
 }
@@ -63,10 +67,11 @@ impl ReadStats {
         self.garbage + self.not_events + self.no_timestamp + self.too_large
     }
 
-    /// Problems counted but not listed.
+    /// Problems (skipped lines and events, events with unknown fields)
+    /// counted but not listed.
     #[must_use]
     pub fn unlisted(&self) -> u64 {
-        self.skipped().saturating_sub(self.issues.len() as u64)
+        (self.skipped() + self.unknown_fields).saturating_sub(self.issues.len() as u64)
     }
 
     fn issue(&mut self, opts: &ReadOptions, file: &str, pos: Pos, message: String) {
@@ -84,6 +89,40 @@ impl ReadStats {
         let message = why.message(opts.max_event_size);
         self.issue(opts, file, Pos { line, col: 1 }, message);
     }
+
+    /// An event delivered with top-level fields an audit event does not have.
+    fn unknown(&mut self, opts: &ReadOptions, file: &str, line: u32, fields: &[String]) {
+        self.unknown_fields += 1;
+        if self.issues.len() < opts.max_issues {
+            self.issue(opts, file, Pos { line, col: 1 }, unknown_message(fields));
+        }
+    }
+}
+
+/// How many unknown field names a warning lists, and how much of each.
+const NAMES_LISTED: usize = 5;
+const NAME_CHARS: usize = 64;
+
+fn unknown_message(fields: &[String]) -> String {
+    let mut names: Vec<String> = fields
+        .iter()
+        .take(NAMES_LISTED)
+        .map(|f| {
+            let mut name: String = f.chars().take(NAME_CHARS).collect();
+            if name.len() < f.len() {
+                name.push_str("...");
+            }
+            format!("{name:?}")
+        })
+        .collect();
+    if fields.len() > NAMES_LISTED {
+        names.push(format!("and {} more", fields.len() - NAMES_LISTED));
+    }
+    let s = if fields.len() == 1 { "" } else { "s" };
+    format!(
+        "audit event with unknown field{s} {} (not in an audit.k8s.io Event); evaluated anyway",
+        names.join(", ")
+    )
 }
 
 /// One input: a file or standard input.
@@ -226,8 +265,8 @@ fn is_lumberjack_stamp(s: &str) -> bool {
         })
 }
 
-/// Reads one input, handing each event to `on_event`. An input that
-/// cannot be opened is an error; problems inside it are counted in
+/// Reads one input, handing each event, whole, to `on_event`. An input
+/// that cannot be opened is an error; problems inside it are counted in
 /// `stats` and reading goes on.
 pub fn read_input(
     input: &Input,
@@ -235,16 +274,42 @@ pub fn read_input(
     stats: &mut ReadStats,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<(), Diagnostic> {
+    read_input_projected(input, opts, &Projection::All, stats, &mut |ev, _| {
+        on_event(ev);
+    })
+}
+
+/// As [`read_input`], with each event holding only what `projection` keeps
+/// (from [`RuleSet::projection`](crate::RuleSet::projection)): the rest of
+/// each line is checked as JSON but not built, which is most of the cost.
+/// `on_event` also gets the line a projected event was parsed from (for
+/// [`RuleSet::evaluate_projected`](crate::RuleSet::evaluate_projected));
+/// `None` when the event was parsed whole.
+pub fn read_input_projected(
+    input: &Input,
+    opts: &ReadOptions,
+    projection: &Projection,
+    stats: &mut ReadStats,
+    on_event: &mut dyn FnMut(Event, Option<&str>),
+) -> Result<(), Diagnostic> {
     let name = input.name();
     let io_err = |e: std::io::Error| Diagnostic::whole_file(&name, format!("cannot read: {e}"));
     match input {
-        Input::Stdin => read_stream(std::io::stdin().lock(), &name, opts, stats, on_event),
+        Input::Stdin => read_stream_projected(
+            std::io::stdin().lock(),
+            &name,
+            opts,
+            projection,
+            stats,
+            on_event,
+        ),
         Input::File(path) => {
             let file = std::fs::File::open(path).map_err(io_err)?;
-            read_stream(
+            read_stream_projected(
                 BufReader::with_capacity(256 * 1024, file),
                 &name,
                 opts,
+                projection,
                 stats,
                 on_event,
             )
@@ -252,23 +317,51 @@ pub fn read_input(
     }
 }
 
-/// Reads a stream, gzip or plain (decided by its first bytes).
+/// Reads a stream, gzip or plain (decided by its first bytes), handing
+/// each event, whole, to `on_event`.
 pub fn read_stream(
-    mut reader: impl BufRead,
+    reader: impl BufRead,
     name: &str,
     opts: &ReadOptions,
     stats: &mut ReadStats,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<(), Diagnostic> {
+    read_stream_projected(reader, name, opts, &Projection::All, stats, &mut |ev, _| {
+        on_event(ev);
+    })
+}
+
+/// As [`read_stream`], with each event holding only what `projection`
+/// keeps, as [`read_input_projected`] reads.
+pub fn read_stream_projected(
+    mut reader: impl BufRead,
+    name: &str,
+    opts: &ReadOptions,
+    projection: &Projection,
+    stats: &mut ReadStats,
+    on_event: &mut dyn FnMut(Event, Option<&str>),
+) -> Result<(), Diagnostic> {
+    let read = Source {
+        name,
+        opts,
+        projection,
+    };
     let head = reader
         .fill_buf()
         .map_err(|e| Diagnostic::whole_file(name, format!("cannot read: {e}")))?;
     if head.starts_with(&[0x1f, 0x8b]) {
         let gz = BufReader::with_capacity(256 * 1024, flate2::bufread::MultiGzDecoder::new(reader));
-        read_text(gz, name, opts, stats, on_event)
+        read_text(gz, &read, stats, on_event)
     } else {
-        read_text(reader, name, opts, stats, on_event)
+        read_text(reader, &read, stats, on_event)
     }
+}
+
+/// What a read is: its input's name, limits and projection.
+struct Source<'a> {
+    name: &'a str,
+    opts: &'a ReadOptions,
+    projection: &'a Projection,
 }
 
 /// One line as read.
@@ -330,11 +423,11 @@ fn memchr_newline(chunk: &[u8]) -> Option<usize> {
 /// the rest of the input is read as a sequence of JSON documents.
 fn read_text(
     mut reader: impl BufRead,
-    name: &str,
-    opts: &ReadOptions,
+    read: &Source<'_>,
     stats: &mut ReadStats,
-    on_event: &mut dyn FnMut(Event),
+    on_event: &mut dyn FnMut(Event, Option<&str>),
 ) -> Result<(), Diagnostic> {
+    let (name, opts) = (read.name, read.opts);
     let mut buf = Vec::with_capacity(16 * 1024);
     let mut line_no: u32 = 0;
     let mut first = true;
@@ -369,24 +462,16 @@ fn read_text(
         if text.is_empty() {
             continue;
         }
-        match serde_json::from_slice::<serde_json::Value>(text) {
-            Ok(value) => {
+        match parse_line(text, read) {
+            Ok(parsed) => {
                 first = false;
-                deliver(
-                    value,
-                    Some(text.len()),
-                    name,
-                    line_no,
-                    opts,
-                    stats,
-                    on_event,
-                );
+                deliver(parsed, Some(text.len()), read, line_no, stats, on_event);
             }
             Err(e) if first && e.is_eof() => {
                 let mut start = buf.clone();
                 start.push(b'\n');
                 let rest = std::io::Cursor::new(start).chain(reader);
-                return read_documents(rest, name, line_no, opts, stats, on_event);
+                return read_documents(rest, read, line_no, stats, on_event);
             }
             Err(e) => {
                 first = false;
@@ -425,19 +510,26 @@ fn trim_line(buf: &[u8]) -> &[u8] {
 /// line `first_line`; a syntax error ends the input.
 fn read_documents(
     reader: impl Read,
-    name: &str,
+    read: &Source<'_>,
     first_line: u32,
-    opts: &ReadOptions,
     stats: &mut ReadStats,
-    on_event: &mut dyn FnMut(Event),
+    on_event: &mut dyn FnMut(Event, Option<&str>),
 ) -> Result<(), Diagnostic> {
+    let (name, opts) = (read.name, read.opts);
     let limited = reader.take(opts.max_line as u64);
     let mut docs = serde_json::Deserializer::from_reader(limited).into_iter::<serde_json::Value>();
     loop {
         match docs.next() {
             None => return Ok(()),
             // Problems inside a document are reported where the documents start.
-            Some(Ok(value)) => deliver(value, None, name, first_line, opts, stats, on_event),
+            Some(Ok(value)) => deliver(
+                Parsed::Whole(value),
+                None,
+                read,
+                first_line,
+                stats,
+                on_event,
+            ),
             Some(Err(e)) => {
                 stats.garbage += 1;
                 let line = first_line + u32::try_from(e.line()).unwrap_or(1) - 1;
@@ -455,20 +547,63 @@ fn read_documents(
     }
 }
 
-/// Hands the events of one parsed value to `on_event`, counting the rest.
+/// A line parsed: projected, or whole when it is not one event object.
+enum Parsed<'l> {
+    /// One object with only the projected keys, its unknown top-level
+    /// keys, and the line.
+    Projected(serde_json::Value, Vec<String>, &'l str),
+    /// A whole value: an `EventList`, an array, a scalar, or a line too
+    /// large to be kept (its size is measured on the whole event).
+    Whole(serde_json::Value),
+}
+
+/// Parses one line with the read's projection. A line that is not UTF-8,
+/// or larger than the largest event kept, is parsed whole, as before any
+/// projection, so errors and sizes are those of the whole line.
+fn parse_line<'l>(text: &'l [u8], read: &Source<'_>) -> Result<Parsed<'l>, serde_json::Error> {
+    if text.len() <= read.opts.max_event_size
+        && let Ok(s) = std::str::from_utf8(text)
+    {
+        return Ok(match projection::parse(s, read.projection)? {
+            Projected::Event(value, unknown) => Parsed::Projected(value, unknown, s),
+            Projected::Whole => Parsed::Whole(serde_json::from_str(s)?),
+        });
+    }
+    serde_json::from_slice(text).map(Parsed::Whole)
+}
+
+/// Hands the events of one parsed value to `on_event`, counting the rest
+/// and noting events with unknown fields.
 fn deliver(
-    value: serde_json::Value,
+    parsed: Parsed<'_>,
     size_hint: Option<usize>,
-    name: &str,
+    read: &Source<'_>,
     line: u32,
-    opts: &ReadOptions,
     stats: &mut ReadStats,
-    on_event: &mut dyn FnMut(Event),
+    on_event: &mut dyn FnMut(Event, Option<&str>),
 ) {
+    let (name, opts) = (read.name, read.opts);
+    let (value, mut noted, text) = match parsed {
+        Parsed::Projected(value, unknown, text) => (value, Some(unknown), Some(text)),
+        Parsed::Whole(value) => (value, None, None),
+    };
     split_events(value, opts.max_event_size, size_hint, &mut |ev| match ev {
         Ok(event) => {
             stats.events += 1;
-            on_event(event);
+            let unknown = match noted.take() {
+                Some(unknown) => unknown,
+                None => match &event.json {
+                    serde_json::Value::Object(map) => projection::unknown_fields(
+                        map.keys().map(String::as_str),
+                        map.get("apiVersion").and_then(serde_json::Value::as_str),
+                    ),
+                    _ => Vec::new(),
+                },
+            };
+            if !unknown.is_empty() {
+                stats.unknown(opts, name, line, &unknown);
+            }
+            on_event(event, text);
         }
         Err(why) => stats.reject(opts, name, line, &why),
     });

@@ -166,3 +166,42 @@ fn long_lines_are_skipped_without_holding_them() {
     assert_eq!(stats.garbage, 1);
     assert!(stats.issues[0].message.contains("longer than 1000 bytes"));
 }
+
+#[test]
+fn unknown_fields_are_counted_listed_and_capped_and_events_still_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("audit.log");
+    let odd = EV.replace(r#""verb":"get""#, r#""verb":"get","extra":{"a":1}"#);
+    let mut text = String::new();
+    for i in 0..5 {
+        text.push_str(&odd.replace("@@", &i.to_string()));
+        text.push('\n');
+    }
+    // An EventList item with an unknown field: located at the list's line.
+    text.push_str(&format!(
+        "{{\"kind\":\"EventList\",\"items\":[{}]}}\n",
+        ev("l").replace(r#""verb":"get""#, r#""verb":"get","zz":true"#)
+    ));
+    std::fs::write(&p, text).unwrap();
+    let opts = ReadOptions {
+        max_issues: 3,
+        ..ReadOptions::default()
+    };
+    let mut stats = ReadStats::default();
+    let mut ids = Vec::new();
+    read_input(&Input::File(p), &opts, &mut stats, &mut |e| {
+        ids.push(e.audit_id().unwrap_or_default().to_owned());
+    })
+    .unwrap();
+    assert_eq!(ids, ["0", "1", "2", "3", "4", "l"]);
+    assert_eq!((stats.unknown_fields, stats.skipped()), (6, 0));
+    assert_eq!(stats.issues.len(), 3);
+    assert_eq!(stats.unlisted(), 3);
+    assert_eq!(
+        stats.issues[0].to_string(),
+        format!(
+            "{}:1:1: audit event with unknown field \"extra\" (not in an audit.k8s.io Event); evaluated anyway",
+            dir.path().join("audit.log").display()
+        )
+    );
+}

@@ -22,6 +22,8 @@ pub struct ConfigValue {
     pub text: String,
     /// The line of its key.
     pub line: u32,
+    /// The column of its key.
+    pub col: u32,
 }
 
 impl ConfigFile {
@@ -61,23 +63,44 @@ impl ConfigFile {
     #[must_use]
     pub fn get(&self, dotted: &str) -> Option<ConfigValue> {
         let keys: Vec<&str> = dotted.split('.').collect();
-        get_in(&self.root, &keys, 0)
+        get_in(&self.root, &keys, self.root.span.start)
+    }
+
+    /// Whether the file has a key at a dotted path, whatever its value
+    /// (`null` and empty maps included), and where.
+    #[must_use]
+    pub fn has(&self, dotted: &str) -> Option<Pos> {
+        let mut node = &self.root;
+        let mut pos = None;
+        for key in dotted.split('.') {
+            let Value::Map(map) = &node.value else {
+                return None;
+            };
+            let (_, key_span, value) = map.entry(key)?;
+            pos = Some(key_span.start);
+            node = value;
+        }
+        pos
     }
 }
 
-fn get_in(node: &Node, keys: &[&str], line: u32) -> Option<ConfigValue> {
+fn get_in(node: &Node, keys: &[&str], at: Pos) -> Option<ConfigValue> {
     let Some((first, rest)) = keys.split_first() else {
-        return render(node).map(|text| ConfigValue { text, line });
+        return render(node).map(|text| ConfigValue {
+            text,
+            line: at.line,
+            col: at.col,
+        });
     };
     match &node.value {
         Value::Map(map) => {
             let (_, key_span, value) = map.entry(first)?;
-            get_in(value, rest, key_span.start.line)
+            get_in(value, rest, key_span.start)
         }
         Value::Seq(items) => {
             let found: Vec<ConfigValue> =
-                items.iter().filter_map(|i| get_in(i, keys, line)).collect();
-            let line = found.first()?.line;
+                items.iter().filter_map(|i| get_in(i, keys, at)).collect();
+            let (line, col) = found.first().map(|v| (v.line, v.col))?;
             Some(ConfigValue {
                 text: found
                     .into_iter()
@@ -85,6 +108,7 @@ fn get_in(node: &Node, keys: &[&str], line: u32) -> Option<ConfigValue> {
                     .collect::<Vec<_>>()
                     .join(","),
                 line,
+                col,
             })
         }
         Value::Scalar(_) => None,

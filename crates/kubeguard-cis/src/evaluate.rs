@@ -77,6 +77,18 @@ impl Outcome {
         self
     }
 
+    /// A verdict read at `file:line`.
+    pub(crate) fn located(
+        status: Status,
+        expected: String,
+        actual: String,
+        evidence: String,
+        file: String,
+        line: u32,
+    ) -> Outcome {
+        Outcome::new(status, expected, actual).at(evidence, file, line)
+    }
+
     /// Not decidable from the root: why.
     #[must_use]
     pub fn not_checkable(expected: impl Into<String>, why: impl Into<String>) -> Outcome {
@@ -113,6 +125,18 @@ pub fn run(test: &Test, host: &Host) -> Outcome {
 
 fn setting_test(host: &Host, component: Component, setting: &Setting, cond: Cond) -> Outcome {
     let expected = format!("{} {}", setting_name(setting), describe(cond));
+    setting_outcome(host, component, setting, cond, expected)
+}
+
+/// Decides a condition on a setting's effective value, with the words for
+/// what is expected.
+pub(crate) fn setting_outcome(
+    host: &Host,
+    component: Component,
+    setting: &Setting,
+    cond: Cond,
+    expected: String,
+) -> Outcome {
     match host.resolve(component, setting) {
         Lookup::Found(r) => {
             let ok = holds(cond, r.value.as_deref());

@@ -149,6 +149,8 @@ pub struct Host {
     /// Its running components, by pid.
     pub processes: Vec<Process>,
     configs: Vec<(Component, ConfigState)>,
+    /// The API server's `--authentication-config` (`AuthenticationConfiguration`).
+    authentication_config: ConfigState,
     /// The kubelet's `--config-dir` drop-ins in the order it merges them,
     /// or why they cannot be read.
     kubelet_dropins: Result<Vec<ConfigFile>, String>,
@@ -175,6 +177,7 @@ impl Host {
             accounts,
             processes,
             configs: Vec::new(),
+            authentication_config: ConfigState::Absent,
             kubelet_dropins: Ok(Vec::new()),
             errors: Vec::new(),
         };
@@ -182,6 +185,11 @@ impl Host {
             let state = host.read_config(component);
             host.configs.push((component, state));
         }
+        host.authentication_config = host.read_file_of(
+            Component::ApiServer,
+            crate::authn::FLAG,
+            crate::authn::validate,
+        );
         host.kubelet_dropins = host.read_kubelet_dropins();
         host
     }
@@ -229,6 +237,18 @@ impl Host {
         let (Some(flag), _) = config_flag(component) else {
             return ConfigState::Absent;
         };
+        self.read_file_of(component, flag, |_| Ok(()))
+    }
+
+    /// The configuration file a component's flag names, parsed and then
+    /// checked by `validate`; a file that does not parse or validate is a
+    /// located error of the run.
+    fn read_file_of(
+        &mut self,
+        component: Component,
+        flag: &str,
+        validate: fn(&ConfigFile) -> Result<(), Diagnostic>,
+    ) -> ConfigState {
         let Some(path) = self
             .process(component)
             .and_then(|p| p.flag(flag).or_else(|| p.env_flag(flag)))
@@ -242,14 +262,16 @@ impl Host {
             ));
         }
         match self.root.read_to_string(&path) {
-            Ok(text) => match ConfigFile::parse(&path, &text) {
-                Ok(file) => ConfigState::Loaded(file),
-                Err(e) => {
-                    let why = format!("{component} --{flag} {path} does not parse: {}", e.message);
-                    self.errors.push(e);
-                    ConfigState::Unreadable(why)
+            Ok(text) => {
+                match ConfigFile::parse(&path, &text).and_then(|f| validate(&f).map(|()| f)) {
+                    Ok(file) => ConfigState::Loaded(file),
+                    Err(e) => {
+                        let why = format!("{component} --{flag} {e}");
+                        self.errors.push(e);
+                        ConfigState::Unreadable(why)
+                    }
                 }
-            },
+            }
             Err(e) => ConfigState::Unreadable(format!(
                 "{component} --{flag} {path} is not readable under the root ({}); it may exist only inside the component's container",
                 io_reason(&e)
@@ -267,6 +289,12 @@ impl Host {
     #[must_use]
     pub fn running(&self, component: Component) -> bool {
         self.process(component).is_some()
+    }
+
+    /// The API server's `--authentication-config` file state.
+    #[must_use]
+    pub fn authentication_config(&self) -> &ConfigState {
+        &self.authentication_config
     }
 
     /// The component's configuration file state.

@@ -1,4 +1,5 @@
-//! CIS Kubernetes Benchmark (1.9 to 1.12) node and control-plane checks,
+//! CIS Kubernetes Benchmark (1.9 to 1.12, and the EKS, GKE and AKS
+//! benchmarks) node and control-plane checks,
 //! read natively under a root directory: the node's running components
 //! from `ROOT/proc/<pid>/cmdline`, their configuration files, and the mode
 //! and owner of the files they really use.
@@ -16,18 +17,21 @@
 //! The crate never prints.
 
 mod accounts;
+pub mod authn;
 pub mod benchmark;
 pub mod check;
 mod config_file;
 pub mod evaluate;
 pub mod host;
 pub mod process;
+pub mod provider_table;
 mod report;
 mod root;
 pub mod rules;
 pub mod setting;
 mod settings;
 pub mod table;
+pub mod version;
 
 pub use accounts::Accounts;
 pub use benchmark::{Benchmark, Platform, Target};

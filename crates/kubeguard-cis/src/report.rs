@@ -1,22 +1,26 @@
 //! Running the benchmark on a node: which benchmark and targets, each
 //! check's result, and the counts.
 
-use crate::benchmark::{Benchmark, Platform, Target, detect_minor};
+use crate::benchmark::{Benchmark, Platform, Target};
 use crate::check::{CheckDef, Test};
 use crate::evaluate::{self, Outcome, Status};
 use crate::host::Host;
 use crate::table;
+use crate::version;
 use kubeguard_core::Diagnostic;
 use serde::Serialize;
 
 /// What to run.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// The benchmark; detected from the component versions when `None`.
+    /// The benchmark; the platform's benchmark when `None` and a platform
+    /// is given, else detected from the component versions.
     pub benchmark: Option<Benchmark>,
     /// The targets; detected from the running components when empty.
     pub targets: Vec<Target>,
-    /// A managed platform whose provider controls the control plane.
+    /// A managed platform: selects its benchmark, or with a CIS Kubernetes
+    /// Benchmark chosen explicitly, marks what its provider controls as
+    /// not applicable.
     pub platform: Option<Platform>,
 }
 
@@ -95,6 +99,9 @@ pub struct Report {
     pub targets: Vec<Target>,
     /// Each check's result, in benchmark order.
     pub checks: Vec<CheckResult>,
+    /// What the reader should know about the run: targets the benchmark
+    /// does not have, targets with no checks.
+    pub notes: Vec<String>,
     /// Configuration files that could not be parsed.
     pub errors: Vec<Diagnostic>,
 }
@@ -102,28 +109,17 @@ pub struct Report {
 /// Runs the benchmark on the node.
 #[must_use]
 pub fn run(host: &Host, options: &Options) -> Report {
-    let (benchmark, benchmark_reason) = match options.benchmark {
-        Some(b) => (b, "chosen with --benchmark".to_owned()),
-        None => match detect_minor(host, evaluate::static_pod_path(host).as_deref()) {
-            Some((minor, from)) => (
-                Benchmark::for_minor(minor),
-                format!("Kubernetes 1.{minor} ({from})"),
-            ),
-            None => (
-                Benchmark::Cis112,
-                "no component version found on the node; the newest benchmark is used (choose one with --benchmark)".to_owned(),
-            ),
-        },
-    };
-    let targets = if options.targets.is_empty() {
-        Target::detect(host)
-    } else {
-        options.targets.clone()
-    };
-    let checks = table::for_benchmark(benchmark)
+    let mut notes = Vec::new();
+    let (benchmark, benchmark_reason) = choose_benchmark(host, options, &mut notes);
+    let targets = choose_targets(host, options, benchmark, &mut notes);
+    // With a CIS Kubernetes Benchmark chosen for a managed platform, what
+    // the provider runs does not apply; a provider benchmark says itself
+    // what the provider controls.
+    let controlled_by = options.platform.filter(|_| benchmark.platform().is_none());
+    let checks: Vec<CheckResult> = table::for_benchmark(benchmark)
         .filter(|c| targets.contains(&c.target))
         .map(|def| {
-            let outcome = match options.platform {
+            let outcome = match controlled_by {
                 Some(p) if p.controls(def.target) => Outcome::not_applicable(
                     "",
                     format!("{} runs and configures the control plane", p.provider()),
@@ -133,13 +129,101 @@ pub fn run(host: &Host, options: &Options) -> Report {
             result(def, outcome)
         })
         .collect();
+    for t in &targets {
+        if !checks.iter().any(|c| c.target == *t) {
+            notes.push(match benchmark.platform() {
+                Some(p) => format!(
+                    "{benchmark} defines no {} checks: {} runs and configures the control plane",
+                    t.name(),
+                    p.provider()
+                ),
+                None => format!("{benchmark} defines no {} checks", t.name()),
+            });
+        }
+    }
     Report {
         benchmark,
         benchmark_reason,
         targets,
         checks,
+        notes,
         errors: host.errors.clone(),
     }
+}
+
+/// The benchmark and why: `--benchmark`, else the platform's, else the
+/// one for the Kubernetes version found on the node, else the newest.
+fn choose_benchmark(
+    host: &Host,
+    options: &Options,
+    notes: &mut Vec<String>,
+) -> (Benchmark, String) {
+    let chosen = match (options.benchmark, options.platform) {
+        (Some(b), _) => (b, "chosen with --benchmark".to_owned()),
+        (None, Some(p)) => (
+            p.benchmark(),
+            format!("--platform {}: the {} benchmark", p.name(), p.provider()),
+        ),
+        (None, None) => match version::detect(host) {
+            Some(found) => {
+                let (b, why) = version::benchmark_for(found.minor);
+                (
+                    b,
+                    format!("Kubernetes 1.{} from {}; {why}", found.minor, found.source),
+                )
+            }
+            None => (
+                Benchmark::Cis112,
+                "no Kubernetes version found on the node (no control plane or kube-proxy static pod in the kubelet's staticPodPath, no kubelet package in /var/lib/dpkg/status); the newest benchmark cis-1.12 is used (choose one with --benchmark)".to_owned(),
+            ),
+        },
+    };
+    if options.benchmark.is_none()
+        && options.platform.is_none()
+        && let Some((p, why)) = version::platform_hint(host)
+    {
+        notes.push(format!(
+            "this node looks like a {} node ({why}): --platform {} runs the {} benchmark",
+            p.provider(),
+            p.name(),
+            p.benchmark()
+        ));
+    }
+    chosen
+}
+
+/// The targets asked for (or detected from the running components) that
+/// the benchmark has; the others are named in a note.
+fn choose_targets(
+    host: &Host,
+    options: &Options,
+    benchmark: Benchmark,
+    notes: &mut Vec<String>,
+) -> Vec<Target> {
+    let asked = if options.targets.is_empty() {
+        Target::detect(host)
+    } else {
+        options.targets.clone()
+    };
+    let mut targets = Vec::new();
+    for t in asked {
+        if !benchmark.targets().contains(&t) {
+            notes.push(match benchmark.platform() {
+                Some(p) => format!(
+                    "{benchmark} has no {t} checks: {} runs and configures it",
+                    p.provider(),
+                    t = t.name()
+                ),
+                None => format!(
+                    "{benchmark} has no {} checks (only the EKS, GKE and AKS benchmarks have them)",
+                    t.name()
+                ),
+            });
+        } else if !targets.contains(&t) {
+            targets.push(t);
+        }
+    }
+    targets
 }
 
 fn result(def: &'static CheckDef, o: Outcome) -> CheckResult {

@@ -1,9 +1,11 @@
-//! The check table of CIS Kubernetes Benchmark 1.9 to 1.12: for each id,
+//! The check table of CIS Kubernetes Benchmark 1.9 to 1.12 (the managed
+//! platforms' benchmarks are in [`crate::provider_table`]): for each id,
 //! what it reads, what it expects, and how to fix it. The wording is the
 //! project's own; the ids, sections and scored flags match the benchmark
 //! (a test cross-checks them against kube-bench's definitions).
 
-use crate::benchmark::Benchmark::{Cis19, Cis110, Cis111, Cis112};
+use crate::authn::apiserver_anonymous;
+use crate::benchmark::Benchmark::{self, Cis19, Cis110, Cis111, Cis112};
 use crate::benchmark::Target;
 use crate::check::{CheckDef, Cond, Files, Test, check};
 use crate::evaluate::{encryption_providers, etcd_unique_ca, kubelet_serving_certificate};
@@ -101,8 +103,8 @@ pub static CHECKS: &[CheckDef] = &[
         "chmod 600 the *.key files of the PKI directory."),
     // 1.2 API server
     check("1.2.1", M, false, Medium, "API server does not accept anonymous requests",
-        Test::Setting(API, &ANONYMOUS_AUTH, Cond::Eq("false")),
-        "Set --anonymous-auth=false on kube-apiserver, unless anonymous health checks are needed."),
+        Test::Custom(apiserver_anonymous),
+        "Set --anonymous-auth=false on kube-apiserver; with --authentication-config, set anonymous.enabled: false there, or limit anonymous.conditions to /healthz, /livez and /readyz when health checks need anonymous access."),
     check("1.2.2", M, true, High, "API server does not use static token authentication",
         Test::Setting(API, &TOKEN_AUTH_FILE, Cond::NotSet),
         "Remove --token-auth-file from kube-apiserver and authenticate with certificates or OIDC."),
@@ -453,14 +455,23 @@ pub static CHECKS: &[CheckDef] = &[
         .only(Cis111, Cis112),
 ];
 
+/// Every check of every benchmark: the CIS Kubernetes Benchmarks' and
+/// the managed platforms' (see [`crate::provider_table`]).
+pub fn all() -> impl Iterator<Item = &'static CheckDef> {
+    CHECKS.iter().chain(crate::provider_table::all())
+}
+
 /// The checks of one benchmark, in benchmark order.
-pub fn for_benchmark(b: crate::benchmark::Benchmark) -> impl Iterator<Item = &'static CheckDef> {
-    CHECKS.iter().filter(move |c| c.in_benchmark(b))
+pub fn for_benchmark(b: Benchmark) -> impl Iterator<Item = &'static CheckDef> {
+    all().filter(move |c| c.in_benchmark(b))
 }
 
 /// The title of a section (`1.2`), as the benchmark groups its checks.
 #[must_use]
-pub fn section_title(section: &str) -> &'static str {
+pub fn section_title(benchmark: Benchmark, section: &str) -> &'static str {
+    if let Some(p) = benchmark.platform() {
+        return crate::provider_table::section_title(p, section);
+    }
     match section {
         "1.1" => "Control Plane Node Configuration Files",
         "1.2" => "API Server",

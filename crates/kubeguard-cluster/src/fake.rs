@@ -1,7 +1,8 @@
 //! A fake API server for tests and benchmarks: it answers `GET /version`
 //! and list requests for recorded objects on 127.0.0.1, paging with
 //! `limit` and `continue` as the API server does; a kind can be made to
-//! answer 403, or to be slow for its first requests. Unrecorded kinds
+//! answer 403, to be slow for its first requests, or to let its continue
+//! tokens expire (410 Gone). Unrecorded kinds
 //! answer 404, as a kind whose CRD is not installed does. It runs on a
 //! thread of its own, so synchronous tests can use it.
 
@@ -24,6 +25,9 @@ pub struct Recorded {
     forbidden: Vec<String>,
     /// Collections whose first `n` requests wait before answering.
     slow: HashMap<String, (Duration, usize)>,
+    /// Collections whose first `n` requests with a continue token answer
+    /// 410 Gone.
+    expiring: HashMap<String, usize>,
 }
 
 impl Recorded {
@@ -56,6 +60,13 @@ impl Recorded {
     pub fn slow(&mut self, path: &str, delay: Duration, times: usize) {
         self.slow.insert(path.to_owned(), (delay, times));
     }
+
+    /// Makes the first `times` requests for `path` that carry a continue
+    /// token answer 410 Gone, as when the token outlived the server's
+    /// compaction window.
+    pub fn expire_continue(&mut self, path: &str, times: usize) {
+        self.expiring.insert(path.to_owned(), times);
+    }
 }
 
 /// One recorded object, serialized once: its namespace and its JSON.
@@ -70,6 +81,7 @@ struct Shared {
     lists: BTreeMap<String, Vec<Item>>,
     forbidden: Vec<String>,
     slow: HashMap<String, (Duration, usize)>,
+    expiring: HashMap<String, usize>,
     log: Vec<String>,
 }
 
@@ -152,7 +164,17 @@ async fn answer(
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
-    let shared = shared.lock().expect("lock");
+    let mut shared = shared.lock().expect("lock");
+    if query_param(&query, "continue").is_some()
+        && let Some(times) = shared.expiring.get_mut(&key).filter(|t| **t > 0)
+    {
+        *times -= 1;
+        return status(
+            StatusCode::GONE,
+            "Expired",
+            "the continue token is too old: start the list again without it",
+        );
+    }
     if shared.forbidden.contains(&key) {
         let plural = key.rsplit('/').next().unwrap_or_default();
         return status(
@@ -224,6 +246,7 @@ impl FakeApiServer {
             lists,
             forbidden: recorded.forbidden,
             slow: recorded.slow,
+            expiring: recorded.expiring,
             log: Vec::new(),
         }));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");

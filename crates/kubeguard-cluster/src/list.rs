@@ -1,5 +1,7 @@
 //! Listing one kind, a page at a time (`limit` and `continue`), each
-//! request timed out and retried with exponential backoff.
+//! request timed out and retried with exponential backoff. A continue
+//! token that expired between pages (410 Gone) restarts the list, as the
+//! API server asks of a client that wants a consistent list.
 
 use crate::kinds::Kind;
 use kube::Client;
@@ -43,7 +45,13 @@ pub(crate) enum ListError {
     Denied(u16, String),
     /// Every attempt failed or timed out; the last failure.
     Failed(String),
+    /// The continue token expired (410 Gone): the list must start over.
+    Expired(String),
 }
+
+/// How many times a list whose continue token expired is started over
+/// before the kind is reported as not read.
+const LIST_RESTARTS: u32 = 3;
 
 /// A failure worth another attempt, or one that is final.
 enum Attempt {
@@ -55,6 +63,7 @@ fn classify(e: kube::Error) -> Attempt {
     match e {
         kube::Error::Api(status) => match status.code {
             404 => Attempt::Final(ListError::NotServed),
+            410 => Attempt::Final(ListError::Expired(status.message)),
             401 | 403 => Attempt::Final(ListError::Denied(status.code, status.message)),
             429 | 500 | 502 | 503 | 504 => {
                 Attempt::Retry(format!("{} ({})", status.message, status.code))
@@ -99,7 +108,7 @@ impl RequestPolicy {
 }
 
 /// Lists every object of `kind` (in `namespace`, or everywhere), calling
-/// `on_page` with the number of objects of each page.
+/// `on_page` with the number of objects of each page received.
 pub(crate) async fn list_kind(
     client: &Client,
     policy: &RequestPolicy,
@@ -111,17 +120,37 @@ pub(crate) async fn list_kind(
     let request = Request::new(DynamicObject::url_path(&resource, namespace));
     let mut items = Vec::new();
     let mut token: Option<String> = None;
+    let mut restarts = 0;
     loop {
         let mut params = ListParams::default().limit(policy.page_size);
         if let Some(token) = &token {
             params = params.continue_token(token);
         }
-        let page: ObjectList<Value> = policy
+        let result = policy
             .run(|| async {
                 let http = request.list(&params).map_err(kube::Error::BuildRequest)?;
                 client.request::<ObjectList<Value>>(http).await
             })
-            .await?;
+            .await;
+        let page = match result {
+            Ok(page) => page,
+            Err(ListError::Expired(message)) if token.is_some() => {
+                if restarts == LIST_RESTARTS {
+                    return Err(ListError::Failed(format!(
+                        "{message} (410: the list expired {} times before it could be read to the end)",
+                        restarts + 1
+                    )));
+                }
+                restarts += 1;
+                items.clear();
+                token = None;
+                continue;
+            }
+            Err(ListError::Expired(message)) => {
+                return Err(ListError::Failed(format!("{message} (410)")));
+            }
+            Err(e) => return Err(e),
+        };
         on_page(page.items.len());
         items.extend(page.items);
         match page.metadata.continue_.filter(|t| !t.is_empty()) {

@@ -132,7 +132,7 @@ pub(crate) async fn read(options: &ClusterOptions) -> Result<ClusterRead, Cluste
             context: context.clone(),
             message: match e {
                 ListError::Denied(code, m) => format!("{m} ({code})"),
-                ListError::Failed(m) => m,
+                ListError::Failed(m) | ListError::Expired(m) => m,
                 ListError::NotServed => "the server has no /version endpoint".into(),
             },
         })?;
@@ -203,7 +203,7 @@ fn assemble(info: ClusterInfo, listed: Vec<Listed>) -> ClusterRead {
                     if code == 401 { "unauthorized" } else { "forbidden" }
                 ),
             )),
-            Err(ListError::Failed(message)) => errors.push(Diagnostic::whole_file(
+            Err(ListError::Failed(message) | ListError::Expired(message)) => errors.push(Diagnostic::whole_file(
                 at(),
                 format!(
                     "cannot list {}: {message}; none of them were analysed",

@@ -163,6 +163,46 @@ fn slow_lists_are_retried_and_a_list_that_never_answers_is_named() {
 }
 
 #[test]
+fn an_expired_continue_token_starts_the_list_over() {
+    let whole = {
+        let setup = Setup::new(recorded());
+        locations(&setup.read(&setup.options()))
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let mut recorded = recorded();
+    recorded.expire_continue("/api/v1/pods", 2);
+    let setup = Setup::new(recorded);
+    let read = setup.read(&setup.options());
+    assert!(read.errors.is_empty(), "{:?}", read.errors);
+    // The same objects, once each, as a list that never expired.
+    assert_eq!(locations(&read), whole);
+    let requests = setup.server.requests();
+    let fresh = requests
+        .iter()
+        .filter(|r| r.starts_with("/api/v1/pods?") && !r.contains("continue="))
+        .count();
+    assert_eq!(fresh, 3, "two restarts after the first list: {requests:#?}");
+}
+
+#[test]
+fn a_list_that_keeps_expiring_is_named_as_not_read() {
+    let mut recorded = recorded();
+    recorded.expire_continue("/api/v1/pods", 100);
+    let setup = Setup::new(recorded);
+    let read = setup.read(&setup.options());
+    assert_eq!(read.errors.len(), 1, "{:?}", read.errors);
+    let error = read.errors[0].to_string();
+    assert!(
+        error.starts_with("cluster://fake/Pod:1:1: cannot list pods: ")
+            && error.contains("(410: the list expired 4 times before it could be read to the end)"),
+        "{error}"
+    );
+    assert!(!locations(&read).iter().any(|l| l.contains("/Pod/")));
+}
+
+#[test]
 fn secrets_are_read_only_when_asked_and_then_without_values() {
     let setup = Setup::new(recorded());
     let mut options = setup.options();

@@ -1,6 +1,7 @@
 //! Findings and severities.
 
 use crate::node::Pos;
+use crate::snippet::Snippet;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -111,6 +112,7 @@ pub struct Finding {
     pub remediation: &'static str,
     /// References (PSS control, CIS id, guides).
     pub references: &'static [&'static str],
-    /// The source line reported, for code snippets.
-    pub snippet: Option<Box<str>>,
+    /// The source line reported (with lines around it for live objects),
+    /// for code snippets.
+    pub snippet: Option<Snippet>,
 }

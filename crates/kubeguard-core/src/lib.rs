@@ -11,6 +11,7 @@ mod located;
 mod node;
 mod object;
 mod rule;
+mod snippet;
 pub mod workload;
 
 pub use diagnostic::Diagnostic;
@@ -19,3 +20,4 @@ pub use located::{Located, push_path_index, push_path_key};
 pub use node::{Map, Node, Pos, Scalar, ScalarKind, Span, Value};
 pub use object::{Object, RenderedOrigin, Source};
 pub use rule::RuleMeta;
+pub use snippet::Snippet;

@@ -3,6 +3,7 @@
 use crate::finding::ObjectRef;
 use crate::located::Located;
 use crate::node::{Node, Pos};
+use crate::snippet::Snippet;
 use std::sync::{Arc, OnceLock};
 
 /// Where a document came from: the file name to report and its text.
@@ -14,6 +15,8 @@ pub struct Source {
     pub text: String,
     /// For rendered input (Helm), maps lines of `text` back to template files.
     pub origin: Option<RenderedOrigin>,
+    /// How many lines above and below the reported one a snippet shows.
+    context_lines: u8,
     /// Byte offsets of the starts of the lines snippets are taken from,
     /// computed on first use.
     line_starts: OnceLock<Vec<usize>>,
@@ -37,7 +40,19 @@ impl Source {
             name: name.into(),
             text: text.into(),
             origin: None,
+            context_lines: 0,
             line_starts: OnceLock::new(),
+        }
+    }
+
+    /// Creates a source for a live object (read from a cluster or a
+    /// snapshot): there is no file to open, so snippets show the object's
+    /// YAML around the reported line.
+    #[must_use]
+    pub fn live(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source {
+            context_lines: LIVE_CONTEXT_LINES,
+            ..Source::new(name, text)
         }
     }
 
@@ -87,6 +102,33 @@ impl Source {
         }
     }
 
+    /// The snippet for reported line `line`: the line, and for live objects
+    /// the lines around it. A line for which `hidden` holds (one showing a
+    /// secret value) is never shown: the reported line being hidden gives
+    /// no snippet, a hidden line around it ends the context on that side.
+    #[must_use]
+    pub fn snippet(&self, line: u32, hidden: impl Fn(u32) -> bool) -> Option<Snippet> {
+        if hidden(line) {
+            return None;
+        }
+        let reported = self.line_text(line)?;
+        let span = u32::from(self.context_lines);
+        let above: Vec<&str> = (line.saturating_sub(span).max(1)..line)
+            .rev()
+            .map_while(|l| self.line_text(l).filter(|_| !hidden(l)))
+            .collect();
+        let below =
+            (line + 1..=line + span).map_while(|l| self.line_text(l).filter(|_| !hidden(l)));
+        let lines: Vec<&str> = above
+            .iter()
+            .rev()
+            .copied()
+            .chain(std::iter::once(reported))
+            .chain(below)
+            .collect();
+        Some(Snippet::new(&lines, u8::try_from(above.len()).unwrap_or(0)))
+    }
+
     /// The text of reported line `line` (1-based), for code snippets: a
     /// template line for rendered text.
     #[must_use]
@@ -109,6 +151,9 @@ impl Source {
         Some(text[start..end].trim_end_matches('\r'))
     }
 }
+
+/// Lines shown above and below the reported one for a live object.
+const LIVE_CONTEXT_LINES: u8 = 3;
 
 /// Kinds that are not namespaced; everything else lands in a namespace.
 const CLUSTER_SCOPED: &[&str] = &[
@@ -294,6 +339,37 @@ impl Object {
 #[cfg(test)]
 mod tests {
     use super::Source;
+
+    #[test]
+    fn live_snippets_show_the_lines_around_and_never_hidden_ones() {
+        let text = "a: 1\nb: 2\nc: 3\nd: 4\ne: 5\nf: 6\ng: 7\nh: 8\n";
+        let live = Source::live("cluster://ctx/ConfigMap/x", text);
+        let all: Vec<_> = live
+            .snippet(5, |_| false)
+            .unwrap()
+            .numbered(5)
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(all, [2, 3, 4, 5, 6, 7, 8]);
+        let near_top: Vec<_> = live
+            .snippet(1, |_| false)
+            .unwrap()
+            .numbered(1)
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(near_top, [1, 2, 3, 4]);
+        let cut = live.snippet(5, |l| l == 3 || l == 7).unwrap();
+        assert_eq!(
+            cut.numbered(5).collect::<Vec<_>>(),
+            [(4, "d: 4"), (5, "e: 5"), (6, "f: 6")]
+        );
+        assert!(live.snippet(5, |l| l == 5).is_none());
+        let file = Source::new("a.yaml", text);
+        assert_eq!(
+            file.snippet(5, |_| false).unwrap(),
+            crate::Snippet::from("e: 5")
+        );
+    }
 
     #[test]
     fn line_text_matches_lines() {

@@ -51,7 +51,7 @@ pub fn load_input(input: &Input, options: &LoadOptions) -> LoadedFile {
         Input::Stdin => read_stdin(options.max_file_size).map(|s| vec![s]),
         Input::HelmChart(dir) => render_helm(dir, &options.render),
         Input::Kustomization(dir) => render_kustomize(dir, &options.render),
-        Input::Text { name, text } => Ok(vec![kubeguard_core::Source::new(&**name, &**text)]),
+        Input::Text { name, text } => Ok(vec![kubeguard_core::Source::live(&**name, &**text)]),
     };
     match sources {
         Ok(sources) => {

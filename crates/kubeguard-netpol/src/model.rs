@@ -8,7 +8,7 @@ use crate::calico::CalicoPolicy;
 use crate::peer::Peer;
 use crate::port::{PortRef, PortSpec, Protocol};
 use crate::selector::{Labels, Selector};
-use kubeguard_core::workload::PodSpec;
+use kubeguard_core::workload::{PodSpec, WORKLOAD_KINDS};
 use kubeguard_core::{Located, Node, Object, Pos};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
@@ -16,18 +16,11 @@ use std::net::IpAddr;
 /// The label the API server puts on every namespace, holding its name.
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
-/// Workload kinds whose pod template stands for the pods they run.
-const WORKLOADS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-    "DeploymentConfig",
-];
+/// Whether `kind`'s pod template stands for pods it runs: every workload
+/// kind but `PodTemplate`, which runs nothing by itself.
+fn runs_pods(kind: &str) -> bool {
+    kind != "PodTemplate" && WORKLOAD_KINDS.contains(&kind)
+}
 
 /// Where something was written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -255,7 +248,7 @@ impl Model {
                     Ok(p) => calico.push(p),
                     Err(e) => errors.push(e),
                 },
-                (_, kind) if WORKLOADS.contains(&kind) => {
+                (_, kind) if runs_pods(kind) => {
                     if owned_by_present(obj, &present) {
                         continue;
                     }

@@ -305,20 +305,8 @@ metadata:
     pod-security.kubernetes.io/enforce-version: v1.30
 ";
 
-    const HARDENED: &str = "apiVersion: v1
-kind: Pod
-metadata: {name: ok, namespace: shop}
-spec:
-  securityContext:
-    runAsNonRoot: true
-    seccompProfile: {type: RuntimeDefault}
-  containers:
-  - name: app
-    image: app
-    securityContext:
-      allowPrivilegeEscalation: false
-      capabilities: {drop: [ALL]}
-";
+    /// A Pod that meets the restricted level (shared with the CLI tests).
+    const HARDENED: &str = include_str!("../tests/fixtures/restricted-pod.yaml");
 
     const PRIVILEGED_POD: &str = "apiVersion: v1
 kind: Pod
@@ -379,7 +367,7 @@ spec:
             panic!("{:?}", decoded.errors);
         };
         assert_eq!(error.file, "in.yaml");
-        assert_eq!((error.pos.line, error.pos.col), (31, 35));
+        assert_eq!((error.pos.line, error.pos.col), (33, 35));
         assert!(
             error
                 .message

@@ -20,6 +20,9 @@ pub struct CisJson<'a> {
     pub targets: &'a [Target],
     /// `{"pass","fail","warn","info"}`.
     pub summary: Counts,
+    /// Notes about the run (targets the benchmark does not have).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub notes: &'a [String],
 }
 
 impl<'a> CisJson<'a> {
@@ -32,6 +35,7 @@ impl<'a> CisJson<'a> {
             node,
             targets: &report.targets,
             summary: Counts::of(&report.checks),
+            notes: &report.notes,
         }
     }
 }
@@ -46,11 +50,19 @@ pub fn write_text(report: &Report, node: &str, out: &mut dyn Write) -> io::Resul
         report.benchmark.name(),
         report.benchmark_reason
     )?;
+    for note in &report.notes {
+        writeln!(out, "note: {note}")?;
+    }
     let mut section = "";
     for c in &report.checks {
         if c.section != section {
             section = c.section;
-            writeln!(out, "\n{} {}", section, table::section_title(section))?;
+            writeln!(
+                out,
+                "\n{} {}",
+                section,
+                table::section_title(report.benchmark, section)
+            )?;
         }
         let kind = if c.scored { "" } else { " (manual)" };
         writeln!(out, "[{}] {} {}{kind}", c.status.as_str(), c.id, c.text)?;
@@ -156,16 +168,6 @@ impl Totals {
     }
 }
 
-fn target_id(t: Target) -> &'static str {
-    match t {
-        Target::Master => "1",
-        Target::Etcd => "2",
-        Target::Controlplane => "3",
-        Target::Node => "4",
-        Target::Policies => "5",
-    }
-}
-
 impl<'a> KubeBench<'a> {
     /// kube-bench's shape of a report.
     #[must_use]
@@ -192,7 +194,7 @@ impl<'a> KubeBench<'a> {
                             fail: 0,
                             warn: 0,
                             info: 0,
-                            desc: table::section_title(c.section),
+                            desc: table::section_title(report.benchmark, c.section),
                             results: Vec::new(),
                         });
                     }
@@ -226,10 +228,10 @@ impl<'a> KubeBench<'a> {
                     });
                 }
                 Control {
-                    id: target_id(t),
+                    id: report.benchmark.target_id(t),
                     version: report.benchmark.name(),
                     detected_version: detected.clone(),
-                    text: t.title(),
+                    text: report.benchmark.target_title(t),
                     node_type: t.name(),
                     tests: groups,
                     totals: Totals::of(checks.iter().copied()),

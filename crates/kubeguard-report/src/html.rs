@@ -151,7 +151,7 @@ impl HtmlWriter {
         namespaces.dedup();
         h.push_str(
             "<section class=\"findings\">\n<form id=\"filters\" onsubmit=\"return false\">\n\
-             <input id=\"q\" type=\"search\" placeholder=\"Filter: rule, object, file, message\" aria-label=\"Text filter\">\n\
+             <label for=\"q\">Filter</label> <input id=\"q\" type=\"search\" title=\"Words to find in the rule, object, file or message\">\n\
              <select id=\"severity\" aria-label=\"Minimum severity\"><option value=\"\">any severity</option>",
         );
         for s in Severity::ALL.into_iter().rev() {
@@ -231,12 +231,17 @@ impl HtmlWriter {
             esc(&f.message)
         )?;
         if let Some(snippet) = &f.snippet {
-            write!(
-                h,
-                "<pre class=\"snippet\"><span class=\"ln\">{}</span> {}</pre>",
-                f.pos.line,
-                esc(snippet)
-            )?;
+            write!(h, "<pre class=\"snippet\">")?;
+            for (i, (number, line)) in snippet.numbered(f.pos.line).enumerate() {
+                let newline = if i == 0 { "" } else { "\n" };
+                let class = if number == f.pos.line { "ln hit" } else { "ln" };
+                write!(
+                    h,
+                    "{newline}<span class=\"{class}\">{number}</span> {}",
+                    esc(line)
+                )?;
+            }
+            write!(h, "</pre>")?;
         }
         if !f.path.is_empty() {
             write!(h, "<p><b>Path</b> <code>{}</code></p>", esc(&f.path))?;

@@ -542,28 +542,51 @@ impl Serialize for RisksJson<'_> {
 /// The bindings and roles a [`RisksJson`] refers to ([`RisksJson::tables`]).
 pub struct RbacTables<'r>(&'r RisksJson<'r>);
 
+/// A binding or role of [`RbacTables`]: where it is written, its id, and
+/// what only that table has (`more`).
+#[derive(Serialize)]
+struct TableEntry<'a, T> {
+    column: u32,
+    file: &'a str,
+    id: u32,
+    kind: &'static str,
+    line: u32,
+    name: &'a str,
+    namespace: Option<&'a str>,
+    #[serde(flatten)]
+    more: T,
+}
+
+impl<'a, T> TableEntry<'a, T> {
+    fn new(
+        id: u32,
+        origin: &'a Origin,
+        kind: &'static str,
+        name: &'a str,
+        namespace: Option<&'a str>,
+        more: T,
+    ) -> Self {
+        TableEntry {
+            column: origin.pos.col,
+            file: &origin.file,
+            id,
+            kind,
+            line: origin.pos.line,
+            name,
+            namespace,
+            more,
+        }
+    }
+}
+
 impl Serialize for RbacTables<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
-        struct BindingJson<'a> {
-            column: u32,
-            file: &'a str,
-            id: u32,
-            kind: &'static str,
-            line: u32,
-            name: &'a str,
-            namespace: Option<&'a str>,
+        struct BindingRole {
             role: Option<u32>,
         }
         #[derive(Serialize)]
-        struct RoleJson<'a, R> {
-            column: u32,
-            file: &'a str,
-            id: u32,
-            kind: &'static str,
-            line: u32,
-            name: &'a str,
-            namespace: Option<&'a str>,
+        struct RoleRules<R> {
             rules: R,
         }
         let risks = self.0;
@@ -578,20 +601,20 @@ impl Serialize for RbacTables<'_> {
                 .filter(|&(_, &id)| id != NONE)
                 .map(|(i, &id)| {
                     let b = &model.bindings[i];
-                    BindingJson {
-                        column: b.origin.pos.col,
-                        file: &b.origin.file,
+                    let role = risks
+                        .auth
+                        .role_index(i)
+                        .map(|r| risks.role_ids[r])
+                        .filter(|&r| r != NONE);
+                    let more = BindingRole { role };
+                    TableEntry::new(
                         id,
-                        kind: b.kind.as_str(),
-                        line: b.origin.pos.line,
-                        name: &b.name,
-                        namespace: b.namespace.as_deref(),
-                        role: risks
-                            .auth
-                            .role_index(i)
-                            .map(|r| risks.role_ids[r])
-                            .filter(|&r| r != NONE),
-                    }
+                        &b.origin,
+                        b.kind.as_str(),
+                        &b.name,
+                        b.namespace.as_deref(),
+                        more,
+                    )
                 })),
         )?;
         map.serialize_entry(
@@ -603,20 +626,20 @@ impl Serialize for RbacTables<'_> {
                 .filter(|&(_, &id)| id != NONE)
                 .map(|(r, &id)| {
                     let role = &model.roles[r];
-                    RoleJson {
-                        column: role.origin.pos.col,
-                        file: &role.origin.file,
+                    let rules = seq(role
+                        .rules
+                        .iter()
+                        .enumerate()
+                        .map(|(i, rule)| RuleJson::new(i, rule)));
+                    let more = RoleRules { rules };
+                    TableEntry::new(
                         id,
-                        kind: role.kind.as_str(),
-                        line: role.origin.pos.line,
-                        name: &role.name,
-                        namespace: role.namespace.as_deref(),
-                        rules: seq(role
-                            .rules
-                            .iter()
-                            .enumerate()
-                            .map(|(i, rule)| RuleJson::new(i, rule))),
-                    }
+                        &role.origin,
+                        role.kind.as_str(),
+                        &role.name,
+                        role.namespace.as_deref(),
+                        more,
+                    )
                 })),
         )?;
         map.end()

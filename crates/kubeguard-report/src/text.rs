@@ -71,24 +71,38 @@ pub(crate) fn write_headline(f: &Finding, out: &mut Vec<u8>, p: &Palette) -> io:
 
 fn write_finding(f: &Finding, out: &mut Vec<u8>, p: &Palette) -> io::Result<()> {
     write_headline(f, out, p)?;
-    let line_number = f.pos.line.to_string();
-    let pad = &SPACES[..line_number.len().min(SPACES.len())];
-    if let Some(line) = &f.snippet {
-        let line: Cow<'_, str> = if line.contains('\t') {
-            Cow::Owned(line.replace('\t', " "))
-        } else {
-            Cow::Borrowed(line)
-        };
-        let col = f.pos.col as usize;
-        let rest = line
-            .char_indices()
-            .nth(col.saturating_sub(1))
-            .map_or("", |(i, _)| &line[i..]);
+    let widest = f
+        .snippet
+        .as_ref()
+        .and_then(|s| s.numbered(f.pos.line).last())
+        .map_or(f.pos.line, |(last, _)| last.max(f.pos.line));
+    let width = widest.to_string().len();
+    let pad = &SPACES[..width.min(SPACES.len())];
+    if let Some(snippet) = &f.snippet {
         writeln!(out, "{pad} {}", p.dim("|"))?;
-        writeln!(out, "{} {} {line}", p.dim(&line_number), p.dim("|"))?;
-        write!(out, "{pad} {} ", p.dim("|"))?;
-        out.resize(out.len() + col.saturating_sub(1), b' ');
-        writeln!(out, "{}", p.severity_marker(f.severity, token_len(rest)))?;
+        for (number, line) in snippet.numbered(f.pos.line) {
+            let line: Cow<'_, str> = if line.contains('\t') {
+                Cow::Owned(line.replace('\t', " "))
+            } else {
+                Cow::Borrowed(line)
+            };
+            writeln!(
+                out,
+                "{} {} {line}",
+                p.dim(&format!("{number:>width$}")),
+                p.dim("|")
+            )?;
+            if number == f.pos.line {
+                let col = f.pos.col as usize;
+                let rest = line
+                    .char_indices()
+                    .nth(col.saturating_sub(1))
+                    .map_or("", |(i, _)| &line[i..]);
+                write!(out, "{pad} {} ", p.dim("|"))?;
+                out.resize(out.len() + col.saturating_sub(1), b' ');
+                writeln!(out, "{}", p.severity_marker(f.severity, token_len(rest)))?;
+            }
+        }
     }
     if !f.path.is_empty() {
         writeln!(out, "{pad} {} path: {}", p.dim("="), f.path)?;

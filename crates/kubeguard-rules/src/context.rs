@@ -5,7 +5,7 @@ use crate::index::Anchor;
 use crate::redact::SecretLines;
 use crate::rule::Rule;
 use crate::settings::Settings;
-use kubeguard_core::{Finding, Located, Object, ObjectRef, Severity};
+use kubeguard_core::{Finding, Located, Object, ObjectRef, Severity, Snippet};
 use std::sync::Arc;
 
 /// One object's identity, computed once and shared by every rule.
@@ -28,23 +28,25 @@ impl<'a> ObjectInfo<'a> {
         }
     }
 
-    /// The source line shown for a finding at `at` (reported at `pos`),
-    /// unless that line holds a secret value.
-    pub(crate) fn snippet(&self, at: &Located<'_>, pos: kubeguard_core::Pos) -> Option<Box<str>> {
+    /// The snippet shown for a finding at `at` (reported at `pos`), unless
+    /// its line holds a secret value.
+    pub(crate) fn snippet(&self, at: &Located<'_>, pos: kubeguard_core::Pos) -> Option<Snippet> {
         self.snippet_at(at.at, pos)
     }
 
-    /// The source line shown for a finding on the key parsed at `at`
-    /// (reported at `pos`), unless that line holds a secret value.
+    /// The snippet shown for a finding on the key parsed at `at` (reported
+    /// at `pos`), without any line that holds a secret value.
     pub(crate) fn snippet_at(
         &self,
         at: kubeguard_core::Pos,
         pos: kubeguard_core::Pos,
-    ) -> Option<Box<str>> {
-        if self.secret_lines.contains(at.line) {
-            return None;
-        }
-        self.obj.source.line_text(pos.line).map(Into::into)
+    ) -> Option<Snippet> {
+        // The reported line of rendered text is a template line: whether
+        // it shows a secret is known from the parsed line.
+        self.obj.source.snippet(pos.line, |line| {
+            self.secret_lines
+                .contains(if line == pos.line { at.line } else { line })
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::context::ObjectInfo;
 use crate::scope::{INSTALL_NAMESPACE, is_cluster_scoped, is_local_config};
-use kubeguard_core::{Located, Node, ObjectRef, Pos};
+use kubeguard_core::{Located, Node, ObjectRef, Pos, Snippet};
 use kubeguard_netpol::{DefaultDeny, Directions, Isolation, Pod};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -23,8 +23,8 @@ pub struct Anchor {
     pub path: String,
     /// The object.
     pub object: Arc<ObjectRef>,
-    /// The source line, for snippets.
-    pub snippet: Option<Box<str>>,
+    /// The source text, for snippets.
+    pub snippet: Option<Snippet>,
 }
 
 impl Anchor {

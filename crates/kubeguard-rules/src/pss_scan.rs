@@ -23,7 +23,7 @@ pub struct Pending {
     object: Arc<ObjectRef>,
     start: Pos,
     namespace: String,
-    violations: Vec<(Violation, Pos, Option<Box<str>>)>,
+    violations: Vec<(Violation, Pos, Option<kubeguard_core::Snippet>)>,
 }
 
 impl Pending {

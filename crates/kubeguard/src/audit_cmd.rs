@@ -1,13 +1,15 @@
 //! `kubeguard audit`: detection over Kubernetes audit logs with rules in
 //! Falco's format.
 
+use crate::audit_select::{Selection, builtin_meta};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use kubeguard_audit::baseline::{Baseline, Detector, Learner};
+use kubeguard_audit::baseline::{self, Baseline, Detector, Learner};
 use kubeguard_audit::reader::{self, ReadOptions, ReadStats};
 use kubeguard_audit::{Alert, Priority, RuleSet, builtin, load_rules};
 use kubeguard_core::Diagnostic;
 use kubeguard_report::audit::{AuditFormat, AuditSummary, AuditWriter, summary_line};
+use kubeguard_rules::config;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -18,13 +20,19 @@ audit.log.1 or audit-2026-01-02T03-04-05.000.log are read oldest first),
 EventList documents, or - for standard input (tail -F friendly). Events
 without a valid stageTimestamp or larger than 262,144 bytes are dropped, as
 Falco's k8saudit plugin drops them; lines that are not JSON are counted and
-listed with their file and line.
+listed with their file and line. Events with top-level fields an audit
+Event does not have are evaluated and listed as warnings too (the first
+100 problems are listed, the rest counted).
 
 Rules are Falco rules files (source: k8s_audit), loaded in order as Falco
 loads them: a later list or macro replaces an earlier one, append: true and
 override: extend them, and rules of other sources are ignored with a note.
 Without --rules the built-in rules apply (`kubeguard rules` lists them as
-audit-*; `kubeguard audit rules` prints their file, to copy and extend).
+audit-*, KG801-KG813; `kubeguard audit rules` prints their file, to copy and
+extend). --select, --ignore and the select, disable and profile keys of
+.kubeguard.yaml choose among them by name or code, as for every engine.
+Rules of --rules files are chosen by Falco's own means (enabled: false in a
+later file, --min-priority) or by their Falco name with --select/--ignore.
 
 Exit codes:
   0  no alert
@@ -96,6 +104,24 @@ pub struct ScanArgs {
     /// this baseline (from `audit learn`) does not hold, with a rarity score.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// Evaluate only these rules (comma-separated): built-in rules by name or code
+    /// (audit-pod-exec, KG801), rules of --rules files by their Falco name.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Do not evaluate these rules (names or codes, or Falco rule names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// Configuration file whose select, disable and profile apply to the built-in rules
+    /// [default: .kubeguard.yaml found from the current directory upwards].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 /// `kubeguard audit learn`.
@@ -150,7 +176,7 @@ fn rule_set(files: &[PathBuf]) -> Result<RuleSet, Vec<Diagnostic>> {
 }
 
 fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
-    let set = match rule_set(&args.rules) {
+    let mut set = match rule_set(&args.rules) {
         Ok(set) => set,
         Err(errors) => {
             for e in errors {
@@ -162,6 +188,21 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     for note in &set.notes {
         eprintln!("kubeguard: note: {note}");
     }
+    let config = match config::resolve(args.config.as_deref(), args.no_config) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("kubeguard: error: {e}");
+            return Ok(2);
+        }
+    };
+    let selection = match Selection::new(&config, &args.select, &args.ignore, &set) {
+        Ok(selection) => selection,
+        Err(e) => {
+            eprintln!("kubeguard: error: {e}");
+            return Ok(2);
+        }
+    };
+    selection.apply(&mut set);
     let inputs = match reader::inputs(&args.events) {
         Ok(inputs) => inputs,
         Err(e) => {
@@ -169,8 +210,10 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
             return Ok(2);
         }
     };
+    let first_seen = builtin_meta(baseline::RULE_NAME).is_none_or(|m| selection.enabled_meta(m));
     let mut detector = match &args.baseline {
         None => None,
+        Some(_) if !first_seen => None,
         Some(path) => match read_baseline(path) {
             Ok(b) => Some(Detector::new(&b)),
             Err(e) => {
@@ -198,30 +241,43 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     let mut open_errors = Vec::new();
     let mut write_error = None;
     let opts = ReadOptions::default();
+    // Each line is parsed keeping only what the rules (and the baseline) read.
+    let mut projection = set.projection().clone();
+    if detector.is_some() {
+        projection.merge(&baseline::projection());
+    }
     for input in &inputs {
-        let result = reader::read_input(input, &opts, &mut stats, &mut |event| {
-            summary.events += 1;
-            if write_error.is_some() {
-                return;
-            }
-            let mut report = |alert: &Alert<'_>| {
-                summary.alerts += 1;
-                *summary.by_rule.entry(alert.rule.name.clone()).or_default() += 1;
-                if write_error.is_none() {
-                    let written = writer
-                        .alert(alert)
-                        .and_then(|()| if live { writer.flush() } else { Ok(()) });
-                    write_error = written.err();
+        let result = reader::read_input_projected(
+            input,
+            &opts,
+            &projection,
+            &mut stats,
+            &mut |event, line| {
+                summary.events += 1;
+                if write_error.is_some() {
+                    return;
                 }
-            };
-            set.evaluate(&event, args.min_priority, &mut |alert| report(&alert));
-            if let Some(d) = detector.as_mut()
-                && let Some(alert) = d.check(&event)
-                && alert.rule.priority.at_least(args.min_priority)
-            {
-                report(&alert);
-            }
-        });
+                let mut report = |alert: &Alert<'_>| {
+                    summary.alerts += 1;
+                    *summary.by_rule.entry(alert.rule.name.clone()).or_default() += 1;
+                    if write_error.is_none() {
+                        let written = writer
+                            .alert(alert)
+                            .and_then(|()| if live { writer.flush() } else { Ok(()) });
+                        write_error = written.err();
+                    }
+                };
+                set.evaluate_projected(&event, line, args.min_priority, &mut |alert| {
+                    report(&alert)
+                });
+                if let Some(d) = detector.as_mut()
+                    && let Some(alert) = d.check(&event)
+                    && alert.rule.priority.at_least(args.min_priority)
+                {
+                    report(&alert);
+                }
+            },
+        );
         if let Some(e) = write_error.take() {
             return Err(e.into());
         }
@@ -236,8 +292,11 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         errors.push(Diagnostic::whole_file(
             "<audit events>",
             format!(
-                "{} more lines or events skipped, not listed",
-                stats.unlisted()
+                "{} more problems not listed ({} lines or events skipped and {} events \
+                 with unknown fields in all)",
+                stats.unlisted(),
+                stats.skipped(),
+                stats.unknown_fields
             ),
         ));
     }
@@ -280,10 +339,14 @@ fn learn(args: &LearnArgs, stdout: &mut dyn Write) -> Result<u8> {
     let mut learner = Learner::default();
     let mut stats = ReadStats::default();
     let mut failed = false;
+    let projection = baseline::projection();
     for input in &inputs {
-        if let Err(e) = reader::read_input(input, &ReadOptions::default(), &mut stats, &mut |ev| {
-            learner.learn(&ev)
-        }) {
+        let opts = ReadOptions::default();
+        if let Err(e) =
+            reader::read_input_projected(input, &opts, &projection, &mut stats, &mut |ev, _| {
+                learner.learn(&ev)
+            })
+        {
             eprintln!("kubeguard: error: {e}");
             failed = true;
         }

@@ -20,6 +20,14 @@ of the files the components really use, with user and group names from
 ROOT/etc/passwd and ROOT/etc/group. A path that exists only inside a
 container is reported as not checkable (WARN), never as failed.
 
+Benchmark: --benchmark, else the --platform's (eks-1.8.0, gke-1.9.0,
+aks-1.8), else the one for the Kubernetes version found on the node: the
+image tags of the control plane's static pods in the kubelet's
+staticPodPath, then a kube-proxy static pod there, then the kubelet package
+in ROOT/var/lib/dpkg/status (mapped as kube-bench maps them: 1.27 cis-1.9,
+1.28 cis-1.10, 1.29-1.31 cis-1.11, 1.32+ cis-1.12); with none, cis-1.12.
+The first line of the report says which and why.
+
 Statuses: PASS, FAIL, WARN (manual, or not checkable from the root),
 INFO (does not apply: component absent, provider-controlled).
 
@@ -27,9 +35,12 @@ Examples:
   sudo kubeguard cis                                 # this machine
   kubeguard cis --root /host --format json           # in a DaemonSet, host mounted at /host
   kubeguard cis --root /host --targets node --benchmark cis-1.11
-  kubeguard cis --root /host --platform eks          # EKS: control plane not applicable
+  kubeguard cis --root /host --platform eks          # the CIS Amazon EKS Benchmark (eks-1.8.0)
+  kubeguard cis --root /host --benchmark gke-1.9.0   # the same as --platform gke
+  kubeguard cis --root /host --platform aks --benchmark cis-1.12   # CIS 1.12, control plane not applicable
   kubeguard cis --root /host --format kube-bench     # kube-bench's JSON shape
   kubeguard cis --ignore cis-1-2-15,KG91230          # rules are cis-<id> / KG9<id>
+  kubeguard cis --platform eks --ignore cis-eks-3-2-8   # provider rules: cis-eks-<id> / KG96<id>
 
 Exit codes: 0 no failed check at or above --fail-on, 1 failed checks,
 2 a configuration file that does not parse or a bad flag.";
@@ -42,15 +53,15 @@ pub struct CisArgs {
     #[arg(long, default_value = "/", value_name = "DIR")]
     pub root: PathBuf,
 
-    /// The benchmark [default: detected from the control plane's image versions, else cis-1.12].
-    #[arg(long, value_name = "cis-1.N", value_parser = parse_benchmark)]
+    /// The benchmark: cis-1.9, cis-1.10, cis-1.11, cis-1.12, eks-1.8.0, gke-1.9.0 or aks-1.8 [default: the --platform's benchmark, else detected from the Kubernetes version on the node, else cis-1.12].
+    #[arg(long, value_name = "NAME", value_parser = parse_benchmark)]
     pub benchmark: Option<Benchmark>,
 
-    /// Parts to run, comma-separated: master, etcd, controlplane, node, policies [default: detected from the running components].
+    /// Parts to run, comma-separated: master, etcd, controlplane, node, policies, managedservices [default: detected from the running components].
     #[arg(long, value_delimiter = ',', value_parser = parse_target)]
     pub targets: Vec<Target>,
 
-    /// A managed platform: what its provider controls is reported as not applicable.
+    /// A managed platform: runs its provider's benchmark (eks-1.8.0, gke-1.9.0, aks-1.8), whose control plane and managed services checks are manual. With --benchmark cis-1.N, runs that benchmark and reports what the provider controls as not applicable.
     #[arg(long, value_enum)]
     pub platform: Option<PlatformArg>,
 
@@ -167,15 +178,25 @@ fn run_once(args: &CisArgs) -> Result<u8> {
     if !args.root.is_dir() {
         anyhow::bail!("--root {}: not a directory", args.root.display());
     }
+    let platform = args.platform.map(|p| match p {
+        PlatformArg::Eks => Platform::Eks,
+        PlatformArg::Gke => Platform::Gke,
+        PlatformArg::Aks => Platform::Aks,
+    });
+    if let (Some(p), Some(b)) = (platform, args.benchmark)
+        && b.platform().is_some_and(|bp| bp != p)
+    {
+        anyhow::bail!(
+            "--platform {} and --benchmark {b} disagree: {b} is the {} benchmark",
+            p.name(),
+            b.platform().map_or("", |bp| bp.provider())
+        );
+    }
     let host = Host::load(NodeRoot::new(&args.root));
     let options = Options {
         benchmark: args.benchmark,
         targets: args.targets.clone(),
-        platform: args.platform.map(|p| match p {
-            PlatformArg::Eks => Platform::Eks,
-            PlatformArg::Gke => Platform::Gke,
-            PlatformArg::Aks => Platform::Aks,
-        }),
+        platform,
     };
     let report = kubeguard_cis::run(&host, &options);
     let node = args.node_name.clone().unwrap_or_else(|| {

@@ -2,6 +2,7 @@
 //! and maps the outcome to an exit code (0 clean, 1 findings, 2 error).
 
 mod audit_cmd;
+mod audit_select;
 mod cis_cmd;
 mod cli;
 mod cluster_cmd;

@@ -203,3 +203,195 @@ fn learn_then_scan_against_the_baseline() {
         .code(2)
         .stderr(predicate::str::contains(format!("{broken}:2:")));
 }
+
+#[test]
+fn unknown_event_fields_are_warnings_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = SECRET_LIST.replace(r#""verb":"list""#, r#""verb":"list","clusterName":"c1""#);
+    let beta = POD_GET
+        .replace("audit.k8s.io/v1", "audit.k8s.io/v1beta1")
+        .replace(
+            r#""verb":"get""#,
+            r#""verb":"get","timestamp":"2026-12-05T04:00:02Z""#,
+        );
+    let stray = POD_GET.replace(r#""verb":"get""#, r#""verb":"get","timestamp":"x","x-y":1"#);
+    let log = write(
+        dir.path(),
+        "audit.log",
+        &format!("{extra}\n{beta}\n{stray}\n"),
+    );
+    // Still evaluated (the secret list alerts), exit status as without them.
+    kubeguard()
+        .args(["audit", "scan", &log])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "3 events, 1 alert (audit-secret-read: 1), 0 skipped",
+        ))
+        .stderr(predicate::str::contains(format!(
+            "kubeguard: warning: {log}:1:1: audit event with unknown field \"clusterName\""
+        )))
+        .stderr(predicate::str::contains(format!(
+            "{log}:3:1: audit event with unknown fields \"timestamp\", \"x-y\""
+        )))
+        .stderr(predicate::str::contains(format!("{log}:2:1")).not());
+    let out = kubeguard()
+        .args(["audit", "scan", "--format", "json", &log])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(out);
+    let lines: Vec<u64> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [1, 3]);
+    assert_eq!(v["summary"]["events"], 3);
+    // Without the secret list: no alert, exit 0 despite the warnings.
+    let quiet = write(dir.path(), "quiet.log", &format!("{stray}\n"));
+    kubeguard()
+        .args(["audit", "scan", &quiet])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("unknown fields"));
+}
+
+#[test]
+fn select_ignore_and_config_choose_built_in_rules_by_name_or_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(
+        dir.path(),
+        "audit.log",
+        &format!("{SECRET_LIST}\n{POD_GET}\n"),
+    );
+    let scan = |extra: &[&str]| {
+        let mut cmd = kubeguard();
+        cmd.current_dir(dir.path())
+            .args(["audit", "scan", "--format", "json"])
+            .args(extra)
+            .arg(&log);
+        cmd
+    };
+    let by_rule = |cmd: &mut assert_cmd::Command, code: i32| {
+        let out = cmd.assert().code(code).get_output().stdout.clone();
+        json(out)["summary"]["by_rule"].clone()
+    };
+    assert_eq!(
+        by_rule(&mut scan(&[]), 1),
+        serde_json::json!({"audit-secret-read": 1})
+    );
+    assert_eq!(
+        by_rule(&mut scan(&["--ignore", "KG802"]), 0),
+        serde_json::json!({})
+    );
+    assert_eq!(
+        by_rule(&mut scan(&["--select", "audit-pod-exec,KG805"]), 0),
+        serde_json::json!({})
+    );
+    assert_eq!(
+        by_rule(&mut scan(&["--select", "KG802"]), 1),
+        serde_json::json!({"audit-secret-read": 1})
+    );
+    // .kubeguard.yaml, found from the current directory, as for every engine.
+    write(
+        dir.path(),
+        ".kubeguard.yaml",
+        "disable: [audit-secret-read]\n",
+    );
+    assert_eq!(by_rule(&mut scan(&[]), 0), serde_json::json!({}));
+    assert_eq!(
+        by_rule(&mut scan(&["--no-config"]), 1)["audit-secret-read"],
+        1
+    );
+    let other = write(dir.path(), "other.yaml", "select: [KG802, KG001]\n");
+    assert_eq!(
+        by_rule(&mut scan(&["--config", &other]), 1)["audit-secret-read"],
+        1
+    );
+    kubeguard()
+        .args([
+            "audit",
+            "scan",
+            "--no-config",
+            "--ignore",
+            "audit-secret-reed",
+            &log,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown rule \"audit-secret-reed\" (did you mean \"audit-secret-read\"?)",
+        ));
+}
+
+#[test]
+fn select_and_ignore_take_falco_rule_names_of_loaded_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(
+        dir.path(),
+        "r.yaml",
+        "- rule: Secret Listed\n  desc: d\n  condition: ka.target.resource=secrets\n  \
+         output: secret by %ka.user.name\n  priority: WARNING\n  source: k8s_audit\n\
+         - rule: Pod Read\n  desc: d\n  condition: ka.target.resource=pods\n  \
+         output: pod by %ka.user.name\n  priority: NOTICE\n  source: k8s_audit\n",
+    );
+    let log = write(
+        dir.path(),
+        "audit.log",
+        &format!("{SECRET_LIST}\n{POD_GET}\n"),
+    );
+    let by_rule = |extra: &[&str], code: i32| {
+        let out = kubeguard()
+            .args([
+                "audit",
+                "scan",
+                "--no-config",
+                "--format",
+                "json",
+                "--rules",
+                &rules,
+            ])
+            .args(extra)
+            .arg(&log)
+            .assert()
+            .code(code)
+            .get_output()
+            .stdout
+            .clone();
+        json(out)["summary"]["by_rule"].clone()
+    };
+    assert_eq!(
+        by_rule(&[], 1),
+        serde_json::json!({"Secret Listed": 1, "Pod Read": 1})
+    );
+    assert_eq!(
+        by_rule(&["--select", "Pod Read"], 1),
+        serde_json::json!({"Pod Read": 1})
+    );
+    assert_eq!(
+        by_rule(&["--ignore", "Pod Read,Secret Listed"], 0),
+        serde_json::json!({})
+    );
+    // Catalog names select catalog rules only: none of these files' rules.
+    assert_eq!(by_rule(&["--select", "KG802"], 0), serde_json::json!({}));
+    kubeguard()
+        .args([
+            "audit",
+            "scan",
+            "--no-config",
+            "--rules",
+            &rules,
+            "--select",
+            "Pod Reads",
+            &log,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "nor a rule of the loaded rules files",
+        ));
+}

@@ -382,6 +382,8 @@ fn platform_and_targets() {
             "json",
             "--platform",
             "gke",
+            "--benchmark",
+            "cis-1.12",
             "--targets",
             "master,node",
         ])
@@ -394,6 +396,103 @@ fn platform_and_targets() {
     assert!(api["actual"].as_str().unwrap().contains("Google GKE"));
     let kubelet = checks.iter().find(|c| c["id"] == "4.2.1").unwrap();
     assert_eq!(kubelet["status"], "FAIL");
+}
+
+#[test]
+fn platform_selects_the_provider_benchmark() {
+    let node = worker();
+    let out = cis(node.path())
+        .args(["--format", "json", "--platform", "eks"])
+        .assert()
+        .code(1);
+    let v = json(&out.get_output().stdout);
+    assert_eq!(v["cis"]["benchmark"], "eks-1.8.0");
+    assert_eq!(
+        v["cis"]["benchmark_reason"],
+        "--platform eks: the Amazon EKS benchmark"
+    );
+    let checks = v["checks"].as_array().unwrap();
+    let anonymous = checks.iter().find(|c| c["id"] == "3.2.1").unwrap();
+    assert_eq!(anonymous["status"], "FAIL");
+    assert_eq!(anonymous["section"], "3.2");
+    assert_eq!(anonymous["evidence"], "/var/lib/kubelet/config.yaml:5");
+    assert!(
+        checks
+            .iter()
+            .all(|c| c["id"].as_str().unwrap().starts_with("3."))
+    );
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"cis-eks-3-2-1"), "{rules:?}");
+    assert!(rules.iter().all(|r| r.starts_with("cis-eks-")), "{rules:?}");
+    // Provider rules go through the pipeline like every other rule.
+    let out = cis(node.path())
+        .args([
+            "--benchmark",
+            "eks-1.8.0",
+            "--ignore",
+            "cis-eks-3-2-1,KG963101",
+        ])
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("CIS Kubernetes Benchmark eks-1.8.0 on worker-1 (chosen with --benchmark)"),
+        "{text}"
+    );
+    assert!(text.contains("3.2 Kubelet\n"), "{text}");
+    // kube-bench's shape numbers the provider's targets as it does.
+    let out = cis(node.path())
+        .args([
+            "--format",
+            "kube-bench",
+            "--platform",
+            "aks",
+            "--targets",
+            "node,managedservices,etcd",
+        ])
+        .assert()
+        .code(1);
+    let v = json(&out.get_output().stdout);
+    assert_eq!(v["Controls"][0]["id"], "3");
+    assert_eq!(
+        v["Controls"][0]["text"],
+        "Worker Node Security Configuration"
+    );
+    assert_eq!(v["Controls"][0]["version"], "aks-1.8");
+    assert_eq!(v["Controls"][1]["id"], "5");
+    assert_eq!(v["Controls"][1]["node_type"], "managedservices");
+    assert_eq!(v["Controls"][1]["total_fail"], 0);
+    // A target the benchmark does not have is named, not dropped silently.
+    let out = cis(node.path())
+        .args(["--platform", "gke", "--targets", "etcd,node"])
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("note: gke-1.9.0 has no etcd checks: Google GKE runs and configures it"),
+        "{text}"
+    );
+    // --platform and a benchmark of another provider disagree.
+    let out = cis(node.path())
+        .args(["--platform", "eks", "--benchmark", "aks-1.8"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("--platform eks and --benchmark aks-1.8 disagree"),
+        "{err}"
+    );
+    let out = kubeguard()
+        .args(["rules", "cis-aks-3-1-3"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("KG983103"), "{text}");
 }
 
 #[test]
@@ -436,4 +535,57 @@ fn policyreport_reports_the_node_s_failed_checks() {
     assert!(text.contains("wgpolicyk8s.io/v1alpha2"), "{text}");
     assert!(text.contains("result: \"fail\""), "{text}");
     assert!(text.contains("worker-1"), "{text}");
+}
+
+#[test]
+fn apiserver_authentication_config() {
+    let node = worker();
+    let r = node.path();
+    file(
+        r,
+        "/etc/kubernetes/authn.yaml",
+        "apiVersion: apiserver.config.k8s.io/v1beta1\nkind: AuthenticationConfiguration\nanonymous:\n  enabled: true\n  conditions:\n  - path: /livez\n  - path: /readyz\n",
+        0o600,
+    );
+    process(
+        r,
+        20,
+        &[
+            "kube-apiserver",
+            "--authentication-config=/etc/kubernetes/authn.yaml",
+            "--authorization-mode=Node,RBAC",
+        ],
+    );
+    let out = cis(r)
+        .args(["--format", "json", "--targets", "master"])
+        .assert()
+        .code(1);
+    let v = json(&out.get_output().stdout);
+    let c = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "1.2.1")
+        .unwrap()
+        .clone();
+    assert_eq!(c["status"], "PASS");
+    assert_eq!(c["evidence"], "/etc/kubernetes/authn.yaml:6");
+    // A file kube-apiserver cannot read: file:line:col, exit 2, the rest still reported.
+    file(
+        r,
+        "/etc/kubernetes/authn.yaml",
+        "apiVersion: apiserver.config.k8s.io/v1beta1\nkind: AuthenticationConfiguration\nanonymous:\n  enabled: yes please\n",
+        0o600,
+    );
+    let out = cis(r).args(["--targets", "master"]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains(
+            "error: /etc/kubernetes/authn.yaml:4:3: anonymous.enabled must be true or false"
+        ),
+        "{text}{err}"
+    );
+    assert!(text.contains("[WARN] 1.2.1 "), "{text}");
+    assert!(text.contains("[PASS] 1.2.6 "), "{text}");
 }

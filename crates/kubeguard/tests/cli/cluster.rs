@@ -122,7 +122,30 @@ fn scan_reports_cluster_locations_and_the_live_yaml() {
         )),
         "{text}"
     );
-    assert!(text.contains("privileged: true"), "{text}");
+    // The live YAML around the field, numbered, the field marked.
+    let block: Vec<&str> = text
+        .split("\n\n")
+        .find(|b| b.contains("[privileged-container]"))
+        .expect("privileged block")
+        .lines()
+        .collect();
+    let numbered = |n: u64| {
+        block
+            .iter()
+            .find(|l| l.trim_start().starts_with(&format!("{n} |")))
+            .unwrap_or_else(|| panic!("line {n} not shown: {block:#?}"))
+    };
+    assert!(
+        numbered(line - 1).ends_with("securityContext:"),
+        "{block:#?}"
+    );
+    assert!(numbered(line).ends_with("privileged: true"), "{block:#?}");
+    numbered(line + 1);
+    let marked = block.iter().position(|l| l.contains('^')).unwrap();
+    assert!(
+        block[marked - 1].ends_with("privileged: true"),
+        "{block:#?}"
+    );
     // Secrets were never asked for.
     assert!(!fake.server.requests().iter().any(|r| r.contains("secrets")));
 }

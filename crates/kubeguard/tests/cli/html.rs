@@ -4,7 +4,7 @@
 //! JSON output, the filters work, and screenshots of both themes are
 //! written for review.
 
-use crate::support::{json, kubeguard_in_repo, tool_available};
+use crate::support::{OTHER_FINDINGS_COMMANDS, json, kubeguard_in_repo};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -129,13 +129,6 @@ fn chromium(url: &str, extra: &[String]) -> Loaded {
     }
 }
 
-fn available() -> bool {
-    tool_available(
-        Command::new("chromium").arg("--version"),
-        "chromium (the Debian package) for the HTML report tests",
-    )
-}
-
 #[test]
 fn the_page_is_self_contained() {
     let dir = tempfile::tempdir().unwrap();
@@ -162,10 +155,11 @@ fn the_page_is_self_contained() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_chromium),
+    ignore = "needs chromium: run scripts/install-tools.sh"
+)]
 fn chromium_shows_exactly_the_json_findings_with_no_errors_or_requests() {
-    if !available() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let page = html_report(dir.path(), &["scan", EXAMPLE]);
     let url = format!("file://{}", page.display());
@@ -199,10 +193,11 @@ fn chromium_shows_exactly_the_json_findings_with_no_errors_or_requests() {
 type Keep = Box<dyn Fn(&Value) -> bool>;
 
 #[test]
+#[cfg_attr(
+    not(has_chromium),
+    ignore = "needs chromium: run scripts/install-tools.sh"
+)]
 fn filters_hide_what_does_not_match() {
-    if !available() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let page = html_report(dir.path(), &["scan", EXAMPLE]);
     let all = json_findings(&["scan", EXAMPLE]);
@@ -248,10 +243,11 @@ fn filters_hide_what_does_not_match() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_chromium),
+    ignore = "needs chromium: run scripts/install-tools.sh"
+)]
 fn columns_sort_both_ways() {
-    if !available() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let page = html_report(dir.path(), &["scan", EXAMPLE]);
     let position = |k: &(String, String, String, String)| {
@@ -281,10 +277,11 @@ fn columns_sort_both_ways() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_chromium),
+    ignore = "needs chromium: run scripts/install-tools.sh"
+)]
 fn screenshots_of_both_themes_are_written() {
-    if !available() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let page = html_report(dir.path(), &["scan", EXAMPLE]);
     let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
@@ -312,12 +309,7 @@ fn screenshots_of_both_themes_are_written() {
 #[test]
 fn every_findings_command_writes_html() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [
-        &["pss", "check", "--level", "restricted", EXAMPLE][..],
-        &["rbac", "risks", "examples/rbac/cluster.yaml"],
-        &["rbac", "unused", "examples/rbac/cluster.yaml"],
-        &["netpol", "coverage", EXAMPLE],
-    ] {
+    for args in OTHER_FINDINGS_COMMANDS {
         let page = std::fs::read_to_string(html_report(dir.path(), args)).unwrap();
         let expected = json_findings(args).len();
         assert!(expected > 0, "{args:?}");

@@ -1,7 +1,7 @@
 //! `--format kubesec`: kubesec's report shape and point values, scored
 //! from kubeguard's findings.
 
-use crate::support::{json, kubeguard_in_repo};
+use crate::support::{OTHER_FINDINGS_COMMANDS, json, kubeguard_in_repo};
 use serde_json::{Value, json};
 
 fn run(args: &[&str]) -> (i32, Value) {
@@ -193,18 +193,7 @@ fn checks_whose_rules_did_not_run_are_not_scored() {
 
 #[test]
 fn every_findings_command_writes_kubesec_json() {
-    for args in [
-        &[
-            "pss",
-            "check",
-            "--level",
-            "restricted",
-            "examples/insecure-app",
-        ][..],
-        &["rbac", "risks", "examples/rbac/cluster.yaml"],
-        &["rbac", "unused", "examples/rbac/cluster.yaml"],
-        &["netpol", "coverage", "examples/insecure-app"],
-    ] {
+    for args in OTHER_FINDINGS_COMMANDS {
         let mut with = args.to_vec();
         with.extend(["-f", "kubesec"]);
         let (code, v) = run(&with);

@@ -3,7 +3,7 @@
 //! CRDs, holds exactly the findings of the JSON output, and works on every
 //! command that reports findings.
 
-use crate::support::{json, kubeguard_in_repo, write};
+use crate::support::{OTHER_FINDINGS_COMMANDS, json, kubeguard_in_repo, write};
 use kubeguard_admission::offline::node_to_json;
 use serde_json::{Value, json};
 
@@ -234,18 +234,7 @@ fn clean_input_gives_an_empty_cluster_report() {
 
 #[test]
 fn every_findings_command_writes_policy_reports() {
-    for args in [
-        &[
-            "pss",
-            "check",
-            "--level",
-            "restricted",
-            "examples/insecure-app",
-        ][..],
-        &["rbac", "risks", "examples/rbac/cluster.yaml"],
-        &["rbac", "unused", "examples/rbac/cluster.yaml"],
-        &["netpol", "coverage", "examples/insecure-app"],
-    ] {
+    for args in OTHER_FINDINGS_COMMANDS {
         let mut with_format = args.to_vec();
         with_format.extend(["-f", "policyreport"]);
         let (code, yaml) = run(&with_format);

@@ -4,22 +4,9 @@
 use crate::support::{json, kubeguard, write};
 use serde_json::Value;
 
-const HARDENED_POD: &str = "apiVersion: v1
-kind: Pod
-metadata:
-  name: ok
-  namespace: shop
-spec:
-  securityContext:
-    runAsNonRoot: true
-    seccompProfile: {type: RuntimeDefault}
-  containers:
-  - name: app
-    image: app
-    securityContext:
-      allowPrivilegeEscalation: false
-      capabilities: {drop: [ALL]}
-";
+/// A Pod that meets the restricted level.
+const HARDENED_POD: &str =
+    include_str!("../../../kubeguard-pss/tests/fixtures/restricted-pod.yaml");
 
 const PRIVILEGED_DEPLOYMENT: &str = "apiVersion: apps/v1
 kind: Deployment

@@ -1,7 +1,7 @@
 //! End-to-end tests of the `kubeguard` binary: exit codes, output formats,
 //! configuration, suppressions, stdin, Helm and Kustomize inputs.
 
-use crate::support::{json, kubeguard_in_repo, repo, shared, tool_available};
+use crate::support::{json, kubeguard_in_repo, repo, shared};
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -352,14 +352,12 @@ fn inline_ignore_annotation() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_helm_renderer),
+    ignore = "needs the Helm renderer: run scripts/install-tools.sh"
+)]
 fn helm_chart_is_rendered_and_findings_point_into_templates() {
     let helper = repo().join("scripts/helm-template");
-    if !tool_available(
-        std::process::Command::new(&helper).arg("version"),
-        "the helm-python-sdk renderer",
-    ) {
-        return;
-    }
     let out = kubeguard()
         .args([
             "scan",
@@ -455,13 +453,11 @@ const KUSTOMIZE_TREE: &[(&str, &str)] = &[
 ];
 
 #[test]
+#[cfg_attr(
+    not(has_kubectl),
+    ignore = "needs kubectl: run scripts/install-tools.sh"
+)]
 fn kustomize_findings_name_the_source_file_and_files_beside_it_are_scanned() {
-    if !tool_available(
-        std::process::Command::new("kubectl").args(["version", "--client"]),
-        "kubectl",
-    ) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in KUSTOMIZE_TREE {
         let path = dir.path().join(name);

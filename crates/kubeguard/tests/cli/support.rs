@@ -11,6 +11,21 @@ pub mod shared_data;
 
 pub use shared_data::shared;
 
+/// Every command besides `scan` that reports findings, on the bundled
+/// examples: each output format is checked on all of them.
+pub const OTHER_FINDINGS_COMMANDS: [&[&str]; 4] = [
+    &[
+        "pss",
+        "check",
+        "--level",
+        "restricted",
+        "examples/insecure-app",
+    ],
+    &["rbac", "risks", "examples/rbac/cluster.yaml"],
+    &["rbac", "unused", "examples/rbac/cluster.yaml"],
+    &["netpol", "coverage", "examples/insecure-app"],
+];
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -50,18 +65,4 @@ pub fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p.display().to_string()
-}
-
-/// Whether an external tool the test needs is available; in CI
-/// (`KUBEGUARD_REQUIRE_TOOLS`) its absence is a failure, elsewhere a visible skip.
-pub fn tool_available(check: &mut std::process::Command, what: &str) -> bool {
-    let ok = check.output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("KUBEGUARD_REQUIRE_TOOLS").is_none(),
-            "{what} is required here but missing; run scripts/install-tools.sh"
-        );
-        eprintln!("SKIPPED: {what} not available (run scripts/install-tools.sh)");
-    }
-    ok
 }

@@ -4,7 +4,7 @@
 //! through the shared pipeline, so they work on every command that reports
 //! findings.
 
-use crate::support::{json, kubeguard_in_repo, repo, write};
+use crate::support::{OTHER_FINDINGS_COMMANDS, json, kubeguard_in_repo, repo, write};
 use serde_json::Value;
 use std::path::Path;
 
@@ -192,13 +192,7 @@ fn group_by_object_and_file() {
 
 #[test]
 fn compact_is_one_line_per_finding_on_every_command() {
-    for args in [
-        &["scan", EXAMPLE][..],
-        &["pss", "check", "--level", "restricted", EXAMPLE],
-        &["rbac", "risks", "examples/rbac/cluster.yaml"],
-        &["rbac", "unused", "examples/rbac/cluster.yaml"],
-        &["netpol", "coverage", EXAMPLE],
-    ] {
+    for args in std::iter::once(&["scan", EXAMPLE][..]).chain(OTHER_FINDINGS_COMMANDS) {
         let mut compact = args.to_vec();
         compact.push("--compact");
         let (_, text, _) = run(&compact);
@@ -309,15 +303,7 @@ fn baseline_reports_only_new_findings_whatever_moves() {
 #[test]
 fn baselines_work_on_every_findings_command() {
     let dir = tempfile::tempdir().unwrap();
-    for (i, args) in [
-        &["pss", "check", "--level", "restricted", EXAMPLE][..],
-        &["rbac", "risks", "examples/rbac/cluster.yaml"],
-        &["rbac", "unused", "examples/rbac/cluster.yaml"],
-        &["netpol", "coverage", EXAMPLE],
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (i, args) in OTHER_FINDINGS_COMMANDS.into_iter().enumerate() {
         let baseline = dir.path().join(format!("b{i}.json")).display().to_string();
         let mut write = args.to_vec();
         write.extend(["--write-baseline", &baseline, "-f", "json"]);
@@ -361,25 +347,26 @@ fn many_pods(dir: &Path, n: usize) {
 }
 
 #[test]
-fn progress_shows_on_a_terminal_only() {
+fn no_progress_on_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    many_pods(dir.path(), 3000);
+    let (_, _, err) = run(&["scan", &dir.path().display().to_string(), "--compact"]);
+    assert!(!err.contains("inputs loaded"), "{err}");
+}
+
+#[test]
+#[cfg_attr(
+    not(has_script),
+    ignore = "needs script(1) (util-linux) for a pseudo-terminal"
+)]
+fn progress_shows_on_a_terminal_and_not_in_the_report() {
+    // script(1) gives the run a pty: the progress line is drawn on standard
+    // error and erased, and the report has none of it.
     let dir = tempfile::tempdir().unwrap();
     let inputs = dir.path().join("in");
     std::fs::create_dir(&inputs).unwrap();
     many_pods(&inputs, 3000);
     let inputs = inputs.display().to_string();
-
-    // Standard error is a pipe: no progress.
-    let (_, _, err) = run(&["scan", &inputs, "--compact"]);
-    assert!(!err.contains("inputs loaded"), "{err}");
-
-    // Standard error is a terminal (script(1) gives the run a pty): the
-    // progress line is drawn there and erased, and the report has none of it.
-    if !crate::support::tool_available(
-        std::process::Command::new("script").arg("--version"),
-        "script (util-linux) for a pseudo-terminal",
-    ) {
-        return;
-    }
     let report = dir.path().join("report.txt");
     let command = format!(
         "{} scan {inputs} --compact -o {}",

@@ -430,32 +430,35 @@ mod tests {
         let text = format!(
             "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: fixtures}}\nspec:\n  containers:\n  - name: app\n    image: registry.example.com/app:1.0\n    env:\n    - name: DB_PASSWORD\n      value: {value}\n    - name: API_KEY\n      value: \"{value}\"\n"
         );
-        let loaded = kubeguard_load::load_source(Source::new("pod.yaml", text));
-        let selection = Selection {
-            select: vec!["hardcoded-secret-in-env".into()],
-            ..Selection::default()
-        };
-        let engine = Engine::new(&Policy::new(&selection).unwrap(), Settings::default());
-        let (findings, _) = engine.check_all(&loaded.objects);
-        assert_eq!(findings.len(), 2);
-        for f in &findings {
-            assert!(
-                !f.message.contains(value),
-                "message leaks the value: {}",
-                f.message
-            );
-            assert!(
-                !f.message.contains("hunter2"),
-                "message leaks the value: {}",
-                f.message
-            );
-            assert!(
-                f.snippet.as_deref().is_some_and(|s| !s.contains(value)),
-                "snippet leaks the value: {:?}",
-                f.snippet
-            );
-            assert!(f.path.ends_with(".name"), "{}", f.path);
+        // A live object's snippet shows the lines around the field too.
+        for source in [
+            Source::new("pod.yaml", text.clone()),
+            Source::live("cluster://ctx/fixtures/Pod/p", text),
+        ] {
+            let loaded = kubeguard_load::load_source(source);
+            let selection = Selection {
+                select: vec!["hardcoded-secret-in-env".into()],
+                ..Selection::default()
+            };
+            let engine = Engine::new(&Policy::new(&selection).unwrap(), Settings::default());
+            let (findings, _) = engine.check_all(&loaded.objects);
+            assert_eq!(findings.len(), 2);
+            for f in &findings {
+                assert!(
+                    !f.message.contains(value) && !f.message.contains("hunter2"),
+                    "message leaks the value: {}",
+                    f.message
+                );
+                let snippet = f.snippet.as_ref().expect("the name line is shown");
+                assert!(
+                    snippet
+                        .numbered(f.pos.line)
+                        .all(|(_, l)| !l.contains("hunter2")),
+                    "snippet leaks the value: {snippet:?}"
+                );
+                assert!(f.path.ends_with(".name"), "{}", f.path);
+            }
+            assert!(findings[0].message.contains("\"DB_PASSWORD\""));
         }
-        assert!(findings[0].message.contains("\"DB_PASSWORD\""));
     }
 }

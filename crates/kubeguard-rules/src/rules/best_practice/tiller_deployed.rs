@@ -1,6 +1,7 @@
 use super::component_deployed;
 use crate::image::ImageRef;
 use crate::{Check, Ctx, declare_rule};
+use kubeguard_core::workload::WORKLOAD_KINDS;
 use kubeguard_core::{Located, Node, Object};
 
 declare_rule! {
@@ -37,25 +38,22 @@ declare_rule! {
     severity: High,
     summary: "Helm v2 Tiller is deployed",
     remediation: "Migrate releases to Helm v3 (helm-2to3) and delete the Tiller deployment, its service account and its role bindings.",
-    kinds: TILLER_KINDS,
+    kinds: &TILLER_KINDS,
     references: ["MITRE:T1610", "MITRE:T1078"],
     check: Check::Object(&check),
 }
 
-/// The kinds that run Tiller, and the Service that fronts it.
-const TILLER_KINDS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-    "PodTemplate",
-    "DeploymentConfig",
-    "Service",
-];
+/// The kinds that run Tiller (every workload kind), and the Service that
+/// fronts it.
+const TILLER_KINDS: [&str; WORKLOAD_KINDS.len() + 1] = {
+    let mut kinds = ["Service"; WORKLOAD_KINDS.len() + 1];
+    let mut i = 0;
+    while i < WORKLOAD_KINDS.len() {
+        kinds[i] = WORKLOAD_KINDS[i];
+        i += 1;
+    }
+    kinds
+};
 
 /// Tiller's gRPC port.
 const TILLER_PORT: i64 = 44134;
