@@ -28,19 +28,33 @@ impl<'a> ObjectInfo<'a> {
         }
     }
 
-    /// The snippet shown for a finding at `at` (reported at `pos`), unless
-    /// its line holds a secret value.
-    pub(crate) fn snippet(&self, at: &Located<'_>, pos: kubeguard_core::Pos) -> Option<Snippet> {
-        self.snippet_at(at.at, pos)
+    /// Where a finding on the key parsed at `at` is reported: the file, the
+    /// position and the snippet shown (without any line that holds a secret
+    /// value). A field a Kustomize patch adds is reported in the patch file.
+    pub(crate) fn place(
+        &self,
+        at: kubeguard_core::Pos,
+    ) -> (Arc<str>, kubeguard_core::Pos, Option<Snippet>) {
+        let source = &self.obj.source;
+        let written = source.locate(at);
+        let Some(file) = written.file else {
+            return (
+                Arc::clone(&self.file),
+                written.pos,
+                self.snippet_at(at, written.pos),
+            );
+        };
+        let snippet = if self.secret_lines.contains(at.line) {
+            None
+        } else {
+            source.written_line(written).map(Snippet::from)
+        };
+        (Arc::from(file), written.pos, snippet)
     }
 
     /// The snippet shown for a finding on the key parsed at `at` (reported
     /// at `pos`), without any line that holds a secret value.
-    pub(crate) fn snippet_at(
-        &self,
-        at: kubeguard_core::Pos,
-        pos: kubeguard_core::Pos,
-    ) -> Option<Snippet> {
+    fn snippet_at(&self, at: kubeguard_core::Pos, pos: kubeguard_core::Pos) -> Option<Snippet> {
         // The reported line of rendered text is a template line: whether
         // it shows a secret is known from the parsed line.
         self.obj.source.snippet(pos.line, |line| {
@@ -69,20 +83,19 @@ impl Ctx<'_> {
     /// Reports a finding at `at` (the offending key, or the nearest existing
     /// parent of a missing one).
     pub fn report(&mut self, at: &Located<'_>, message: impl Into<String>) {
-        let source = &self.info.obj.source;
-        let pos = source.resolve(at.at);
+        let (file, pos, snippet) = self.info.place(at.at);
         self.out.push(Finding {
             rule: self.rule.meta.name,
             code: self.rule.meta.code,
             severity: self.severity,
             message: message.into(),
-            file: Arc::clone(&self.info.file),
+            file,
             pos,
             path: at.path(),
             object: Arc::clone(&self.info.object_ref),
             remediation: self.rule.meta.remediation,
             references: self.rule.meta.references,
-            snippet: self.info.snippet(at, pos),
+            snippet,
         });
     }
 

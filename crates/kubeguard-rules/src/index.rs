@@ -29,14 +29,13 @@ pub struct Anchor {
 
 impl Anchor {
     pub(crate) fn new(info: &ObjectInfo<'_>, at: &Located<'_>) -> Self {
-        let source = &info.obj.source;
-        let pos = source.resolve(at.at);
+        let (file, pos, snippet) = info.place(at.at);
         Anchor {
-            file: Arc::clone(&info.file),
+            file,
             pos,
             path: at.path(),
             object: Arc::clone(&info.object_ref),
-            snippet: info.snippet(at, pos),
+            snippet,
         }
     }
 }

@@ -504,8 +504,13 @@ fn kustomize_findings_name_the_source_file_and_files_beside_it_are_scanned() {
             12,
             "prod-api",
         ),
-        // Added by the overlay's patch: the pod template's `spec:` line.
-        ("host-network", "base/deployment.yaml", 7, "prod-api"),
+        // Added by the overlay's patch: the line of the patch that writes it.
+        (
+            "host-network",
+            "overlays/prod/host-network.yaml",
+            8,
+            "prod-api",
+        ),
         // Left out of `resources:`, scanned as a plain manifest.
         (
             "privileged-container",
@@ -522,6 +527,129 @@ fn kustomize_findings_name_the_source_file_and_files_beside_it_are_scanned() {
     }
     // The patch file is not a manifest of its own.
     assert_eq!(found.len(), expected.len(), "{found:?}");
+}
+
+/// An overlay in the shape real ones take: a strategic merge patch that
+/// makes a sidecar privileged, a JSON 6902 patch file that adds
+/// `hostNetwork`, and an inline JSON 6902 patch that adds `hostPID`.
+const PATCHED_TREE: &[(&str, &str)] = &[
+    (
+        "base/kustomization.yaml",
+        "resources:\n- deployment.yaml\n",
+    ),
+    (
+        "base/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: registry.example.com/api:1.0\n      - name: proxy\n        image: registry.example.com/proxy:1.0\n",
+    ),
+    (
+        "overlays/prod/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../base\nnamePrefix: prod-\npatches:\n- path: privileged.yaml\n- path: host-network.yaml\n  target:\n    kind: Deployment\n    name: api\n- target:\n    kind: Deployment\n    name: api\n  patch: |-\n    - op: add\n      path: /spec/template/spec/hostPID\n      value: true\n",
+    ),
+    (
+        "overlays/prod/privileged.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n      - name: proxy\n        securityContext:\n          privileged: true\n",
+    ),
+    (
+        "overlays/prod/host-network.yaml",
+        "- op: add\n  path: /spec/template/spec/hostNetwork\n  value: true\n",
+    ),
+];
+
+#[test]
+fn kustomize_patch_fields_point_at_the_patch_in_every_format() {
+    if !tool_available(
+        std::process::Command::new("kubectl").args(["version", "--client"]),
+        "kubectl",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in PATCHED_TREE {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let scan = |format: &str| {
+        let out = kubeguard()
+            .current_dir(dir.path())
+            .args(["scan", "overlays/prod", "--format", format, "--color", "never"])
+            .args(["--select", "host-network,host-pid,privileged-container"])
+            .assert()
+            .code(1);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let report = json(scan("json"));
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+    let mut found: Vec<(String, String, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    let expected = [
+        // The `path:` of the operation in the JSON 6902 patch file.
+        ("host-network", "overlays/prod/host-network.yaml", 2, 3),
+        // The `path:` of the inline operation, in the kustomization.
+        ("host-pid", "overlays/prod/kustomization.yaml", 17, 7),
+        // The key in the strategic merge patch.
+        ("privileged-container", "overlays/prod/privileged.yaml", 11, 11),
+    ];
+    let expected: Vec<(String, String, u64, u64)> = expected
+        .iter()
+        .map(|(r, f, l, c)| ((*r).to_owned(), (*f).to_owned(), *l, *c))
+        .collect();
+    assert_eq!(found, expected);
+    let text = scan("text");
+    assert!(
+        text.contains("overlays/prod/privileged.yaml:11:11: critical [privileged-container]")
+            && text.contains("|           privileged: true"),
+        "{text}"
+    );
+    let github = scan("github");
+    assert!(
+        github.contains("file=overlays/prod/host-network.yaml,line=2,col=3"),
+        "{github}"
+    );
+    let sarif = json(scan("sarif"));
+    let locations: Vec<(String, u64)> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            (
+                loc["artifactLocation"]["uri"].as_str().unwrap().to_owned(),
+                loc["region"]["startLine"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for (file, line) in [
+        ("overlays/prod/host-network.yaml", 2),
+        ("overlays/prod/kustomization.yaml", 17),
+        ("overlays/prod/privileged.yaml", 11),
+    ] {
+        assert!(
+            locations.contains(&(file.to_owned(), line)),
+            "{file}:{line} in {locations:?}"
+        );
+    }
+    let html = scan("html");
+    for file in [
+        "overlays/prod/host-network.yaml",
+        "overlays/prod/kustomization.yaml",
+        "overlays/prod/privileged.yaml",
+    ] {
+        assert!(html.contains(file), "html names {file}");
+    }
+    assert!(!html.contains("base/deployment.yaml"), "html names the base");
 }
 
 #[test]
