@@ -529,21 +529,28 @@ fn kustomize_findings_name_the_source_file_and_files_beside_it_are_scanned() {
     assert_eq!(found.len(), expected.len(), "{found:?}");
 }
 
-/// An overlay in the shape real ones take: a strategic merge patch that
-/// makes a sidecar privileged, a JSON 6902 patch file that adds
-/// `hostNetwork`, and an inline JSON 6902 patch that adds `hostPID`.
+/// An overlay chain in the shape real ones take: the base's legacy
+/// `patchesStrategicMerge` adds `hostIPC`; the overlay's strategic merge
+/// patch makes a sidecar privileged, its JSON 6902 patch file adds
+/// `hostNetwork`, and its inline JSON 6902 patch adds `hostPID` and
+/// replaces the image of the first container (`proxy`, which the strategic
+/// merge patch moved first).
 const PATCHED_TREE: &[(&str, &str)] = &[
     (
         "base/kustomization.yaml",
-        "resources:\n- deployment.yaml\n",
+        "resources:\n- deployment.yaml\npatchesStrategicMerge:\n- host-ipc.yaml\n",
     ),
     (
         "base/deployment.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: registry.example.com/api:1.0\n      - name: proxy\n        image: registry.example.com/proxy:1.0\n",
     ),
     (
+        "base/host-ipc.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      hostIPC: true\n",
+    ),
+    (
         "overlays/prod/kustomization.yaml",
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../base\nnamePrefix: prod-\npatches:\n- path: privileged.yaml\n- path: host-network.yaml\n  target:\n    kind: Deployment\n    name: api\n- target:\n    kind: Deployment\n    name: api\n  patch: |-\n    - op: add\n      path: /spec/template/spec/hostPID\n      value: true\n",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../base\nnamePrefix: prod-\npatches:\n- path: privileged.yaml\n- path: host-network.yaml\n  target:\n    kind: Deployment\n    name: api\n- target:\n    kind: Deployment\n    name: api\n  patch: |-\n    - op: add\n      path: /spec/template/spec/hostPID\n      value: true\n    - op: replace\n      path: /spec/template/spec/containers/0/image\n      value: registry.example.com/api:latest\n",
     ),
     (
         "overlays/prod/privileged.yaml",
@@ -556,13 +563,11 @@ const PATCHED_TREE: &[(&str, &str)] = &[
 ];
 
 #[test]
+#[cfg_attr(
+    not(has_kubectl),
+    ignore = "needs kubectl: run scripts/install-tools.sh"
+)]
 fn kustomize_patch_fields_point_at_the_patch_in_every_format() {
-    if !tool_available(
-        std::process::Command::new("kubectl").args(["version", "--client"]),
-        "kubectl",
-    ) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in PATCHED_TREE {
         let path = dir.path().join(name);
@@ -572,8 +577,18 @@ fn kustomize_patch_fields_point_at_the_patch_in_every_format() {
     let scan = |format: &str| {
         let out = kubeguard()
             .current_dir(dir.path())
-            .args(["scan", "overlays/prod", "--format", format, "--color", "never"])
-            .args(["--select", "host-network,host-pid,privileged-container"])
+            .args([
+                "scan",
+                "overlays/prod",
+                "--format",
+                format,
+                "--color",
+                "never",
+            ])
+            .args([
+                "--select",
+                "host-ipc,host-network,host-pid,image-tag-not-pinned,privileged-container",
+            ])
             .assert()
             .code(1);
         String::from_utf8_lossy(&out.get_output().stdout).into_owned()
@@ -595,12 +610,25 @@ fn kustomize_patch_fields_point_at_the_patch_in_every_format() {
         .collect();
     found.sort();
     let expected = [
+        // The key in the base's strategic merge patch.
+        ("host-ipc", "base/host-ipc.yaml", 8, 7),
         // The `path:` of the operation in the JSON 6902 patch file.
         ("host-network", "overlays/prod/host-network.yaml", 2, 3),
-        // The `path:` of the inline operation, in the kustomization.
+        // The `path:` of the inline operations, in the kustomization.
         ("host-pid", "overlays/prod/kustomization.yaml", 17, 7),
-        // The key in the strategic merge patch.
-        ("privileged-container", "overlays/prod/privileged.yaml", 11, 11),
+        (
+            "image-tag-not-pinned",
+            "overlays/prod/kustomization.yaml",
+            20,
+            7,
+        ),
+        // The key in the overlay's strategic merge patch.
+        (
+            "privileged-container",
+            "overlays/prod/privileged.yaml",
+            11,
+            11,
+        ),
     ];
     let expected: Vec<(String, String, u64, u64)> = expected
         .iter()
@@ -632,6 +660,7 @@ fn kustomize_patch_fields_point_at_the_patch_in_every_format() {
         })
         .collect();
     for (file, line) in [
+        ("base/host-ipc.yaml", 8),
         ("overlays/prod/host-network.yaml", 2),
         ("overlays/prod/kustomization.yaml", 17),
         ("overlays/prod/privileged.yaml", 11),
@@ -643,13 +672,51 @@ fn kustomize_patch_fields_point_at_the_patch_in_every_format() {
     }
     let html = scan("html");
     for file in [
+        "base/host-ipc.yaml",
         "overlays/prod/host-network.yaml",
         "overlays/prod/kustomization.yaml",
         "overlays/prod/privileged.yaml",
     ] {
         assert!(html.contains(file), "html names {file}");
     }
-    assert!(!html.contains("base/deployment.yaml"), "html names the base");
+    assert!(
+        !html.contains("base/deployment.yaml"),
+        "html names the base"
+    );
+    // Pod Security findings point at the patches too.
+    let out = kubeguard()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "overlays/prod",
+            "--pss",
+            "baseline",
+            "--format",
+            "json",
+        ])
+        .args(["--select", "pod-security-standard"])
+        .assert()
+        .code(1);
+    let report = json(&out.get_output().stdout);
+    let places: Vec<(&str, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("overlays/prod/host-network.yaml", 2, 3),
+            ("overlays/prod/privileged.yaml", 11, 11),
+        ]
+    );
 }
 
 #[test]
