@@ -537,4 +537,51 @@ mod tests {
         });
         assert_eq!(args, Some(("three.yaml".into(), Pos { line: 11, col: 9 })));
     }
+
+    #[test]
+    fn components_and_legacy_json_patch_files_are_read_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            (
+                "comp/kustomization.yaml",
+                "kind: Component\npatches:\n- patch: |-\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      replicas: 2\n      paused: true\n",
+            ),
+            (
+                "app/kustomization.yaml",
+                "components:\n- ../comp\npatchesJson6902:\n- target: {kind: Deployment, name: web}\n  path: ops.json\n",
+            ),
+            (
+                "app/ops.json",
+                "[\n  {\"op\": \"replace\", \"path\": \"/spec/replicas\", \"value\": 4}\n]\n",
+            ),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let patches = Patches::of_tree(&dir.path().join("app"));
+        let find = |field: &str, rendered: &str| {
+            place(
+                &patches,
+                patches.find(
+                    "Deployment",
+                    "web",
+                    &[key("spec"), key(field)],
+                    &value(rendered),
+                ),
+            )
+        };
+        assert_eq!(
+            find("replicas", "4"),
+            Some(("ops.json".into(), Pos { line: 2, col: 21 }))
+        );
+        assert_eq!(
+            find("replicas", "2"),
+            Some(("kustomization.yaml".into(), Pos { line: 8, col: 7 }))
+        );
+        assert_eq!(
+            find("paused", "true"),
+            Some(("kustomization.yaml".into(), Pos { line: 9, col: 7 }))
+        );
+    }
 }
