@@ -5,7 +5,7 @@ use crate::index::Anchor;
 use crate::redact::SecretLines;
 use crate::rule::Rule;
 use crate::settings::Settings;
-use kubeguard_core::{Finding, Located, Object, ObjectRef, Severity, Snippet};
+use kubeguard_core::{Finding, Located, Object, ObjectRef, Pos, Severity, Snippet, Written};
 use std::sync::Arc;
 
 /// One object's identity, computed once and shared by every rule.
@@ -31,30 +31,37 @@ impl<'a> ObjectInfo<'a> {
     /// Where a finding on the key parsed at `at` is reported: the file, the
     /// position and the snippet shown (without any line that holds a secret
     /// value). A field a Kustomize patch adds is reported in the patch file.
-    pub(crate) fn place(
-        &self,
-        at: kubeguard_core::Pos,
-    ) -> (Arc<str>, kubeguard_core::Pos, Option<Snippet>) {
+    pub(crate) fn place(&self, at: Pos) -> (Arc<str>, Pos, Option<Snippet>) {
         let source = &self.obj.source;
         let written = source.locate(at);
+        let shown = !self.secret_lines.contains(at.line) && !self.shows_secret(written);
         let Some(file) = written.file else {
-            return (
-                Arc::clone(&self.file),
-                written.pos,
-                self.snippet_at(at, written.pos),
-            );
+            let snippet = shown.then(|| self.snippet_at(at, written.pos)).flatten();
+            return (Arc::clone(&self.file), written.pos, snippet);
         };
-        let snippet = if self.secret_lines.contains(at.line) {
-            None
-        } else {
-            source.written_line(written).map(Snippet::from)
-        };
+        let snippet = shown
+            .then(|| source.written_line(written).map(Snippet::from))
+            .flatten();
         (Arc::from(file), written.pos, snippet)
+    }
+
+    /// Whether the line `written` names is also where a secret value is
+    /// written: several parsed lines can come from one written line (a
+    /// flow-style value, a one-line JSON 6902 operation). Plain text is
+    /// written where it is parsed.
+    fn shows_secret(&self, written: Written<'_>) -> bool {
+        if self.obj.source.origin.is_none() {
+            return false;
+        }
+        self.secret_lines.lines().any(|line| {
+            let secret = self.obj.source.locate(Pos { line, col: 1 });
+            secret.file == written.file && secret.pos.line == written.pos.line
+        })
     }
 
     /// The snippet shown for a finding on the key parsed at `at` (reported
     /// at `pos`), without any line that holds a secret value.
-    fn snippet_at(&self, at: kubeguard_core::Pos, pos: kubeguard_core::Pos) -> Option<Snippet> {
+    fn snippet_at(&self, at: Pos, pos: Pos) -> Option<Snippet> {
         // The reported line of rendered text is a template line: whether
         // it shows a secret is known from the parsed line.
         self.obj.source.snippet(pos.line, |line| {

@@ -87,4 +87,9 @@ impl SecretLines {
             .iter()
             .any(|&(start, end)| (start..=end).contains(&line))
     }
+
+    /// Every line that shows a secret value.
+    pub(crate) fn lines(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().flat_map(|&(start, end)| start..=end)
+    }
 }

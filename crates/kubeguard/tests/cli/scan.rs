@@ -720,6 +720,46 @@ fn kustomize_patch_fields_point_at_the_patch_in_every_format() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_kubectl),
+    ignore = "needs kubectl: run scripts/install-tools.sh"
+)]
+fn kustomize_patch_lines_that_hold_a_secret_are_not_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = [
+        ("base/kustomization.yaml", "resources:\n- deployment.yaml\n"),
+        (PATCHED_TREE[1].0, PATCHED_TREE[1].1),
+        (
+            "overlay/kustomization.yaml",
+            "resources:\n- ../base\npatches:\n- path: debug.json\n  target: {kind: Deployment, name: api}\n",
+        ),
+        // One line adds a container and writes a credential.
+        (
+            "overlay/debug.json",
+            "[{\"op\": \"add\", \"path\": \"/spec/template/spec/containers/-\", \"value\": {\"name\": \"debug\", \"image\": \"busybox\", \"env\": [{\"name\": \"DB_PASSWORD\", \"value\": \"Zq8vLw3Xr1\"}]}}]\n",
+        ),
+    ];
+    for (name, text) in tree {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    for format in ["text", "json", "sarif", "html"] {
+        let out = kubeguard()
+            .current_dir(dir.path())
+            .args(["scan", "overlay", "--format", format, "--color", "never"])
+            .assert()
+            .code(1);
+        let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(stdout.contains("overlay/debug.json"), "{format}: {stdout}");
+        assert!(
+            !stdout.contains("Zq8vLw3Xr1"),
+            "{format} shows the secret: {stdout}"
+        );
+    }
+}
+
+#[test]
 fn rules_command_lists_and_explains() {
     let out = kubeguard().args(["rules"]).assert().code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
