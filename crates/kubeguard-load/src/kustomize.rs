@@ -5,10 +5,11 @@
 //! records in each object's `config.kubernetes.io/origin` annotation the
 //! file it came from. Each object becomes a source of its own, named after
 //! that file, whose lines map to the lines of the same fields there.
-//! A field that file does not have, a patch of the tree wrote: it is traced
-//! to the patch file, line and column ([`crate::patches`]). Fields a
-//! transformer added (labels, namespaces) take the nearest mapped line
-//! above them (their parent).
+//! A field that file does not have, or has with another value, is traced
+//! to the patch of the tree that wrote it: the patch file (or the
+//! kustomization holding an inline patch), line and column
+//! ([`crate::patches`]). Fields a transformer added (labels, namespaces)
+//! take the nearest mapped line above them (their parent).
 
 use crate::parse::parse_documents;
 use crate::patches::{Hit, Patches, Seg, item_name, paired_item, same_scalar};

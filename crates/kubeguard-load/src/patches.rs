@@ -2,9 +2,10 @@
 //! to the patch that writes it.
 //!
 //! Kustomize's origin annotation names only the file that holds an object.
-//! A field of the rendered object that file does not have was added by a
-//! patch or a transformer; this module reads the patches of every
-//! kustomization of the tree (`patches`, `patchesStrategicMerge` and
+//! A field of the rendered object that file does not have, or has with
+//! another value, was written by a patch or a transformer; this module
+//! reads the patches of every kustomization of the tree and of the
+//! components it uses (`patches`, `patchesStrategicMerge` and
 //! `patchesJson6902`, in files or inline) and finds the one that writes the
 //! field:
 //!
@@ -18,7 +19,8 @@
 //! Targets are matched on kind and name (the rendered name may carry a
 //! prefix or suffix); a target that names no object (a label selector)
 //! matches every object of its kind. When several patches write a field,
-//! the last one applied wins: an overlay's patches come after its bases'.
+//! the last one applied that writes the rendered value wins: an overlay's
+//! patches come after its bases' and components'.
 
 use crate::parse::parse_documents;
 use kubeguard_core::{Node, Pos, Scalar, ScalarKind};
