@@ -45,6 +45,11 @@ impl<'a> ObjectInfo<'a> {
         (Arc::from(file), written.pos, snippet)
     }
 
+    /// The object's file for a finding reported in `file`, when another.
+    pub(crate) fn object_file(&self, file: &Arc<str>) -> Option<Arc<str>> {
+        (!Arc::ptr_eq(file, &self.file)).then(|| Arc::clone(&self.file))
+    }
+
     /// Whether the line `written` names is also where a secret value is
     /// written: several parsed lines can come from one written line (a
     /// flow-style value, a one-line JSON 6902 operation). Plain text is
@@ -96,6 +101,7 @@ impl Ctx<'_> {
             code: self.rule.meta.code,
             severity: self.severity,
             message: message.into(),
+            object_file: self.info.object_file(&file),
             file,
             pos,
             path: at.path(),
@@ -143,6 +149,7 @@ impl ClusterCtx<'_> {
             pos: at.pos,
             path: at.path.clone(),
             object: Arc::clone(&at.object),
+            object_file: at.object_file.clone(),
             remediation: self.rule.meta.remediation,
             references: self.rule.meta.references,
             snippet: at.snippet.clone(),

@@ -23,6 +23,8 @@ pub struct Anchor {
     pub path: String,
     /// The object.
     pub object: Arc<ObjectRef>,
+    /// The file that holds the object, when not `file`.
+    pub object_file: Option<Arc<str>>,
     /// The source text, for snippets.
     pub snippet: Option<Snippet>,
 }
@@ -31,6 +33,7 @@ impl Anchor {
     pub(crate) fn new(info: &ObjectInfo<'_>, at: &Located<'_>) -> Self {
         let (file, pos, snippet) = info.place(at.at);
         Anchor {
+            object_file: info.object_file(&file),
             file,
             pos,
             path: at.path(),

@@ -126,6 +126,7 @@ pub fn findings(pending: Pending, policy: LevelVersion, out: &mut Vec<Finding>) 
                 "violates PodSecurity \"{policy}\" ({}): {} ({})",
                 v.check, v.reason, v.detail
             ),
+            object_file: (!Arc::ptr_eq(&file, &pending.file)).then(|| Arc::clone(&pending.file)),
             file,
             pos,
             path: v.path,

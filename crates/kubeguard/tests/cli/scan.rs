@@ -724,6 +724,60 @@ fn kustomize_patch_fields_point_at_the_patch_in_every_format() {
     not(has_kubectl),
     ignore = "needs kubectl: run scripts/install-tools.sh"
 )]
+fn kustomize_patch_findings_are_suppressed_through_their_object() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in PATCHED_TREE {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // The base's object opts out of host-network, which a patch adds.
+        let text = if *name == "base/deployment.yaml" {
+            text.replacen(
+                "  name: api\n",
+                "  name: api\n  annotations:\n    kubeguard.io/ignore: host-network\n",
+                1,
+            )
+        } else {
+            (*text).to_owned()
+        };
+        std::fs::write(path, text).unwrap();
+    }
+    // An ignore by the path of the file that holds the object.
+    std::fs::write(
+        dir.path().join("kg.yaml"),
+        "ignores:\n- rule: host-pid\n  path: base/deployment.yaml\n  reason: the base owns it\n",
+    )
+    .unwrap();
+    let out = kubeguard()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "overlays/prod",
+            "--config",
+            "kg.yaml",
+            "--format",
+            "json",
+        ])
+        .args(["--select", "host-ipc,host-network,host-pid"])
+        .args(["--report-unused-ignores"])
+        .assert()
+        .code(1);
+    let report = json(&out.get_output().stdout);
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["host-ipc"], "{report}");
+    assert_eq!(report["summary"]["suppressed"], 2, "{report}");
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+}
+
+#[test]
+#[cfg_attr(
+    not(has_kubectl),
+    ignore = "needs kubectl: run scripts/install-tools.sh"
+)]
 fn kustomize_patch_lines_that_hold_a_secret_are_not_shown() {
     let dir = tempfile::tempdir().unwrap();
     let tree = [
