@@ -641,6 +641,35 @@ fn kustomize_patch_fields_point_at_the_patch_in_every_format() {
             && text.contains("|           privileged: true"),
         "{text}"
     );
+    // One object, though its findings point into four files.
+    assert!(
+        text.starts_with("5 findings in 1 object and 4 files"),
+        "{text}"
+    );
+    let grouped = kubeguard()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "overlays/prod",
+            "--group-by",
+            "object",
+            "--color",
+            "never",
+        ])
+        .args([
+            "--select",
+            "host-ipc,host-network,host-pid,image-tag-not-pinned,privileged-container",
+        ])
+        .assert()
+        .code(1);
+    let grouped = String::from_utf8_lossy(&grouped.get_output().stdout).into_owned();
+    assert_eq!(
+        grouped
+            .matches("── Deployment default/prod-api (base/deployment.yaml) ── 5 findings")
+            .count(),
+        1,
+        "{grouped}"
+    );
     let github = scan("github");
     assert!(
         github.contains("file=overlays/prod/host-network.yaml,line=2,col=3"),
