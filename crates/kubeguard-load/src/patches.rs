@@ -50,8 +50,8 @@ struct Shift {
 impl Shift {
     fn apply(self, pos: Pos) -> Pos {
         Pos {
-            line: pos.line + self.lines,
-            col: pos.col + self.cols,
+            line: pos.line.saturating_add(self.lines),
+            col: pos.col.saturating_add(self.cols),
         }
     }
 }
@@ -402,8 +402,8 @@ fn inline_shift(text: &str, node: &Node) -> Shift {
     } else {
         let quoted = u32::from(indicator.starts_with(['"', '\'']));
         Shift {
-            lines: start.line - 1,
-            cols: start.col - 1 + quoted,
+            lines: start.line.saturating_sub(1),
+            cols: start.col.saturating_sub(1) + quoted,
         }
     }
 }
