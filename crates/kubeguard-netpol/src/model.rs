@@ -86,6 +86,13 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// The pod `obj` runs (its template's, for a workload), as the model
+    /// reads it; `None` when `obj` runs no pod or has no name.
+    #[must_use]
+    pub fn of(obj: &Object) -> Option<Pod> {
+        read_pod(obj)
+    }
+
     /// `namespace/name`.
     #[must_use]
     pub fn id(&self) -> String {

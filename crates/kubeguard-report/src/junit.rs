@@ -171,6 +171,7 @@ mod tests {
                 namespace: Some("a&b".into()),
                 name: Some("<web>".into()),
             }),
+            object_file: None,
             remediation: "Remove \"hostPID\" & 'friends'.",
             references: &[],
             snippet: Some("  hostPID: true".into()),

@@ -218,7 +218,7 @@ impl KubesecWriter {
 
     pub(crate) fn findings(&mut self, batch: &[Finding]) {
         for f in batch {
-            self.object(&f.file, &f.object);
+            self.object(f.object_file(), &f.object);
             if let Some(seen) = self.seen.get_mut(&f.object) {
                 seen.rules.insert(f.rule);
             }

@@ -84,6 +84,7 @@ fn finding(
         pos: origin.pos,
         path: origin.path.clone(),
         object: Arc::new(object),
+        object_file: None,
         remediation: meta.remediation,
         references: meta.references,
         snippet: None,
