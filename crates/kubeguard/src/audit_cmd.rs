@@ -1,15 +1,14 @@
 //! `kubeguard audit`: detection over Kubernetes audit logs with rules in
 //! Falco's format.
 
-use crate::audit_select::{Selection, builtin_meta};
+use crate::audit_select::{RuleChoiceArgs, builtin_meta};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use kubeguard_audit::baseline::{self, Baseline, Detector, Learner};
 use kubeguard_audit::reader::{self, ReadOptions, ReadStats};
-use kubeguard_audit::{Alert, Priority, RuleSet, builtin, load_rules};
+use kubeguard_audit::{Alert, Priority, builtin};
 use kubeguard_core::Diagnostic;
 use kubeguard_report::audit::{AuditFormat, AuditSummary, AuditWriter, summary_line};
-use kubeguard_rules::config;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -89,10 +88,6 @@ pub struct ScanArgs {
     #[arg(value_name = "EVENTS", required = true)]
     pub events: Vec<String>,
 
-    /// A Falco rules file; repeat to load several, in order (default: the built-in rules).
-    #[arg(short, long = "rules", value_name = "FILE")]
-    pub rules: Vec<PathBuf>,
-
     /// Only rules at or above this priority: emergency, alert, critical, error,
     /// warning, notice, informational (info), debug.
     #[arg(long, value_name = "PRIORITY", default_value = "debug", value_parser = parse_priority)]
@@ -111,23 +106,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Evaluate only these rules (comma-separated): built-in rules by name or code
-    /// (audit-pod-exec, KG801), rules of --rules files by their Falco name.
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub select: Vec<String>,
-
-    /// Do not evaluate these rules (names or codes, or Falco rule names, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    pub ignore: Vec<String>,
-
-    /// Configuration file whose select, disable and profile apply to the built-in rules
-    /// [default: .kubeguard.yaml found from the current directory upwards].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Do not read any configuration file.
-    #[arg(long, conflicts_with = "config")]
-    pub no_config: bool,
+    #[command(flatten)]
+    pub rule_choice: RuleChoiceArgs,
 }
 
 /// `kubeguard audit learn`.
@@ -163,30 +143,9 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<u8> {
     }
 }
 
-/// The rule set of `--rules`, or the built-in one; errors are printed.
-pub(crate) fn rule_set(files: &[PathBuf]) -> Result<RuleSet, Vec<Diagnostic>> {
-    if files.is_empty() {
-        return builtin::rules();
-    }
-    let mut texts = Vec::new();
-    for path in files {
-        let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => texts.push((name, text)),
-            Err(e) => {
-                return Err(vec![Diagnostic::whole_file(
-                    name,
-                    format!("cannot read rules file: {e}"),
-                )]);
-            }
-        }
-    }
-    load_rules(&texts)
-}
-
 fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
-    let mut set = match rule_set(&args.rules) {
-        Ok(set) => set,
+    let (set, selection) = match args.rule_choice.load() {
+        Ok(loaded) => loaded,
         Err(errors) => {
             for e in errors {
                 eprintln!("kubeguard: error: {e}");
@@ -197,21 +156,6 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
     for note in &set.notes {
         eprintln!("kubeguard: note: {note}");
     }
-    let config = match config::resolve(args.config.as_deref(), args.no_config) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("kubeguard: error: {e}");
-            return Ok(2);
-        }
-    };
-    let selection = match Selection::new(&config, &args.select, &args.ignore, &set) {
-        Ok(selection) => selection,
-        Err(e) => {
-            eprintln!("kubeguard: error: {e}");
-            return Ok(2);
-        }
-    };
-    selection.apply(&mut set);
     let inputs = match reader::inputs(&args.events) {
         Ok(inputs) => inputs,
         Err(e) => {

@@ -1,14 +1,83 @@
-//! Which loaded audit rules `audit scan` evaluates: the built-in rules
-//! (KG801-KG813) by name or code through the one catalog and
-//! `.kubeguard.yaml`, as every engine's rules; rules of user-loaded Falco
-//! files by their Falco name with `--select` and `--ignore`.
+//! Which audit rules `audit scan`, `audit serve` and `audit worker`
+//! evaluate: the built-in rules (KG801-KG813) by name or code through the
+//! one catalog and `.kubeguard.yaml`, as every engine's rules; rules of
+//! user-loaded Falco files by their Falco name with `--select` and
+//! `--ignore`.
 
-use kubeguard_audit::{Rule, RuleSet, builtin};
-use kubeguard_core::RuleMeta;
+use clap::Args;
+use kubeguard_audit::{Rule, RuleSet, builtin, load_rules};
+use kubeguard_core::{Diagnostic, RuleMeta};
 use kubeguard_rules::catalog;
-use kubeguard_rules::config::Config;
+use kubeguard_rules::config::{self, Config};
 use kubeguard_rules::pipeline::{CliPolicy, Policy};
 use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// The rule options the audit commands share: which rules files load and
+/// which of their rules run.
+#[derive(Debug, Args)]
+pub struct RuleChoiceArgs {
+    /// A Falco rules file; repeat to load several, in order (default: the built-in rules).
+    #[arg(short, long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+
+    /// Evaluate only these rules (comma-separated): built-in rules by name or code
+    /// (audit-pod-exec, KG801), rules of --rules files by their Falco name.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Do not evaluate these rules (names or codes, or Falco rule names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// Configuration file whose select, disable and profile apply to the built-in rules
+    /// [default: .kubeguard.yaml found from the current directory upwards].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+}
+
+impl RuleChoiceArgs {
+    /// Loads the rules files (or the built-in rules), reads the
+    /// configuration and keeps the rules the configuration, `--select` and
+    /// `--ignore` choose. The set's notes are left to the caller to show;
+    /// errors (a rules file that does not load, a bad configuration, an
+    /// unknown rule name) are returned, each a line to print.
+    pub fn load(&self) -> Result<(RuleSet, Selection), Vec<String>> {
+        let mut set = load_files(&self.rules)
+            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        let config = config::resolve(self.config.as_deref(), self.no_config)
+            .map_err(|e| vec![e.to_string()])?;
+        let selection =
+            Selection::new(&config, &self.select, &self.ignore, &set).map_err(|e| vec![e])?;
+        selection.apply(&mut set);
+        Ok((set, selection))
+    }
+}
+
+/// The rule set of `files`, or the built-in one.
+fn load_files(files: &[PathBuf]) -> Result<RuleSet, Vec<Diagnostic>> {
+    if files.is_empty() {
+        return builtin::rules();
+    }
+    let mut texts = Vec::new();
+    for path in files {
+        let name = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => texts.push((name, text)),
+            Err(e) => {
+                return Err(vec![Diagnostic::whole_file(
+                    name,
+                    format!("cannot read rules file: {e}"),
+                )]);
+            }
+        }
+    }
+    load_rules(&texts)
+}
 
 /// The rules chosen by the configuration and the command line.
 pub struct Selection {

@@ -1,5 +1,6 @@
 //! `kubeguard audit serve`: the HTTPS audit webhook backend.
 
+use crate::audit_select::RuleChoiceArgs;
 use crate::webhook_serve_cmd::{init_logging, parse_dns_name};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
@@ -109,9 +110,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::cli::parse_duration)]
     pub reload_interval: Duration,
 
-    /// A Falco rules file; repeat to load several, in order (default: the built-in rules).
-    #[arg(short, long = "rules", value_name = "FILE")]
-    pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub rule_choice: RuleChoiceArgs,
 
     /// Only rules at or above this priority: emergency, alert, critical, error,
     /// warning, notice, informational (info), debug.
@@ -141,7 +141,7 @@ pub struct ServeArgs {
         long,
         value_name = "nats://HOST:PORT",
         value_parser = nats::parse_url,
-        conflicts_with_all = ["rules", "alertmanagers", "output", "workers"]
+        conflicts_with_all = ["rules", "select", "ignore", "config", "alertmanagers", "output", "workers"]
     )]
     pub publish: Option<String>,
 }
@@ -192,10 +192,11 @@ fn certificate(
     }
 }
 
-/// Loads the rules, printing errors (exit 2) and notes.
-pub(crate) fn load_rule_set(files: &[PathBuf]) -> Option<RuleSet> {
-    match crate::audit_cmd::rule_set(files) {
-        Ok(set) => {
+/// Loads the chosen rules (see [`RuleChoiceArgs::load`]), logging the
+/// notes; errors are printed (exit 2).
+pub(crate) fn load_rule_set(choice: &RuleChoiceArgs) -> Option<RuleSet> {
+    match choice.load() {
+        Ok((set, _)) => {
             for note in &set.notes {
                 tracing::info!("note: {note}");
             }
@@ -307,7 +308,7 @@ pub fn run(args: &ServeArgs, stdout: &mut dyn Write) -> Result<u8> {
     let rules = if args.publish.is_some() {
         None
     } else {
-        let Some(rules) = load_rule_set(&args.rules) else {
+        let Some(rules) = load_rule_set(&args.rule_choice) else {
             return Ok(2);
         };
         Some(rules)

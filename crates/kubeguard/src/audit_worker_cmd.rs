@@ -1,6 +1,7 @@
 //! `kubeguard audit worker`: evaluates the events `audit serve --publish`
 //! stores in NATS JetStream.
 
+use crate::audit_select::RuleChoiceArgs;
 use crate::audit_serve_cmd::{AlertTargets, load_rule_set, parse_alertmanager, run_beside_stdout};
 use crate::webhook_serve_cmd::init_logging;
 use anyhow::{Context, Result};
@@ -51,9 +52,8 @@ pub struct WorkerArgs {
     #[arg(long, value_name = "nats://HOST:PORT", value_parser = nats::parse_url)]
     pub nats: String,
 
-    /// A Falco rules file; repeat to load several, in order (default: the built-in rules).
-    #[arg(short, long = "rules", value_name = "FILE")]
-    pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub rule_choice: RuleChoiceArgs,
 
     /// Only rules at or above this priority: emergency, alert, critical, error,
     /// warning, notice, informational (info), debug.
@@ -95,7 +95,7 @@ fn parse_ack_wait(s: &str) -> Result<Duration, String> {
 /// Runs the worker until SIGTERM or Ctrl-C; 0 on a clean stop.
 pub fn run(args: &WorkerArgs, stdout: &mut dyn Write) -> Result<u8> {
     init_logging();
-    let Some(rules) = load_rule_set(&args.rules) else {
+    let Some(rules) = load_rule_set(&args.rule_choice) else {
         return Ok(2);
     };
     let (lines_tx, lines_rx) = mpsc::channel::<Vec<u8>>();

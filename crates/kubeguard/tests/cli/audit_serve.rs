@@ -92,9 +92,23 @@ fn wait_exit(child: &mut Child, deadline: Instant) -> std::process::ExitStatus {
     }
 }
 
+fn secret_list_event(i: usize) -> serde_json::Value {
+    serde_json::json!({
+        "kind": "Event", "apiVersion": "audit.k8s.io/v1", "auditID": format!("list-{i}"),
+        "stage": "ResponseComplete", "verb": "list",
+        "requestURI": "/api/v1/namespaces/prod/secrets",
+        "user": {"username": "eve"}, "sourceIPs": ["10.0.0.9"],
+        "objectRef": {"resource": "secrets", "namespace": "prod"},
+        "responseStatus": {"code": 200},
+        "stageTimestamp": "2026-12-05T04:00:01Z"
+    })
+}
+
+/// Runs `kubeguard audit serve` (self-signed, one worker) with `args`,
+/// posts `items` as one EventList, stops it with SIGTERM (which must exit 0
+/// after the queue is drained) and returns its alerts.
 #[cfg(unix)]
-#[test]
-fn serves_batches_and_drains_the_queue_on_sigterm() {
+fn serve_alerts(args: &[&str], items: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
     let bin = assert_cmd::cargo::cargo_bin("kubeguard");
     let mut child = std::process::Command::new(bin)
         .args([
@@ -107,6 +121,7 @@ fn serves_batches_and_drains_the_queue_on_sigterm() {
             "--workers",
             "1",
         ])
+        .args(args)
         .env("KUBEGUARD_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -137,7 +152,6 @@ fn serves_batches_and_drains_the_queue_on_sigterm() {
     let client = runtime.block_on(async {
         HttpClient::trusting_pem(std::str::from_utf8(&ca_pem).expect("PEM")).expect("client")
     });
-    let items: Vec<_> = (0..200).map(exec_event).collect();
     let body = serde_json::to_vec(&serde_json::json!({"kind": "EventList", "items": items}))
         .expect("json");
     let uri = format!("https://localhost:{port}/audit")
@@ -148,24 +162,99 @@ fn serves_batches_and_drains_the_queue_on_sigterm() {
         .expect("answer");
     assert_eq!(status.as_u16(), 200, "{answer:?}");
 
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    sigterm(&child);
     let exit = wait_exit(&mut child, deadline);
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).expect("stderr");
     assert_eq!(exit.code(), Some(0), "{rest}");
     assert!(rest.contains("SIGTERM received"), "{rest}");
     let alerts = alerts.join().expect("stdout reader");
-    let lines: Vec<serde_json::Value> = alerts
+    alerts
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect();
-    assert_eq!(lines.len(), 200, "{rest}");
+        .collect()
+}
+
+/// How many alerts each rule raised.
+fn count_by_rule(alerts: &[serde_json::Value]) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for alert in alerts {
+        let rule = alert["rule"].as_str().expect("rule").to_owned();
+        *counts.entry(rule).or_default() += 1;
+    }
+    counts
+}
+
+#[cfg(unix)]
+#[test]
+fn serves_batches_and_drains_the_queue_on_sigterm() {
+    let lines = serve_alerts(&[], (0..200).map(exec_event).collect());
+    assert_eq!(lines.len(), 200);
     assert_eq!(lines[0]["rule"], "audit-pod-exec");
     assert_eq!(lines[0]["key"], "id-0/ResponseComplete/audit-pod-exec");
+}
+
+/// `--select`, `--ignore` and the configuration file choose the rules
+/// `audit serve` evaluates as they do for `audit scan`.
+#[cfg(unix)]
+#[test]
+fn select_ignore_and_config_choose_the_rules_serve_evaluates() {
+    let events = || -> Vec<serde_json::Value> {
+        (0..3)
+            .map(exec_event)
+            .chain((0..2).map(secret_list_event))
+            .collect()
+    };
+    let counts = |args: &[&str]| {
+        count_by_rule(&serve_alerts(args, events()))
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    let both = vec![
+        ("audit-pod-exec".to_owned(), 3),
+        ("audit-secret-read".to_owned(), 2),
+    ];
+    assert_eq!(counts(&["--no-config"]), both);
+    assert_eq!(
+        counts(&["--no-config", "--ignore", "audit-pod-exec"]),
+        vec![("audit-secret-read".to_owned(), 2)]
+    );
+    assert_eq!(
+        counts(&["--no-config", "--select", "KG801"]),
+        vec![("audit-pod-exec".to_owned(), 3)]
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("kubeguard.yaml");
+    std::fs::write(&config, "disable: [KG802]\n").expect("write");
+    let config = config.to_str().expect("UTF-8 path");
+    assert_eq!(
+        counts(&["--config", config]),
+        vec![("audit-pod-exec".to_owned(), 3)]
+    );
+    // Unknown names and a bad configuration are errors before serving.
+    let out = kubeguard()
+        .args([
+            "audit",
+            "serve",
+            "--self-signed",
+            "localhost",
+            "--select",
+            "audit-pod-exek",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("audit-pod-exec"), "{err}");
+    std::fs::write(dir.path().join("bad.yaml"), "disable: [KG9999]\n").expect("write");
+    let out = kubeguard()
+        .args(["audit", "serve", "--self-signed", "localhost", "--config"])
+        .arg(dir.path().join("bad.yaml"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.yaml"), "{err}");
 }
 
 /// A process with piped output, killed when dropped.
