@@ -88,6 +88,9 @@ pub struct ScanArgs {
     #[arg(value_name = "EVENTS", required = true)]
     pub events: Vec<String>,
 
+    #[command(flatten)]
+    pub rule_choice: RuleChoiceArgs,
+
     /// Only rules at or above this priority: emergency, alert, critical, error,
     /// warning, notice, informational (info), debug.
     #[arg(long, value_name = "PRIORITY", default_value = "debug", value_parser = parse_priority)]
@@ -105,9 +108,6 @@ pub struct ScanArgs {
     /// this baseline (from `audit learn`) does not hold, with a rarity score.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub rule_choice: RuleChoiceArgs,
 }
 
 /// `kubeguard audit learn`.

@@ -28,6 +28,9 @@ whose cluster server is https://SERVICE:PORT/audit (deploy/audit/ has one,
 with the Deployment, Service and a sample audit policy; docs/audit.md
 explains every step).
 
+Rules: the built-in rules, or --rules files, chosen with --select, --ignore
+and .kubeguard.yaml (or --config) as for `kubeguard audit scan`.
+
 Endpoints (HTTPS):
   POST /audit      audit.k8s.io/v1 EventList batches (or one Event); also /k8s-audit
   GET  /healthz    liveness

@@ -36,6 +36,9 @@ holds every alert exactly once: print it with `kubeguard audit alerts`. A
 worker's own JSON lines hold an alert at most once (a worker that dies
 after storing an alert and before writing it leaves it to the stream).
 
+Workers choose their rules (--rules, --select, --ignore, .kubeguard.yaml or
+--config) as `kubeguard audit scan` does.
+
 Both streams are created when missing (file storage; alerts kept 7 days).
 The first worker creates the consumer with its --ack-wait.
 
