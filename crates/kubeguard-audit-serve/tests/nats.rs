@@ -8,7 +8,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Daemon, Shared, event, event_list, free_port, post, sample, tls_pair};
+use common::{Shared, event, event_list, free_port, post, sample, start_nats, tls_pair};
 use kubeguard_audit::{Priority, builtin};
 use kubeguard_audit_serve::detect::Detector;
 use kubeguard_audit_serve::metrics::Metrics;
@@ -18,30 +18,8 @@ use kubeguard_audit_serve::run::{AuditServer, Backend};
 use kubeguard_webhook::server::Timeouts;
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// The Debian package's server.
-const NATS_SERVER: &str = "/usr/sbin/nats-server";
-
-/// `nats-server -js` on 127.0.0.1:`port`, storing in a temporary directory.
-fn start_nats(port: u16) -> Daemon {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let child = Command::new(NATS_SERVER)
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nats-server");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nats-server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Daemon { child, dir }
-}
 
 /// A writer that takes `n` writes, then blocks for ever: a worker stuck
 /// mid-event, after storing an alert and before acknowledging the event.

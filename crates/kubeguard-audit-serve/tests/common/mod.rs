@@ -230,3 +230,24 @@ impl Drop for Daemon {
         let _ = self.child.wait();
     }
 }
+
+/// The Debian package's server.
+const NATS_SERVER: &str = "/usr/sbin/nats-server";
+
+/// `nats-server -js` on 127.0.0.1:`port`, storing in a temporary directory.
+pub fn start_nats(port: u16) -> Daemon {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let child = std::process::Command::new(NATS_SERVER)
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start nats-server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nats-server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Daemon { child, dir }
+}
