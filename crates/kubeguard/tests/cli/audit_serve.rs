@@ -255,6 +255,15 @@ fn select_ignore_and_config_choose_the_rules_serve_evaluates() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.yaml"), "{err}");
+    // A publishing receiver evaluates nothing: the workers choose the rules.
+    let out = kubeguard()
+        .args(["audit", "serve", "--self-signed", "localhost"])
+        .args(["--publish", "nats://127.0.0.1:4222", "--ignore", "KG801"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot be used with '--ignore"), "{err}");
 }
 
 /// A process with piped output, killed when dropped.
