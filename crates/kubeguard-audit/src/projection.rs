@@ -116,6 +116,17 @@ pub(crate) enum Projected {
 /// Parses `text` as one JSON value keeping only what `projection` names.
 /// Syntax errors are serde_json's, as for a whole parse.
 pub(crate) fn parse(text: &str, projection: &Projection) -> Result<Projected, serde_json::Error> {
+    match crate::scan::event(text, projection) {
+        Some((value, unknown)) => Ok(Projected::Event(value, unknown)),
+        None => parse_with_serde(text, projection),
+    }
+}
+
+/// [`parse`] through `serde_json`: what the quick path leaves to it.
+pub(crate) fn parse_with_serde(
+    text: &str,
+    projection: &Projection,
+) -> Result<Projected, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     let mut whole = false;
     let mut unknown = Vec::new();
@@ -136,7 +147,7 @@ pub(crate) fn parse(text: &str, projection: &Projection) -> Result<Projected, se
 
 /// The top-level keys of an `audit.k8s.io` `Event` (v1, and v1beta1's
 /// `timestamp`), with `apiVersion`, `kind` and `metadata`.
-fn is_event_field(key: &str) -> bool {
+pub(crate) fn is_event_field(key: &str) -> bool {
     matches!(
         key,
         "kind"
@@ -172,7 +183,7 @@ pub(crate) fn unknown_fields<'k>(
         .collect()
 }
 
-fn is_known(key: &str, api_version: Option<&str>) -> bool {
+pub(crate) fn is_known(key: &str, api_version: Option<&str>) -> bool {
     is_event_field(key) || (key == "timestamp" && api_version == Some("audit.k8s.io/v1beta1"))
 }
 

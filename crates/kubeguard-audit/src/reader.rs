@@ -390,7 +390,7 @@ fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::i
             break;
         }
         any = true;
-        let (take, done) = match memchr_newline(chunk) {
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
             Some(i) => (i, true),
             None => (chunk.len(), false),
         };
@@ -412,10 +412,6 @@ fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::i
         (true, true) => Line::TooLong,
         (true, false) => Line::Text,
     })
-}
-
-fn memchr_newline(chunk: &[u8]) -> Option<usize> {
-    chunk.iter().position(|&b| b == b'\n')
 }
 
 /// Reads JSON lines; when the first non-blank line is the start of a
