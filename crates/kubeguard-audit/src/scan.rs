@@ -55,13 +55,36 @@ impl Plan {
         }
     }
 
-    fn child(&self, key: &str) -> Option<&Plan> {
+    /// The plan of the value at `key`, with the key's place in the plan
+    /// (`usize::MAX` under a whole value).
+    fn child(&self, key: &str) -> Option<(usize, &Plan)> {
         match self {
-            Plan::All => Some(&ALL),
+            Plan::All => Some((usize::MAX, &ALL)),
             Plan::Keys(keys) => keys
                 .iter()
-                .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
-                .map(|(_, p)| p),
+                .position(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+                .map(|i| (i, &keys[i].1)),
+        }
+    }
+
+    /// The object of the kept members (in the order read: a repeated key
+    /// keeps its last value, as `serde_json` does). Under a projection the
+    /// members are put in key order by their places in the plan, whose
+    /// keys are sorted, sparing the map most string comparisons.
+    fn object(&self, members: Vec<(usize, &str, Value)>) -> Map<String, Value> {
+        match self {
+            Plan::All => members
+                .into_iter()
+                .map(|(_, k, v)| (k.to_owned(), v))
+                .collect(),
+            Plan::Keys(keys) => {
+                let mut members = members;
+                members.sort_by_key(|(i, _, _)| *i);
+                members
+                    .into_iter()
+                    .map(|(i, _, v)| (String::from(&*keys[i].0), v))
+                    .collect()
+            }
         }
     }
 }
@@ -97,9 +120,9 @@ pub(crate) fn event(text: &str, plan: &Plan) -> Option<(Value, Vec<String>)> {
                 }
             }
             match plan.child(key) {
-                Some(p) => {
+                Some((at, p)) => {
                     let v = s.kept(p, 1)?;
-                    out.push((key.to_owned(), v));
+                    out.push((at, key, v));
                 }
                 None => s.skip(1)?,
             }
@@ -112,7 +135,7 @@ pub(crate) fn event(text: &str, plan: &Plan) -> Option<(Value, Vec<String>)> {
     if s.i != s.b.len() {
         return None;
     }
-    let out: Map<String, Value> = out.into_iter().collect();
+    let out = plan.object(out);
     if timestamp {
         let version = out.get("apiVersion").and_then(Value::as_str);
         if !is_known("timestamp", version) {
@@ -397,9 +420,9 @@ impl<'t> Scanner<'t> {
                     loop {
                         let key = self.key()?;
                         match p.child(key) {
-                            Some(c) => {
+                            Some((at, c)) => {
                                 let v = self.kept(c, depth + 1)?;
-                                out.push((key.to_owned(), v));
+                                out.push((at, key, v));
                             }
                             None => self.skip(depth + 1)?,
                         }
@@ -408,7 +431,7 @@ impl<'t> Scanner<'t> {
                         }
                     }
                 }
-                Value::Object(out.into_iter().collect())
+                Value::Object(p.object(out))
             }
             b'[' => {
                 self.i += 1;
@@ -492,6 +515,10 @@ mod tests {
         );
         agrees("{}", true);
         agrees(r#" { "kind" : "Event" , "a":1,"a":2 } "#, true);
+        agrees(
+            r#"{"kind":"A","objectRef":{"name":"x","name":"y"},"kind":"Event","auditID":"i"}"#,
+            true,
+        );
     }
 
     #[test]
