@@ -67,6 +67,15 @@ impl Plan {
         }
     }
 
+    /// How many members an object kept with this plan usually has: room
+    /// made at once rather than grown.
+    fn members(&self) -> usize {
+        match self {
+            Plan::All => 8,
+            Plan::Keys(keys) => keys.len(),
+        }
+    }
+
     /// The object of the kept members (in the order read: a repeated key
     /// keeps its last value, as `serde_json` does). Under a projection the
     /// members are put in key order by their places in the plan, whose
@@ -103,7 +112,7 @@ pub(crate) fn event(text: &str, plan: &Plan) -> Option<(Value, Vec<String>)> {
         return None;
     }
     s.i += 1;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(plan.members());
     let mut unknown = Vec::new();
     let mut timestamp = false;
     if s.first_key()? {
@@ -415,7 +424,7 @@ impl<'t> Scanner<'t> {
             }
             b'{' => {
                 self.i += 1;
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(p.members());
                 if self.first_key()? {
                     loop {
                         let key = self.key()?;
