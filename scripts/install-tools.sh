@@ -18,6 +18,14 @@
 #   * golang-1.19-go (Debian package, about 450 MB under /usr/lib/go-1.19,
 #     same rules as kubectl), the Go of Kubernetes 1.26's API server, for
 #     the test of the webhook's TLS handshake with Go clients.
+#   * prometheus-alertmanager (Debian package, /usr/bin/prometheus-alertmanager,
+#     same rules as kubectl), for the test of `audit serve --alertmanager`,
+#     which starts one on 127.0.0.1 with a temporary storage directory.
+#     Optional: that test is skipped without it.
+#   * nats-server (Debian package, /usr/sbin/nats-server, same rules as
+#     kubectl), for the tests of `audit serve --publish` and `audit worker`,
+#     which start one with JetStream on 127.0.0.1 in a temporary directory.
+#     Optional: those tests are skipped without it.
 #
 # Safe to run any number of times: each step checks first and only installs
 # what is missing or at the wrong version. When it installs anything it
@@ -108,6 +116,8 @@ install_sdk
 install_deb kubectl kubectl "kustomize checks"
 install_deb chromium chromium "the HTML report tests in headless Chromium"
 install_deb golang-1.19-go /usr/lib/go-1.19/bin/go "the webhook TLS test with Go 1.19"
+install_deb prometheus-alertmanager prometheus-alertmanager "the audit Alertmanager delivery test"
+install_deb nats-server /usr/sbin/nats-server "the audit NATS JetStream tests"
 if [ "$installed" = 1 ]; then
     # Cargo watches this script: the tests' tools are looked for again.
     touch "$ROOT/scripts/install-tools.sh"

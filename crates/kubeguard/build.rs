@@ -34,5 +34,10 @@ fn main() {
             command: &["script", "--version"],
             what: "script(1) (util-linux), for the terminal progress test",
         },
+        Tool {
+            name: "nats_server",
+            command: &["/usr/sbin/nats-server", "--version"],
+            what: "nats-server (Debian package), for the audit scale-out test",
+        },
     ]);
 }

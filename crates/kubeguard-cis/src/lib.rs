@@ -40,3 +40,4 @@ pub use evaluate::Status;
 pub use host::Host;
 pub use report::{CheckResult, Counts, Options, Report, run};
 pub use root::NodeRoot;
+pub use settings::STRONG_CIPHERS_APISERVER;

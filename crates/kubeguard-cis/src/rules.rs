@@ -182,6 +182,7 @@ pub fn findings(checks: &[CheckResult], node: &str) -> Vec<Finding> {
                 },
                 path: String::new(),
                 object: Arc::clone(&object),
+                object_file: None,
                 remediation: meta.remediation,
                 references: meta.references,
                 snippet: None,

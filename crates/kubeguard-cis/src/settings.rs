@@ -156,8 +156,9 @@ pub(crate) const PROXY_METRICS_BIND: Setting = Setting::both(
 pub(crate) const PROXY_KUBECONFIG: Setting =
     Setting::both("kubeconfig", "clientConnection.kubeconfig", None);
 
-/// TLS cipher suites the benchmark accepts for the API server.
-pub(crate) const STRONG_CIPHERS_APISERVER: &[&str] = &[
+/// TLS cipher suites the benchmark accepts for the API server (CIS 1.2.29:
+/// forward secrecy and AEAD, TLS 1.3 suites included).
+pub const STRONG_CIPHERS_APISERVER: &[&str] = &[
     "TLS_AES_128_GCM_SHA256",
     "TLS_AES_256_GCM_SHA384",
     "TLS_CHACHA20_POLY1305_SHA256",

@@ -108,6 +108,9 @@ pub struct Finding {
     pub path: String,
     /// The object (shared by all findings about it).
     pub object: Arc<ObjectRef>,
+    /// The file that holds the object, when not [`Finding::file`] (a field
+    /// a Kustomize patch wrote is reported in the patch).
+    pub object_file: Option<Arc<str>>,
     /// How to fix it.
     pub remediation: &'static str,
     /// References (PSS control, CIS id, guides).
@@ -115,4 +118,13 @@ pub struct Finding {
     /// The source line reported (with lines around it for live objects),
     /// for code snippets.
     pub snippet: Option<Snippet>,
+}
+
+impl Finding {
+    /// The file that holds the object: suppressions on the object (its
+    /// `kubeguard.io/ignore` annotation) apply through it.
+    #[must_use]
+    pub fn object_file(&self) -> &Arc<str> {
+        self.object_file.as_ref().unwrap_or(&self.file)
+    }
 }

@@ -18,6 +18,6 @@ pub use diagnostic::Diagnostic;
 pub use finding::{Finding, ObjectRef, Severity};
 pub use located::{Located, push_path_index, push_path_key};
 pub use node::{Map, Node, Pos, Scalar, ScalarKind, Span, Value};
-pub use object::{Object, RenderedOrigin, Source};
+pub use object::{Object, RenderedOrigin, Source, Written};
 pub use rule::RuleMeta;
 pub use snippet::Snippet;

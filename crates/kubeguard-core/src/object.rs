@@ -30,6 +30,23 @@ pub struct RenderedOrigin {
     pub line_map: Vec<Option<u32>>,
     /// The template file's text.
     pub template_text: String,
+    /// Rendered lines written in another file than the template (a field a
+    /// Kustomize patch adds): by rendered line, the index of the file in
+    /// [`RenderedOrigin::other_files`] and the position there.
+    pub elsewhere: std::collections::BTreeMap<u32, (usize, Pos)>,
+    /// The other files [`RenderedOrigin::elsewhere`] points into: the name
+    /// to report and the text, for snippets.
+    pub other_files: Vec<(String, String)>,
+}
+
+/// Where a rendered position is written: in another file than the
+/// source's own (`file`), or in its own file (`file: None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written<'a> {
+    /// The other file's name, when not the source's own.
+    pub file: Option<&'a str>,
+    /// Line and column in that file.
+    pub pos: Pos,
 }
 
 impl Source {
@@ -127,6 +144,44 @@ impl Source {
             .chain(below)
             .collect();
         Some(Snippet::new(&lines, u8::try_from(above.len()).unwrap_or(0)))
+    }
+
+    /// Where `pos` is written: for a rendered line written in another file
+    /// (a field a Kustomize patch adds), that file and the position there;
+    /// otherwise the source's own file at [`Source::resolve`].
+    #[must_use]
+    pub fn locate(&self, pos: Pos) -> Written<'_> {
+        let other = self.origin.as_ref().and_then(|o| {
+            let (file, at) = o.elsewhere.get(&pos.line)?;
+            Some((o.other_files.get(*file)?, *at))
+        });
+        match other {
+            Some(((name, _), at)) => Written {
+                file: Some(name),
+                pos: at,
+            },
+            None => Written {
+                file: None,
+                pos: self.resolve(pos),
+            },
+        }
+    }
+
+    /// The text of line `written.pos.line` of the file `written` names, for
+    /// code snippets.
+    #[must_use]
+    pub fn written_line(&self, written: Written<'_>) -> Option<&str> {
+        let Some(name) = written.file else {
+            return self.line_text(written.pos.line);
+        };
+        let (_, text) = self
+            .origin
+            .as_ref()?
+            .other_files
+            .iter()
+            .find(|(n, _)| n == name)?;
+        let idx = usize::try_from(written.pos.line).ok()?.checked_sub(1)?;
+        text.lines().nth(idx).map(|l| l.trim_end_matches('\r'))
     }
 
     /// The text of reported line `line` (1-based), for code snippets: a

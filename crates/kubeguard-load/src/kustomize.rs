@@ -5,11 +5,16 @@
 //! records in each object's `config.kubernetes.io/origin` annotation the
 //! file it came from. Each object becomes a source of its own, named after
 //! that file, whose lines map to the lines of the same fields there.
-//! Fields a patch or transformer added have no line of their own in that
-//! file and take the nearest mapped line above them (their parent).
+//! A field that file does not have, or has with another value, is traced
+//! to the patch of the tree that wrote it: the patch file (or the
+//! kustomization holding an inline patch), line and column
+//! ([`crate::patches`]). Fields a transformer added (labels, namespaces)
+//! take the nearest mapped line above them (their parent).
 
 use crate::parse::parse_documents;
-use kubeguard_core::{Node, RenderedOrigin, Source};
+use crate::patches::{Hit, Patches, Seg, item_name, paired_item, same_scalar};
+use kubeguard_core::{Node, Pos, RenderedOrigin, Source};
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 /// The annotation Kustomize writes with `buildMetadata: [originAnnotations]`.
@@ -18,6 +23,8 @@ const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin:";
 /// A generated kustomization that includes `dir` and records origins.
 pub(crate) struct Wrapper {
     dir: tempfile::TempDir,
+    /// The kustomization directory it includes.
+    target: PathBuf,
 }
 
 impl Wrapper {
@@ -34,7 +41,7 @@ impl Wrapper {
             relative.display()
         );
         std::fs::write(dir.path().join("kustomization.yaml"), text)?;
-        Ok(Wrapper { dir })
+        Ok(Wrapper { dir, target })
     }
 
     /// The directory to build.
@@ -47,6 +54,7 @@ impl Wrapper {
     /// local file (remote bases) keep `fallback_name`.
     pub(crate) fn split(&self, output: &str, fallback_name: &str) -> Vec<Source> {
         let cwd = std::env::current_dir().ok();
+        let patches = Patches::of_tree(&self.target);
         documents(output)
             .map(|doc| {
                 let (text, origin) = strip_origin(doc);
@@ -55,7 +63,7 @@ impl Wrapper {
                     .map(|p| normalize(&self.dir.path().join(p)))
                     .filter(|p| p.is_file());
                 match file {
-                    Some(file) => traced(&file, cwd.as_deref(), text),
+                    Some(file) => traced(&file, cwd.as_deref(), text, &patches),
                     None => Source::new(fallback_name, text),
                 }
             })
@@ -63,25 +71,40 @@ impl Wrapper {
     }
 }
 
-/// The source for an object whose origin is `file`.
-fn traced(file: &Path, cwd: Option<&Path>, text: String) -> Source {
-    let name = cwd
-        .and_then(|cwd| file.strip_prefix(cwd).ok())
+/// The name findings give `file`: relative to `cwd` when under it.
+fn report_name(file: &Path, cwd: Option<&Path>) -> String {
+    cwd.and_then(|cwd| file.strip_prefix(cwd).ok())
         .unwrap_or(file)
         .display()
-        .to_string();
+        .to_string()
+}
+
+/// The source for an object whose origin is `file`; fields the file does
+/// not have are traced to the patch that writes them.
+fn traced(file: &Path, cwd: Option<&Path>, text: String, patches: &Patches) -> Source {
+    let name = report_name(file, cwd);
     let Ok(origin_text) = std::fs::read_to_string(file) else {
         return Source::new(name, text);
     };
-    let line_map = line_map(&text, &origin_text);
-    Source::rendered(
-        name,
-        text,
-        RenderedOrigin {
-            line_map,
-            template_text: origin_text,
-        },
-    )
+    let mut origin = RenderedOrigin {
+        template_text: origin_text,
+        ..RenderedOrigin::default()
+    };
+    let mut used: BTreeMap<usize, usize> = BTreeMap::new();
+    let (line_map, elsewhere) = line_map(&text, &origin.template_text, patches);
+    origin.line_map = line_map;
+    for (line, (file, pos)) in elsewhere {
+        let next = used.len();
+        let index = *used.entry(file).or_insert(next);
+        if index == origin.other_files.len() {
+            let (path, text) = &patches.files[file];
+            origin
+                .other_files
+                .push((report_name(path, cwd), text.clone()));
+        }
+        origin.elsewhere.insert(line, (index, pos));
+    }
+    Source::rendered(name, text, origin)
 }
 
 /// The documents of Kustomize output (separated by `---` lines).
@@ -152,22 +175,80 @@ fn remove(lines: &[&str], start: usize, end: usize, own: usize) -> String {
     out
 }
 
+/// Rendered lines written in a patch: by rendered line, the patch file
+/// (an index into [`Patches::files`]) and the position there.
+type Elsewhere = BTreeMap<u32, (usize, Pos)>;
+
 /// Maps each line of `rendered` (one object) to the line of the same field
 /// in `origin_text`, the file it came from: the object there with the same
 /// kind and name (or, when renamed by a prefix or suffix, the one whose
-/// name the rendered name contains).
-fn line_map(rendered: &str, origin_text: &str) -> Vec<Option<u32>> {
+/// name the rendered name contains). Fields that file lacks, or writes
+/// with another value, and a patch of `patches` writes are mapped to the
+/// patch instead.
+fn line_map(rendered: &str, origin_text: &str, patches: &Patches) -> (Vec<Option<u32>>, Elsewhere) {
     let mut map = vec![None; rendered.lines().count()];
+    let mut elsewhere = Elsewhere::new();
     let (docs, _) = parse_documents(rendered);
     let Some(Some(object)) = docs.into_iter().next() else {
-        return map;
+        return (map, elsewhere);
     };
     let (origins, _) = parse_documents(origin_text);
     let candidates: Vec<Node> = origins.into_iter().flatten().collect();
     if let Some(origin) = matching_object(&object, &candidates) {
-        map_node(&object, origin, origin.span.start.line, &mut map);
+        let mut differing = Vec::new();
+        map_node(
+            &object,
+            origin,
+            origin.span.start.line,
+            &mut map,
+            &mut Vec::new(),
+            &mut differing,
+        );
+        let kind = object.get("kind").and_then(Node::as_str).unwrap_or("");
+        let name = object
+            .get_path(&["metadata", "name"])
+            .and_then(Node::as_str)
+            .unwrap_or("");
+        for (path, line, node) in differing {
+            if let Some(hit) = patches.find(kind, name, &path, node) {
+                elsewhere.insert(line, (hit.file, hit.pos));
+                if let Some(patch_node) = hit.node {
+                    map_patched(node, patch_node, &hit, &mut elsewhere);
+                }
+            }
+        }
     }
-    map
+    (map, elsewhere)
+}
+
+/// Records, for each key and item under `rendered` (a field a patch
+/// wrote), the position of the same field in the patch (`patch`, inside
+/// `hit`), or of its parent. Items are paired as [`map_node`] pairs them.
+fn map_patched(rendered: &Node, patch: &Node, hit: &Hit<'_>, out: &mut Elsewhere) {
+    let record = |out: &mut Elsewhere, line: u32, at: Pos| {
+        out.insert(line, (hit.file, hit.shifted(at)));
+    };
+    if let (Some(r), Some(p)) = (rendered.as_map(), patch.as_map()) {
+        for (key, key_span, value) in &r.entries {
+            match p.entry(key) {
+                Some((_, span, patch_value)) => {
+                    record(out, key_span.start.line, span.start);
+                    map_patched(value, patch_value, hit, out);
+                }
+                None => record(out, key_span.start.line, patch.span.start),
+            }
+        }
+    } else if let (Some(r), Some(p)) = (rendered.as_seq(), patch.as_seq()) {
+        for (i, item) in r.iter().enumerate() {
+            match paired_item(p, i, item_name(item)) {
+                Some(patch_item) => {
+                    record(out, item.span.start.line, patch_item.span.start);
+                    map_patched(item, patch_item, hit, out);
+                }
+                None => record(out, item.span.start.line, patch.span.start),
+            }
+        }
+    }
 }
 
 fn matching_object<'a>(object: &Node, candidates: &'a [Node]) -> Option<&'a Node> {
@@ -195,38 +276,69 @@ fn matching_object<'a>(object: &Node, candidates: &'a [Node]) -> Option<&'a Node
         .copied()
 }
 
+/// Fields of the rendered object that its origin file lacks or writes with
+/// another value: each one's path, the rendered line of its key (or item)
+/// and its value.
+type Differing<'a> = Vec<(Vec<Seg>, u32, &'a Node)>;
+
 /// Records, for each key and sequence item of `rendered`, the line of the
 /// same field in `origin`, which is written at `origin_line`. Sequence
 /// items are paired by `name` when both sides have names (containers,
 /// ports, volumes), else by position. A field `origin` lacks (added by a
-/// patch or transformer) takes `origin_line`, its parent's line.
-fn map_node(rendered: &Node, origin: &Node, origin_line: u32, map: &mut [Option<u32>]) {
+/// patch or transformer) takes `origin_line`, its parent's line. Those
+/// fields, and scalars whose value `origin` does not have (changed by a
+/// patch or transformer), are listed in `differing` with their path
+/// (`path` is the path of `rendered`).
+fn map_node<'a>(
+    rendered: &'a Node,
+    origin: &Node,
+    origin_line: u32,
+    map: &mut [Option<u32>],
+    path: &mut Vec<Seg>,
+    differing: &mut Differing<'a>,
+) {
+    let changed = |r: &Node, o: &Node| match (r.as_scalar(), o.as_scalar()) {
+        (Some(r), Some(o)) => !same_scalar(r, o),
+        _ => false,
+    };
     if let (Some(r), Some(o)) = (rendered.as_map(), origin.as_map()) {
         for (key, key_span, value) in &r.entries {
+            path.push(Seg::Key(key.to_string()));
             match o.entry(key) {
                 Some((_, origin_span, origin_value)) => {
                     let line = origin_span.start.line;
                     set(map, key_span.start.line, line);
-                    map_node(value, origin_value, line, map);
+                    if changed(value, origin_value) {
+                        differing.push((path.clone(), key_span.start.line, value));
+                    }
+                    map_node(value, origin_value, line, map, path, differing);
                 }
-                None => set(map, key_span.start.line, origin_line),
+                None => {
+                    set(map, key_span.start.line, origin_line);
+                    differing.push((path.clone(), key_span.start.line, value));
+                }
             }
+            path.pop();
         }
     } else if let (Some(r), Some(o)) = (rendered.as_seq(), origin.as_seq()) {
-        let item_name = |n: &Node| n.get("name").and_then(Node::as_str).map(str::to_owned);
         for (i, item) in r.iter().enumerate() {
-            let paired = match item_name(item) {
-                Some(name) => o.iter().find(|c| item_name(c).as_deref() == Some(&name)),
-                None => o.get(i),
-            };
-            match paired {
+            let name = item_name(item);
+            path.push(Seg::Item(i, name.map(str::to_owned)));
+            match paired_item(o, i, name) {
                 Some(origin_item) => {
                     let line = origin_item.span.start.line;
                     set(map, item.span.start.line, line);
-                    map_node(item, origin_item, line, map);
+                    if changed(item, origin_item) {
+                        differing.push((path.clone(), item.span.start.line, item));
+                    }
+                    map_node(item, origin_item, line, map, path, differing);
                 }
-                None => set(map, item.span.start.line, origin_line),
+                None => {
+                    set(map, item.span.start.line, origin_line);
+                    differing.push((path.clone(), item.span.start.line, item));
+                }
             }
+            path.pop();
         }
     }
 }
@@ -409,7 +521,7 @@ spec:
         let file = dir.path().join("app.yaml");
         std::fs::write(&file, BASE).unwrap();
         let (text, _) = strip_origin(RENDERED);
-        let source = traced(&file, None, text.clone());
+        let source = traced(&file, None, text.clone(), &Patches::default());
         let line_of = |needle: &str| {
             let i = text.lines().position(|l| l.contains(needle)).unwrap();
             Pos {
@@ -425,6 +537,161 @@ spec:
         // pod template).
         assert_eq!(source.resolve(line_of("hostNetwork")).line, 13);
         assert_eq!(source.name, file.display().to_string());
+    }
+
+    #[test]
+    fn fields_a_patch_adds_map_to_the_patch() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("base");
+        let overlay = dir.path().join("overlays/prod");
+        std::fs::create_dir_all(&base).unwrap();
+        std::fs::create_dir_all(&overlay).unwrap();
+        std::fs::write(base.join("app.yaml"), BASE).unwrap();
+        std::fs::write(base.join("kustomization.yaml"), "resources: [app.yaml]\n").unwrap();
+        std::fs::write(
+            overlay.join("kustomization.yaml"),
+            "resources:\n- ../../base\nnamePrefix: prod-\npatchesStrategicMerge:\n- privileged.yaml\npatchesJson6902:\n- target: {kind: Deployment, name: api}\n  patch: |\n    - op: add\n      path: /spec/template/spec/hostNetwork\n      value: true\n",
+        )
+        .unwrap();
+        std::fs::write(
+            overlay.join("privileged.yaml"),
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n      - name: api\n        securityContext:\n          privileged: true\n",
+        )
+        .unwrap();
+        let rendered = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: prod-api\nspec:\n  template:\n    spec:\n      containers:\n      - image: registry.example.com/api:1.0\n        name: api\n        securityContext:\n          privileged: true\n      hostNetwork: true\n";
+        let patches = Patches::of_tree(&overlay);
+        let source = traced(
+            &base.join("app.yaml"),
+            Some(dir.path()),
+            rendered.into(),
+            &patches,
+        );
+        let at = |line: u32, col: u32| source.locate(Pos { line, col });
+        // The image stays in the base file.
+        let image = at(9, 9);
+        assert_eq!((image.file, image.pos.line), (None, 16));
+        // The strategic merge patch writes securityContext and privileged.
+        let privileged = at(12, 11);
+        assert_eq!(privileged.file, Some("overlays/prod/privileged.yaml"));
+        assert_eq!(privileged.pos, Pos { line: 11, col: 11 });
+        assert_eq!(
+            source.written_line(privileged),
+            Some("          privileged: true")
+        );
+        assert_eq!(at(11, 9).pos, Pos { line: 10, col: 9 });
+        // The inline JSON 6902 operation writes hostNetwork: its `path:`
+        // key, in the kustomization.
+        let host = at(13, 7);
+        assert_eq!(host.file, Some("overlays/prod/kustomization.yaml"));
+        assert_eq!(host.pos, Pos { line: 10, col: 7 });
+        assert_eq!(
+            source.written_line(host),
+            Some("      path: /spec/template/spec/hostNetwork")
+        );
+    }
+
+    /// Writes `files` (path, text) under `dir`.
+    fn write_tree(dir: &Path, files: &[(&str, &str)]) {
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    #[test]
+    fn values_a_patch_changes_map_to_the_patch() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &[
+                (
+                    "base/app.yaml",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n      - name: api\n        image: registry.example.com/api:1.0\n        securityContext:\n          privileged: false\n",
+                ),
+                ("base/kustomization.yaml", "resources: [app.yaml]\n"),
+                (
+                    "overlays/prod/kustomization.yaml",
+                    "resources:\n- ../../base\nnamePrefix: prod-\npatches:\n- path: privileged.yaml\n- target:\n    kind: Deployment\n    name: api\n  patch: |-\n    - op: replace\n      path: /spec/template/spec/containers/0/image\n      value: registry.example.com/api:2.0\n",
+                ),
+                (
+                    "overlays/prod/privileged.yaml",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n      - name: api\n        securityContext:\n          privileged: true\n",
+                ),
+            ],
+        );
+        let rendered = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: prod-api\nspec:\n  template:\n    spec:\n      containers:\n      - image: registry.example.com/api:2.0\n        name: api\n        securityContext:\n          privileged: true\n";
+        let patches = Patches::of_tree(&dir.path().join("overlays/prod"));
+        let source = traced(
+            &dir.path().join("base/app.yaml"),
+            Some(dir.path()),
+            rendered.into(),
+            &patches,
+        );
+        let at = |line: u32, col: u32| source.locate(Pos { line, col });
+        // The strategic merge patch turns `privileged` on.
+        let privileged = at(12, 11);
+        assert_eq!(privileged.file, Some("overlays/prod/privileged.yaml"));
+        assert_eq!(privileged.pos, Pos { line: 11, col: 11 });
+        // The inline `replace` operation sets the image: its `path:` key.
+        let image = at(9, 9);
+        assert_eq!(image.file, Some("overlays/prod/kustomization.yaml"));
+        assert_eq!(image.pos, Pos { line: 11, col: 7 });
+        // Fields the patches name without changing them, and the name the
+        // prefix changed, stay in the base.
+        for (line, base_line) in [(4, 4), (10, 9), (11, 11)] {
+            let written = at(line, 9);
+            assert_eq!(
+                (written.file, written.pos.line),
+                (None, base_line),
+                "line {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_overlay_chain_maps_each_field_to_the_patch_of_its_level() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &[
+                ("base/app.yaml", BASE),
+                (
+                    "base/kustomization.yaml",
+                    "resources:\n- app.yaml\npatches:\n- path: host-ipc.yaml\n",
+                ),
+                (
+                    "base/host-ipc.yaml",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      hostIPC: true\n      hostNetwork: false\n",
+                ),
+                (
+                    "overlays/prod/kustomization.yaml",
+                    "resources:\n- ../../base\nnamePrefix: prod-\npatchesStrategicMerge:\n- host-network.yaml\n",
+                ),
+                (
+                    "overlays/prod/host-network.yaml",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      hostNetwork: true\n",
+                ),
+            ],
+        );
+        let rendered = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: prod-api\nspec:\n  template:\n    spec:\n      containers:\n      - image: registry.example.com/api:1.0\n        name: api\n      hostIPC: true\n      hostNetwork: true\n";
+        let patches = Patches::of_tree(&dir.path().join("overlays/prod"));
+        let source = traced(
+            &dir.path().join("base/app.yaml"),
+            Some(dir.path()),
+            rendered.into(),
+            &patches,
+        );
+        let at = |line: u32| source.locate(Pos { line, col: 7 });
+        // The base's own patch adds hostIPC.
+        assert_eq!(at(11).file, Some("base/host-ipc.yaml"));
+        assert_eq!(at(11).pos, Pos { line: 8, col: 7 });
+        // The base's patch turns hostNetwork off, the overlay's on: the
+        // overlay's, applied last, wrote the rendered value.
+        assert_eq!(at(12).file, Some("overlays/prod/host-network.yaml"));
+        assert_eq!(at(12).pos, Pos { line: 8, col: 7 });
+        // The image comes from the base file.
+        assert_eq!((at(9).file, at(9).pos.line), (None, 16));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 mod document;
 mod kustomize;
 mod parse;
+mod patches;
 mod read;
 mod render;
 mod scalar;

@@ -207,6 +207,7 @@ fn match_lines(rendered: &str, template: String) -> RenderedOrigin {
     RenderedOrigin {
         line_map,
         template_text: template,
+        ..RenderedOrigin::default()
     }
 }
 

@@ -8,7 +8,7 @@
 //! Not modelled: `nodes` peers (node addresses are not in the input; such
 //! a peer matches nothing) and `domainNames` (FQDN egress).
 
-use crate::model::{ContainerPort, ModelError, Origin};
+use crate::model::{ContainerPort, ModelError, Origin, err, selector};
 use crate::port::{PortSet, Protocol};
 use crate::selector::{Labels, Selector};
 use ipnet::IpNet;
@@ -159,28 +159,6 @@ impl AdminPolicy {
             crate::Direction::Egress => &self.egress,
         }
     }
-}
-
-fn err(obj: &Object, at: &Located<'_>, message: impl Into<String>) -> ModelError {
-    ModelError {
-        origin: Origin {
-            file: obj.source.name.clone(),
-            pos: at.at,
-            path: at.path(),
-        },
-        message: message.into(),
-    }
-}
-
-fn selector(obj: &Object, at: &Located<'_>) -> Result<Selector, ModelError> {
-    Selector::parse(at).map_err(|e| ModelError {
-        origin: Origin {
-            file: obj.source.name.clone(),
-            pos: e.pos,
-            path: e.path,
-        },
-        message: e.message,
-    })
 }
 
 fn pod_set(obj: &Object, at: &Located<'_>) -> Result<Option<PodSet>, ModelError> {

@@ -20,7 +20,7 @@
 //! nothing), `toServices`, `toFQDNs`, `toGroups`, `icmps`, node selectors,
 //! the multi-rule `specs` form and `CiliumClusterwideNetworkPolicy`.
 
-use crate::model::{ModelError, Origin, Policy, Rule};
+use crate::model::{ModelError, Origin, Policy, Rule, err, selector};
 use crate::peer::Peer;
 use crate::port::{PortRef, PortSpec, Protocol};
 use crate::selector::{Requirement, Selector};
@@ -29,17 +29,6 @@ use kubeguard_core::{Located, Object};
 
 const NS_KEY: &str = "io.kubernetes.pod.namespace";
 const NS_LABELS: &str = "io.cilium.k8s.namespace.labels.";
-
-fn err(obj: &Object, at: &Located<'_>, message: impl Into<String>) -> ModelError {
-    ModelError {
-        origin: Origin {
-            file: obj.source.name.clone(),
-            pos: at.at,
-            path: at.path(),
-        },
-        message: message.into(),
-    }
-}
 
 fn strip(key: &str) -> &str {
     key.strip_prefix("k8s:")
@@ -53,14 +42,7 @@ fn endpoint_selector(
     obj: &Object,
     at: &Located<'_>,
 ) -> Result<(Option<Selector>, Selector), ModelError> {
-    let sel = Selector::parse(at).map_err(|e| ModelError {
-        origin: Origin {
-            file: obj.source.name.clone(),
-            pos: e.pos,
-            path: e.path,
-        },
-        message: e.message,
-    })?;
+    let sel = selector(obj, at)?;
     let mut ns = Selector::default();
     let mut pods = Selector::default();
     for (k, v) in sel.labels {

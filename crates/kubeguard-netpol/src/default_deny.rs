@@ -66,7 +66,7 @@ impl Directions {
         }
     }
 
-    fn union(self, other: Directions) -> Directions {
+    pub(crate) fn union(self, other: Directions) -> Directions {
         Directions {
             ingress: self.ingress || other.ingress,
             egress: self.egress || other.egress,

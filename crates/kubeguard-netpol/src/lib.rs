@@ -7,7 +7,8 @@
 //! answers questions about single connections, and [`matrix`], [`coverage`]
 //! and [`diff`] compute the reports of the `kubeguard netpol` commands as
 //! data; `kubeguard-report` writes them. [`default_deny`] answers whether a
-//! namespace denies by default, for `coverage` and the manifest rules alike.
+//! namespace denies by default, for `coverage` and the manifest rules alike,
+//! and [`isolation`] which directions a pod is isolated in.
 //!
 //! Also read: AdminNetworkPolicy and BaselineAdminNetworkPolicy
 //! ([`admin`]), the L3/L4 subset of CiliumNetworkPolicy ([`cilium`]) and
@@ -29,6 +30,7 @@ pub mod default_deny;
 pub mod diff;
 mod evaluate;
 pub mod explain;
+pub mod isolation;
 pub mod matrix;
 mod model;
 mod peer;
@@ -38,6 +40,7 @@ mod selector;
 pub use classes::Classes;
 pub use default_deny::{DefaultDeny, Directions};
 pub use evaluate::{AdminStep, Analysis, DirectionResult, Endpoint, RuleRef, Verdict};
+pub use isolation::Isolation;
 pub use model::{ContainerPort, Model, ModelError, Namespace, Origin, Pod, Policy, Rule};
 pub use peer::Peer;
 pub use port::{PortRef, PortSet, PortSpec, Protocol};

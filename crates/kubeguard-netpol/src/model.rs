@@ -86,6 +86,13 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// The pod `obj` runs (its template's, for a workload), as the model
+    /// reads it; `None` when `obj` runs no pod or has no name.
+    #[must_use]
+    pub fn of(obj: &Object) -> Option<Pod> {
+        read_pod(obj)
+    }
+
     /// `namespace/name`.
     #[must_use]
     pub fn id(&self) -> String {
@@ -485,7 +492,8 @@ pub(crate) fn err(obj: &Object, at: &Located<'_>, message: impl Into<String>) ->
     }
 }
 
-fn selector(obj: &Object, at: &Located<'_>) -> Result<Selector, ModelError> {
+/// The label selector at `at`, its errors placed in `obj`.
+pub(crate) fn selector(obj: &Object, at: &Located<'_>) -> Result<Selector, ModelError> {
     Selector::parse(at).map_err(|e| ModelError {
         origin: Origin {
             file: obj.source.name.clone(),

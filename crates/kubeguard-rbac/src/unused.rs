@@ -223,6 +223,7 @@ pub fn to_findings(items: &[Unused]) -> Vec<Finding> {
                     Kind::DanglingServiceAccount(_) => "subjects".to_owned(),
                 },
                 object: Arc::new(u.object_ref.clone()),
+                object_file: None,
                 remediation: meta.remediation,
                 references: meta.references,
                 snippet: None,

@@ -251,6 +251,7 @@ mod tests {
                 namespace: Some("shop".into()),
                 name: None,
             }),
+            object_file: None,
             remediation: "Remove \"hostPID\"\nor set it to false.",
             references: &["PSS:baseline/host-namespaces", "CIS:5.2.2"],
             snippet: None,

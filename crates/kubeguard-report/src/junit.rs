@@ -23,6 +23,20 @@ struct Case {
     remediation: &'static str,
 }
 
+impl Case {
+    fn of(f: &Finding) -> Self {
+        Self {
+            rule: f.rule,
+            severity: f.severity,
+            pos: f.pos,
+            object: Arc::clone(&f.object),
+            message: f.message.as_str().into(),
+            path: f.path.as_str().into(),
+            remediation: f.remediation,
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct JunitWriter {
     /// Test cases by file, in the order they came.
@@ -34,15 +48,7 @@ const NAME: &str = "kubeguard";
 impl JunitWriter {
     pub(crate) fn findings(&mut self, batch: &[Finding]) {
         for f in batch {
-            let case = Case {
-                rule: f.rule,
-                severity: f.severity,
-                pos: f.pos,
-                object: Arc::clone(&f.object),
-                message: f.message.as_str().into(),
-                path: f.path.as_str().into(),
-                remediation: f.remediation,
-            };
+            let case = Case::of(f);
             match self.suites.get_mut(&f.file) {
                 Some(cases) => cases.push(case),
                 None => {
@@ -165,6 +171,7 @@ mod tests {
                 namespace: Some("a&b".into()),
                 name: Some("<web>".into()),
             }),
+            object_file: None,
             remediation: "Remove \"hostPID\" & 'friends'.",
             references: &[],
             snippet: Some("  hostPID: true".into()),
@@ -176,15 +183,7 @@ mod tests {
     fn whole(batches: &[Vec<Finding>], errors: &[Diagnostic]) -> String {
         let mut suites: BTreeMap<String, TestSuite> = BTreeMap::new();
         for f in batches.iter().flatten() {
-            let c = Case {
-                rule: f.rule,
-                severity: f.severity,
-                pos: f.pos,
-                object: Arc::clone(&f.object),
-                message: f.message.as_str().into(),
-                path: f.path.as_str().into(),
-                remediation: f.remediation,
-            };
+            let c = Case::of(f);
             suites
                 .entry(f.file.to_string())
                 .or_insert_with(|| TestSuite::new(&*f.file))

@@ -10,7 +10,10 @@
 //!   adds its points when one of its rules reports the object;
 //! - a check with positive points (`RunAsNonRoot`, +1) is `passed` and adds
 //!   its points when its rules ran and reported nothing about the object,
-//!   else it is `advise`.
+//!   else it is `advise`. The capability-drop and seccomp checks are also
+//!   decided by `privileged-container`: the rules behind them skip a
+//!   privileged container, which has every capability and no seccomp
+//!   filter whatever it sets.
 //!
 //! kubesec checks without a kubeguard rule (`HostAliases`, `ApparmorAny`,
 //! the StatefulSet volume-claim checks) are not scored. Every workload kind
@@ -107,19 +110,19 @@ const CHECKS: &[Check] = &[
         id: "CapDropAny",
         selector: "containers[] .securityContext .capabilities .drop",
         points: 1,
-        rules: &["capabilities-not-dropped"],
+        rules: &["capabilities-not-dropped", "privileged-container"],
     },
     Check {
         id: "CapDropAll",
         selector: "containers[] .securityContext .capabilities .drop | index(\"ALL\")",
         points: 1,
-        rules: &["capabilities-not-dropped"],
+        rules: &["capabilities-not-dropped", "privileged-container"],
     },
     Check {
         id: "SeccompAny",
         selector: ".metadata .annotations .\"container.seccomp.security.alpha.kubernetes.io/pod\"",
         points: 1,
-        rules: &["seccomp-not-set"],
+        rules: &["seccomp-not-set", "privileged-container"],
     },
     Check {
         id: "RequestsCPU",
@@ -215,7 +218,7 @@ impl KubesecWriter {
 
     pub(crate) fn findings(&mut self, batch: &[Finding]) {
         for f in batch {
-            self.object(&f.file, &f.object);
+            self.object(f.object_file(), &f.object);
             if let Some(seen) = self.seen.get_mut(&f.object) {
                 seen.rules.insert(f.rule);
             }

@@ -364,6 +364,7 @@ pub fn risk_findings(auth: &Authorizer, hits: &[Hit<'_>]) -> Vec<Finding> {
                     namespace: binding.namespace.clone(),
                     name: Some(binding.name.clone()),
                 }),
+                object_file: None,
                 remediation: h.risk.meta.remediation,
                 references: h.risk.meta.references,
                 snippet: None,

@@ -7,19 +7,29 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-/// Writes one line per rule (code, name, severity, summary) and a count.
+/// The profile a rule belongs to (`security` or `best-practice`), as the
+/// rules crate decides it.
+pub type ProfileOf<'a> = &'a dyn Fn(&RuleMeta) -> &'static str;
+
+/// Writes one line per rule (code, name, severity, profile, summary) and a
+/// count.
 ///
 /// # Errors
 /// Writing to `out` failed.
-pub fn write_table(rules: &[&RuleMeta], out: &mut dyn Write) -> io::Result<()> {
+pub fn write_table(
+    rules: &[&RuleMeta],
+    profile: ProfileOf<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
     for m in rules {
         writeln!(
             out,
-            "{}  {:<width$}  {:<8}  {}",
+            "{}  {:<width$}  {:<8}  {:<13}  {}",
             m.code,
             m.name,
             m.severity.as_str(),
+            profile(m),
             m.summary
         )?;
     }
@@ -38,6 +48,7 @@ struct RuleJson<'a> {
     group: &'a str,
     kinds: &'a [&'a str],
     name: &'a str,
+    profile: &'a str,
     references: &'a [&'a str],
     remediation: &'a str,
     severity: Severity,
@@ -48,13 +59,18 @@ struct RuleJson<'a> {
 ///
 /// # Errors
 /// Writing to `out` failed.
-pub fn write_json(rules: &[&RuleMeta], out: &mut dyn Write) -> io::Result<()> {
+pub fn write_json(
+    rules: &[&RuleMeta],
+    profile: ProfileOf<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let list = rules.iter().map(|m| RuleJson {
         code: m.code,
         docs: m.docs_markdown(),
         group: m.group,
         kinds: m.kinds,
         name: m.name,
+        profile: profile(m),
         references: m.references,
         remediation: m.remediation,
         severity: m.severity,
@@ -69,18 +85,22 @@ pub fn write_json(rules: &[&RuleMeta], out: &mut dyn Write) -> io::Result<()> {
 ///
 /// # Errors
 /// Writing to `out` failed.
-pub fn write_markdown(rules: &[&RuleMeta], out: &mut dyn Write) -> io::Result<()> {
+pub fn write_markdown(
+    rules: &[&RuleMeta],
+    profile: ProfileOf<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for r in rules {
-        writeln!(out, "{}", rule_page(r))?;
+        writeln!(out, "{}", rule_page(r, profile(r)))?;
     }
     Ok(())
 }
 
-/// The page `docs/rules/<name>.md` of one rule.
+/// The page `docs/rules/<name>.md` of one rule, which belongs to `profile`.
 #[must_use]
-pub fn rule_page(meta: &RuleMeta) -> String {
+pub fn rule_page(meta: &RuleMeta, profile: &str) -> String {
     let mut page = format!(
-        "# {} ({})\n\n{}\n\n| | |\n|---|---|\n| Severity | {} |\n| Group | {} |\n| Applies to | {} |\n\n",
+        "# {} ({})\n\n{}\n\n| | |\n|---|---|\n| Severity | {} |\n| Profile | [`{profile}`](../profiles.md) |\n| Group | {} |\n| Applies to | {} |\n\n",
         meta.name,
         meta.code,
         meta.summary,
@@ -150,6 +170,16 @@ mod tests {
         ..RULE
     };
 
+    /// The example rule is a best-practice rule, every other one a
+    /// security rule.
+    fn profile(meta: &RuleMeta) -> &'static str {
+        if meta.name == RULE.name {
+            "best-practice"
+        } else {
+            "security"
+        }
+    }
+
     fn written(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
         let mut out = Vec::new();
         write(&mut out).unwrap();
@@ -158,11 +188,11 @@ mod tests {
 
     #[test]
     fn table_aligns_names_and_counts() {
-        let text = written(|out| write_table(&[&RULE, &OTHER], out));
+        let text = written(|out| write_table(&[&RULE, &OTHER], &profile, out));
         assert_eq!(
             text,
-            "KG999  example-rule  medium    Something is off
-KG998  x             medium    Short
+            "KG999  example-rule  medium    best-practice  Something is off
+KG998  x             medium    security       Short
 
 2 rules. `kubeguard rules NAME` explains one.
 "
@@ -171,7 +201,7 @@ KG998  x             medium    Short
 
     #[test]
     fn json_keys_are_in_alphabetical_order() {
-        let text = written(|out| write_json(&[&RULE], out));
+        let text = written(|out| write_json(&[&RULE], &profile, out));
         assert!(text.starts_with("[\n  {\n    \"code\": \"KG999\",\n    \"docs\": "));
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let keys: Vec<&str> = v[0]
@@ -188,6 +218,7 @@ KG998  x             medium    Short
                 "group",
                 "kinds",
                 "name",
+                "profile",
                 "references",
                 "remediation",
                 "severity",
@@ -196,19 +227,21 @@ KG998  x             medium    Short
         );
         assert_eq!(v[0]["docs"], "## What it does\nFlags something.");
         assert_eq!(v[0]["severity"], "medium");
-        assert_eq!(written(|out| write_json(&[], out)), "[]\n");
+        assert_eq!(v[0]["profile"], "best-practice");
+        assert_eq!(written(|out| write_json(&[], &profile, out)), "[]\n");
     }
 
     #[test]
     fn pages_hold_docs_remediation_references_and_suppression() {
-        let page = rule_page(&RULE);
+        let page = rule_page(&RULE, "best-practice");
         assert!(page.starts_with("# example-rule (KG999)\n\nSomething is off\n"));
+        assert!(page.contains("| Profile | [`best-practice`](../profiles.md) |"));
         assert!(page.contains("| Applies to | Pod |"));
         assert!(page.contains("## What it does\nFlags something.\n\n## Remediation\n\nFix it.\n"));
         assert!(page.contains("## References\n\n- CIS-1.2.3\n"));
         assert!(page.ends_with("`kubeguard.io/ignore: \"example-rule\"`, or add an `ignores` entry with a reason to `.kubeguard.yaml`.\n"));
 
-        let short = rule_page(&OTHER);
+        let short = rule_page(&OTHER, "security");
         assert!(short.contains("| Applies to | see below |"));
         assert!(!short.contains("## References"));
         assert!(short.contains("\n\nShort\n\n| |"), "{short}");
@@ -219,8 +252,8 @@ KG998  x             medium    Short
         );
 
         assert_eq!(
-            written(|out| write_markdown(&[&RULE, &OTHER], out)),
-            format!("{}\n{}\n", rule_page(&RULE), short)
+            written(|out| write_markdown(&[&RULE, &OTHER], &profile, out)),
+            format!("{}\n{}\n", rule_page(&RULE, "best-practice"), short)
         );
         assert_eq!(
             rules_table(&[&OTHER]),

@@ -45,7 +45,7 @@ pub(crate) fn write_overview(
     p: &Palette,
     out: &mut Vec<u8>,
 ) -> io::Result<()> {
-    let objects = count_by(findings, |f| (&f.file, &f.object)).len();
+    let objects = count_by(findings, |f| (f.object_file(), &f.object)).len();
     let files = count_by(findings, |f| &f.file);
     writeln!(
         out,
@@ -167,7 +167,7 @@ pub(crate) fn write_groups(
             }
         }
         GroupBy::Object => {
-            let groups = gather(findings, |f| (&*f.file, &*f.object));
+            let groups = gather(findings, |f| (&**f.object_file(), &*f.object));
             for ((file, object), members) in groups {
                 group_heading(out, p, &object.to_string(), file, &members)?;
                 for f in members {

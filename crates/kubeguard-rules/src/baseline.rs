@@ -217,6 +217,7 @@ mod tests {
                 namespace: Some("shop".into()),
                 name: Some("web".into()),
             }),
+            object_file: None,
             remediation: "",
             references: &[],
             snippet: None,

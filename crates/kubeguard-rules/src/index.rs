@@ -4,7 +4,7 @@
 use crate::context::ObjectInfo;
 use crate::scope::{INSTALL_NAMESPACE, is_cluster_scoped, is_local_config};
 use kubeguard_core::{Located, Node, ObjectRef, Pos, Snippet};
-use kubeguard_netpol::{DefaultDeny, Directions};
+use kubeguard_netpol::{DefaultDeny, Directions, Isolation, Pod};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -23,20 +23,22 @@ pub struct Anchor {
     pub path: String,
     /// The object.
     pub object: Arc<ObjectRef>,
+    /// The file that holds the object, when not `file`.
+    pub object_file: Option<Arc<str>>,
     /// The source text, for snippets.
     pub snippet: Option<Snippet>,
 }
 
 impl Anchor {
     pub(crate) fn new(info: &ObjectInfo<'_>, at: &Located<'_>) -> Self {
-        let source = &info.obj.source;
-        let pos = source.resolve(at.at);
+        let (file, pos, snippet) = info.place(at.at);
         Anchor {
-            file: Arc::clone(&info.file),
+            object_file: info.object_file(&file),
+            file,
             pos,
             path: at.path(),
             object: Arc::clone(&info.object_ref),
-            snippet: info.snippet(at, pos),
+            snippet,
         }
     }
 }
@@ -109,6 +111,31 @@ pub struct TokenMount {
     pub service_account: Option<String>,
 }
 
+/// The pods of a workload as network policies see them: recorded for
+/// `workload-not-selected-by-networkpolicy`.
+#[derive(Debug)]
+pub struct PolicyPod {
+    /// Where the finding points: the pod template's labels.
+    pub anchor: Anchor,
+    /// The pods' labels, as the netpol model reads them.
+    pub pod: Pod,
+    /// `(kind, name)` of the object's owners (`metadata.ownerReferences`).
+    owners: Vec<(String, String)>,
+}
+
+/// `(kind, name)` of each of `obj`'s owners.
+fn owners_of(obj: &kubeguard_core::Object) -> Vec<(String, String)> {
+    obj.root
+        .get_path(&["metadata", "ownerReferences"])
+        .into_iter()
+        .flat_map(Node::items)
+        .filter_map(|r| {
+            let text = |k| r.get(k).and_then(Node::scalar_text).map(str::to_owned);
+            Some((text("kind")?, text("name")?))
+        })
+        .collect()
+}
+
 /// Summaries of all objects of a scan.
 #[derive(Debug, Default)]
 pub struct Index {
@@ -125,6 +152,15 @@ pub struct Index {
     /// namespace they are installed into (the network policies among them
     /// are read as placed in `default`), with the cluster-wide policies.
     install_deny: DefaultDeny,
+    /// The pod selectors of the network policies, as `default_deny` reads
+    /// the policies.
+    isolation: Isolation,
+    /// The same for the install namespace, as `install_deny`.
+    install_isolation: Isolation,
+    /// The pods of each workload, by namespace.
+    policy_pods: Vec<(String, PolicyPod)>,
+    /// The objects of `policy_pods`, by file.
+    policy_pod_objects: BTreeSet<(Arc<str>, Arc<ObjectRef>)>,
 }
 
 /// The string labels of a `metadata.labels` node.
@@ -144,8 +180,10 @@ impl Index {
         let obj = info.obj;
         let root = obj.located();
         self.default_deny.add(obj);
+        self.isolation.add(obj);
         if obj.namespace.is_none() {
             self.install_deny.add(obj);
+            self.install_isolation.add(obj);
         }
         if obj.kind == "Namespace"
             && obj.group().is_empty()
@@ -180,6 +218,7 @@ impl Index {
             .filter(|n| !n.is_empty())
             .unwrap_or(INSTALL_NAMESPACE);
         self.add_token_facts(info, name);
+        self.add_policy_pod(info, name);
         let ns = self.namespaces.entry(name.to_owned()).or_default();
         let runs_pods = kubeguard_core::workload::pod_spec_path(&obj.kind).is_some();
         if ns.first_use.is_none() || (runs_pods && ns.first_workload.is_none()) {
@@ -223,6 +262,72 @@ impl Index {
         }
     }
 
+    /// Records the pods `info`'s object runs (in namespace `namespace`), as
+    /// network policies select them.
+    fn add_policy_pod(&mut self, info: &ObjectInfo<'_>, namespace: &str) {
+        let obj = info.obj;
+        let Some(pod) = Pod::of(obj) else { return };
+        let Some(spec) = kubeguard_core::workload::PodSpec::of(obj) else {
+            return;
+        };
+        let at = spec
+            .metadata
+            .as_ref()
+            .map(|m| m.get("labels").unwrap_or_else(|| m.clone()))
+            .unwrap_or(spec.spec);
+        self.policy_pod_objects
+            .insert((Arc::clone(&info.file), Arc::clone(&info.object_ref)));
+        self.policy_pods.push((
+            namespace.to_owned(),
+            PolicyPod {
+                anchor: Anchor::new(info, &at),
+                pod,
+                owners: owners_of(obj),
+            },
+        ));
+    }
+
+    /// The pods of each workload with their namespace ([`INSTALL_NAMESPACE`]
+    /// for those naming none), system namespaces excluded, leaving out
+    /// those whose owner is in the input too (a ReplicaSet of a Deployment
+    /// of the input): the owner stands for them.
+    pub fn policy_pods(&self) -> impl Iterator<Item = (&str, &PolicyPod)> {
+        let present: BTreeSet<(&str, &str, &str)> = self
+            .policy_pods
+            .iter()
+            .map(|(ns, p)| (ns.as_str(), p.pod.kind.as_str(), p.pod.name.as_str()))
+            .collect();
+        self.policy_pods
+            .iter()
+            .filter(|(ns, _)| !SYSTEM_NAMESPACES.contains(&ns.as_str()))
+            .filter(move |(ns, p)| {
+                !p.owners.iter().any(|(kind, name)| {
+                    present.contains(&(ns.as_str(), kind.as_str(), name.as_str()))
+                })
+            })
+            .map(|(ns, p)| (ns.as_str(), p))
+    }
+
+    /// The directions the network policies of the input isolate `pod` of
+    /// namespace `namespace` in, and the directions they isolate any pod
+    /// of that namespace in, as [`kubeguard_netpol::isolation`] decides
+    /// them. For the install namespace, the policies without
+    /// `metadata.namespace` and the cluster-wide ones count.
+    #[must_use]
+    pub fn isolation(&self, namespace: &str, pod: &Pod) -> (Directions, Directions) {
+        let labels = self
+            .namespaces
+            .get(namespace)
+            .and_then(|ns| ns.applied_labels.clone())
+            .unwrap_or_default();
+        let (iso, name) = if namespace == INSTALL_NAMESPACE {
+            (&self.install_isolation, "default")
+        } else {
+            (&self.isolation, namespace)
+        };
+        (iso.pod(pod, &labels), iso.namespace(name, &labels))
+    }
+
     /// Pods that mount (or may mount) their service account token, with
     /// their namespace ([`INSTALL_NAMESPACE`] for those naming none).
     pub fn token_mounts(&self) -> impl Iterator<Item = (&str, &TokenMount)> {
@@ -250,6 +355,10 @@ impl Index {
         }
         self.default_deny.merge(other.default_deny);
         self.install_deny.merge(other.install_deny);
+        self.isolation.merge(other.isolation);
+        self.install_isolation.merge(other.install_isolation);
+        self.policy_pods.extend(other.policy_pods);
+        self.policy_pod_objects.extend(other.policy_pod_objects);
         self.token_mounts.extend(other.token_mounts);
         self.token_objects.extend(other.token_objects);
         self.no_token_accounts.extend(other.no_token_accounts);
@@ -292,9 +401,10 @@ impl Index {
         })
         .flatten()
         .any(|a| &*a.file == file && *a.object == *object)
-            || self
-                .token_objects
-                .contains(&(Arc::from(file), Arc::new(object.clone())))
+            || {
+                let key = (Arc::from(file), Arc::new(object.clone()));
+                self.token_objects.contains(&key) || self.policy_pod_objects.contains(&key)
+            }
     }
 
     /// Namespaces the input declares or places objects in, system ones

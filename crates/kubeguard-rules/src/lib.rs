@@ -31,7 +31,7 @@ pub mod suppress;
 pub use catalog::UnknownRule;
 pub use context::{ClusterCtx, Ctx};
 pub use engine::{Engine, ScanOutput, inline_ignore_of};
-pub use index::{Anchor, Index, NamespaceInfo, SYSTEM_NAMESPACES};
+pub use index::{Anchor, Index, NamespaceInfo, PolicyPod, SYSTEM_NAMESPACES};
 pub use pipeline::{CliPolicy, Outcome, Pipeline, Policy, Selection};
 pub use profile::Profile;
 pub use rule::{Check, ObjectCheck, Rule};

@@ -84,6 +84,7 @@ fn finding(
         pos: origin.pos,
         path: origin.path.clone(),
         object: Arc::new(object),
+        object_file: None,
         remediation: meta.remediation,
         references: meta.references,
         snippet: None,
@@ -124,6 +125,37 @@ fn policy_of(model: &Model, id: &str) -> Option<(ObjectRef, Origin)> {
         name: Some(p.name.clone()),
     };
     Some((object, p.origin.clone()))
+}
+
+/// What to say of a policy that selects no pod. A NetworkPolicy whose
+/// selector matches only `hostNetwork` pods (a node exporter's policy, say)
+/// names them: its labels are right, but no NetworkPolicy reaches such pods.
+fn empty_policy_message(model: &Model, id: &str) -> String {
+    let host_network: Vec<String> = model
+        .policies
+        .iter()
+        .find(|p| p.id() == id)
+        .map(|policy| {
+            model
+                .pods
+                .iter()
+                .filter(|p| {
+                    p.host_network
+                        && p.namespace == policy.namespace
+                        && policy.selector.matches(&p.labels)
+                })
+                .map(|p| format!("{} {}", p.kind, p.id()))
+                .collect()
+        })
+        .unwrap_or_default();
+    if host_network.is_empty() {
+        format!("policy {id} selects no pod of the input")
+    } else {
+        format!(
+            "policy {id} selects only hostNetwork pods ({}), where no NetworkPolicy applies",
+            host_network.join(", ")
+        )
+    }
 }
 
 /// Runs every gap of `coverage` through `pipeline`; returns the findings
@@ -213,7 +245,7 @@ pub fn admit(
         let Some((object, origin)) = policy_of(model, &id) else {
             continue;
         };
-        let message = format!("policy {id} selects no pod of the input");
+        let message = empty_policy_message(model, &id);
         if keep(
             finding(&POLICY_SELECTS_NOTHING, message, &origin, object),
             &mut findings,

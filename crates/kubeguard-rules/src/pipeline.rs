@@ -382,7 +382,7 @@ impl<'p> Pipeline<'p> {
         }
         let mut hit = false;
         if !self.inline.is_empty() {
-            let key = (Arc::clone(&f.file), Arc::clone(&f.object));
+            let key = (Arc::clone(f.object_file()), Arc::clone(&f.object));
             if let Some(list) = self.inline.get_mut(&key) {
                 for inline in list {
                     let rules = inline.ignore.rules.iter();

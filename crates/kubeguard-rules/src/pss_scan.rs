@@ -23,7 +23,8 @@ pub struct Pending {
     object: Arc<ObjectRef>,
     start: Pos,
     namespace: String,
-    violations: Vec<(Violation, Pos, Option<kubeguard_core::Snippet>)>,
+    /// Each violation with the file, position and snippet it is reported at.
+    violations: Vec<(Violation, Arc<str>, Pos, Option<kubeguard_core::Snippet>)>,
 }
 
 impl Pending {
@@ -70,9 +71,8 @@ pub(crate) fn evaluate(
         .violations
         .into_iter()
         .map(|v| {
-            let pos = obj.source.resolve(v.pos);
-            let snippet = info.snippet_at(v.pos, pos);
-            (v, pos, snippet)
+            let (file, pos, snippet) = info.place(v.pos);
+            (v, file, pos, snippet)
         })
         .collect();
     Ok(Some(Pending {
@@ -117,7 +117,7 @@ pub fn is_object_of(pending: &Pending, obj: &Object) -> bool {
 /// The findings of `pending`, evaluated at `policy`.
 pub fn findings(pending: Pending, policy: LevelVersion, out: &mut Vec<Finding>) {
     let meta = &POD_SECURITY_STANDARD;
-    for (v, pos, snippet) in pending.violations {
+    for (v, file, pos, snippet) in pending.violations {
         out.push(Finding {
             rule: meta.name,
             code: meta.code,
@@ -126,7 +126,8 @@ pub fn findings(pending: Pending, policy: LevelVersion, out: &mut Vec<Finding>) 
                 "violates PodSecurity \"{policy}\" ({}): {} ({})",
                 v.check, v.reason, v.detail
             ),
-            file: Arc::clone(&pending.file),
+            object_file: (!Arc::ptr_eq(&file, &pending.file)).then(|| Arc::clone(&pending.file)),
+            file,
             pos,
             path: v.path,
             object: Arc::clone(&pending.object),
@@ -152,8 +153,8 @@ pub fn verdict_findings(obj: &Object, verdict: &kubeguard_pss::Verdict) -> Vec<F
             .violations
             .iter()
             .map(|v| {
-                let pos = obj.source.resolve(v.pos);
-                (v.clone(), pos, info.snippet_at(v.pos, pos))
+                let (file, pos, snippet) = info.place(v.pos);
+                (v.clone(), file, pos, snippet)
             })
             .collect(),
     };

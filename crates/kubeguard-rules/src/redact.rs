@@ -1,6 +1,7 @@
-//! Lines whose text must never be shown in a snippet: Secret data, and
-//! literal values of environment variables named like credentials or
-//! recognised as credentials by their shape. A
+//! Lines whose text must never be shown in a snippet: Secret data, literal
+//! values of environment variables named like credentials or recognised as
+//! credentials by their shape, and ConfigMap entries under credential-like
+//! keys or with such values. A
 //! finding on such a line is reported without its snippet.
 
 use crate::rules::best_practice::hardcoded_secret_in_env::{is_credential_name, secret_kind};
@@ -36,6 +37,23 @@ impl SecretLines {
                 lines.add(v);
             }
         }
+        if obj.kind == "ConfigMap" {
+            for (key, value) in obj
+                .root
+                .get("data")
+                .and_then(Node::as_map)
+                .into_iter()
+                .flat_map(|m| m.iter())
+            {
+                let secret = is_credential_name(key)
+                    || value
+                        .scalar_text()
+                        .is_some_and(|v| secret_kind(v).is_some());
+                if secret {
+                    lines.add(value);
+                }
+            }
+        }
         if let Some(pod) = PodSpec::of(obj) {
             for c in pod.containers() {
                 for item in c.at.node.get("env").into_iter().flat_map(Node::items) {
@@ -68,5 +86,10 @@ impl SecretLines {
         self.0
             .iter()
             .any(|&(start, end)| (start..=end).contains(&line))
+    }
+
+    /// Every line that shows a secret value.
+    pub(crate) fn lines(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().flat_map(|&(start, end)| start..=end)
     }
 }

@@ -41,7 +41,8 @@ pub struct ConfigIgnore {
     pub namespace: Option<GlobMatcher>,
     /// Object name glob, if given.
     pub name: Option<GlobMatcher>,
-    /// File path glob, if given.
+    /// File path glob, if given: the file a finding names or the file
+    /// that holds its object.
     pub path: Option<GlobMatcher>,
     /// Why the finding is accepted.
     pub reason: String,
@@ -57,7 +58,8 @@ impl ConfigIgnore {
             && self.kind.as_ref().is_none_or(|k| *k == f.object.kind)
             && glob_matches(self.namespace.as_ref(), f.object.namespace.as_deref())
             && glob_matches(self.name.as_ref(), f.object.name.as_deref())
-            && glob_matches(self.path.as_ref(), Some(&f.file))
+            && (glob_matches(self.path.as_ref(), Some(&f.file))
+                || glob_matches(self.path.as_ref(), f.object_file.as_deref()))
     }
 }
 

@@ -23,6 +23,7 @@ fn finding(meta: &'static RuleMeta) -> Finding {
             namespace: Some("shop".into()),
             name: Some("web".into()),
         }),
+        object_file: None,
         remediation: meta.remediation,
         references: meta.references,
         snippet: None,

@@ -63,6 +63,12 @@ pub enum AuditCommand {
     Learn(LearnArgs),
     /// Print the built-in rules file (Falco format) to copy or extend.
     Rules,
+    /// Serve the HTTPS audit webhook backend: detect on the API server's events live.
+    Serve(crate::audit_serve_cmd::ServeArgs),
+    /// Evaluate the events `audit serve --publish` stores in NATS JetStream (scale-out).
+    Worker(crate::audit_worker_cmd::WorkerArgs),
+    /// Print the alerts `audit worker` processes stored in NATS JetStream, each once.
+    Alerts(crate::audit_alerts_cmd::AlertsArgs),
 }
 
 /// Output formats of `audit scan`.
@@ -136,7 +142,7 @@ pub struct LearnArgs {
     pub output: Option<PathBuf>,
 }
 
-fn parse_priority(s: &str) -> Result<Priority, String> {
+pub(crate) fn parse_priority(s: &str) -> Result<Priority, String> {
     Priority::parse(s).ok_or_else(|| {
         format!("unknown priority {s:?}: emergency, alert, critical, error, warning, notice, informational, debug")
     })
@@ -151,11 +157,14 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<u8> {
             out.write_all(builtin::RULES_YAML.as_bytes())?;
             Ok(0)
         }
+        AuditCommand::Serve(serve_args) => crate::audit_serve_cmd::run(serve_args, out),
+        AuditCommand::Worker(worker_args) => crate::audit_worker_cmd::run(worker_args, out),
+        AuditCommand::Alerts(alerts_args) => crate::audit_alerts_cmd::run(alerts_args, out),
     }
 }
 
 /// The rule set of `--rules`, or the built-in one; errors are printed.
-fn rule_set(files: &[PathBuf]) -> Result<RuleSet, Vec<Diagnostic>> {
+pub(crate) fn rule_set(files: &[PathBuf]) -> Result<RuleSet, Vec<Diagnostic>> {
     if files.is_empty() {
         return builtin::rules();
     }

@@ -1,8 +1,11 @@
 //! The `kubeguard` command: parses the command line, runs the subcommand,
 //! and maps the outcome to an exit code (0 clean, 1 findings, 2 error).
 
+mod audit_alerts_cmd;
 mod audit_cmd;
 mod audit_select;
+mod audit_serve_cmd;
+mod audit_worker_cmd;
 mod cis_cmd;
 mod cli;
 mod cluster_cmd;

@@ -52,7 +52,7 @@ pub enum RbacCommand {
     )]
     CanI(CanIArgs),
     /// Every subject that may do something, with the binding and role of each.
-    WhoCan(WhoCanArgs),
+    WhoCan(QueryArgs),
     /// Subjects with dangerous effective permissions, and escalation paths.
     Risks(ReportArgs),
     /// Roles bound to nobody, and bindings to missing roles or service accounts.
@@ -83,24 +83,13 @@ pub struct CanIArgs {
     #[arg(long = "as-group", value_name = "GROUP")]
     pub as_groups: Vec<String>,
 
-    /// The namespace of the request.
-    #[arg(short, long, default_value = "default")]
-    pub namespace: String,
-
-    /// VERB RESOURCE[.GROUP][/SUB] or a /non-resource-url, then [NAME] and FILES...
-    #[arg(required = true, value_name = "VERB RESOURCE [NAME] FILES")]
-    pub args: Vec<String>,
-
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = QueryFormat::Text)]
-    pub format: QueryFormat,
-
     #[command(flatten)]
-    pub common: Common,
+    pub query: QueryArgs,
 }
 
+/// The request and inputs of `can-i` and `who-can`.
 #[derive(Debug, Args)]
-pub struct WhoCanArgs {
+pub struct QueryArgs {
     /// The namespace of the request.
     #[arg(short, long, default_value = "default")]
     pub namespace: String,
@@ -204,18 +193,20 @@ fn split_query(args: &[String], cluster: bool) -> Result<(&str, &str, Option<&st
 }
 
 fn can_i(args: &CanIArgs, out: &mut dyn Write) -> Result<u8> {
-    let (verb, resource, name, files) = split_query(&args.args, args.common.cluster.is_cluster())?;
-    let loaded = load(&files, &args.common)?;
+    let query = &args.query;
+    let (verb, resource, name, files) =
+        split_query(&query.args, query.common.cluster.is_cluster())?;
+    let loaded = load(&files, &query.common)?;
     // As `kubectl auth can-i`: the namespace is kept for cluster-scoped
     // resources too, with its warning.
-    let (request, cluster_scoped) = build_request_as_asked(verb, resource, name, &args.namespace);
+    let (request, cluster_scoped) = build_request_as_asked(verb, resource, name, &query.namespace);
     if let Some(resource) = cluster_scoped {
         eprintln!("Warning: resource '{resource}' is not namespace scoped");
     }
     let user = UserInfo::new(&args.as_user, &args.as_groups);
     let grants = loaded.auth.can_i(&user, &request);
     let allowed = !grants.is_empty();
-    if args.format == QueryFormat::Json {
+    if query.format == QueryFormat::Json {
         report::write_can_i_json(&loaded.auth, &grants, out)?;
     } else {
         report::write_can_i_text(&loaded.auth, &grants, out)?;
@@ -228,7 +219,7 @@ fn can_i(args: &CanIArgs, out: &mut dyn Write) -> Result<u8> {
     })
 }
 
-fn who_can(args: &WhoCanArgs, out: &mut dyn Write) -> Result<u8> {
+fn who_can(args: &QueryArgs, out: &mut dyn Write) -> Result<u8> {
     let (verb, resource, name, files) = split_query(&args.args, args.common.cluster.is_cluster())?;
     let loaded = load(&files, &args.common)?;
     let request = build_request(verb, resource, name, &args.namespace);

@@ -151,7 +151,7 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
     })
 }
 
-fn init_logging() {
+pub(crate) fn init_logging() {
     let level = std::env::var("KUBEGUARD_LOG")
         .ok()
         .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
@@ -165,7 +165,7 @@ fn init_logging() {
         .try_init();
 }
 
-fn parse_dns_name(s: &str) -> Result<String, String> {
+pub(crate) fn parse_dns_name(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && s.len() <= 253
         && s.split('.').all(|label| {

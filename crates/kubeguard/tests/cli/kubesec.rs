@@ -173,6 +173,31 @@ fn critical_items_are_the_findings_of_their_rules() {
 }
 
 #[test]
+fn a_privileged_container_earns_no_capability_or_seccomp_points() {
+    // A node agent that runs privileged and sets nothing else: the rules
+    // behind these checks skip it, and it still has every capability and
+    // no seccomp filter.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("agent.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent, namespace: ops}\n\
+         spec:\n  template:\n    spec:\n      containers:\n      - name: agent\n\
+         \x20       image: registry.example.com/agent:1.0\n\
+         \x20       securityContext: {privileged: true}\n",
+    )
+    .unwrap();
+    let (_, v) = run(&["scan", file.to_str().unwrap(), "-f", "kubesec"]);
+    valid(&v);
+    let agent = report(&v, "DaemonSet/agent.ops");
+    assert!(ids(agent, "critical").contains(&"Privileged".to_owned()));
+    let advise = ids(agent, "advise");
+    for id in ["CapDropAny", "CapDropAll", "SeccompAny"] {
+        assert!(advise.contains(&id.to_owned()), "{id} in {advise:?}");
+    }
+}
+
+#[test]
 fn checks_whose_rules_did_not_run_are_not_scored() {
     let (_, v) = run(&[
         "scan",

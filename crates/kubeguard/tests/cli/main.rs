@@ -7,11 +7,13 @@
 mod support;
 
 mod audit_cli;
+mod audit_serve;
 mod bad_input;
 mod ci;
 mod cis;
 mod cluster;
 mod deploy;
+mod deploy_audit;
 mod docs;
 mod html;
 mod kubesec;

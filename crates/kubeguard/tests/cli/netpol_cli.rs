@@ -197,6 +197,44 @@ fn coverage_gaps_are_suppressed_like_findings() {
 }
 
 #[test]
+fn a_policy_of_host_network_pods_says_so() {
+    // A node exporter's shape: a DaemonSet on the node's network and a
+    // policy whose selector matches its labels.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("exporter.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: node-exporter, namespace: monitoring}\n\
+         spec:\n  selector: {matchLabels: {app: node-exporter}}\n  template:\n\
+         \x20   metadata: {labels: {app: node-exporter}}\n    spec:\n      hostNetwork: true\n\
+         \x20     containers: [{name: exporter, image: registry.example.com/exporter:1.0}]\n\
+         ---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n\
+         metadata: {name: node-exporter, namespace: monitoring}\n\
+         spec:\n  podSelector: {matchLabels: {app: node-exporter}}\n  policyTypes: [Ingress]\n",
+    )
+    .unwrap();
+    let out = kubeguard()
+        .args(["netpol", "coverage", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report = json(out.stdout);
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "netpol-policy-selects-nothing")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "policy monitoring/node-exporter selects only hostNetwork pods (DaemonSet monitoring/node-exporter), where no NetworkPolicy applies"
+        ]
+    );
+}
+
+#[test]
 fn diff_reports_opened_connections() {
     let (code, out) = netpol(&["diff", "shop.yaml", "shop-new.yaml"]);
     assert_eq!(code, 1);

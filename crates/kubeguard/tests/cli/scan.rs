@@ -504,8 +504,13 @@ fn kustomize_findings_name_the_source_file_and_files_beside_it_are_scanned() {
             12,
             "prod-api",
         ),
-        // Added by the overlay's patch: the pod template's `spec:` line.
-        ("host-network", "base/deployment.yaml", 7, "prod-api"),
+        // Added by the overlay's patch: the line of the patch that writes it.
+        (
+            "host-network",
+            "overlays/prod/host-network.yaml",
+            8,
+            "prod-api",
+        ),
         // Left out of `resources:`, scanned as a plain manifest.
         (
             "privileged-container",
@@ -524,11 +529,336 @@ fn kustomize_findings_name_the_source_file_and_files_beside_it_are_scanned() {
     assert_eq!(found.len(), expected.len(), "{found:?}");
 }
 
+/// An overlay chain in the shape real ones take: the base's legacy
+/// `patchesStrategicMerge` adds `hostIPC`; the overlay's strategic merge
+/// patch makes a sidecar privileged, its JSON 6902 patch file adds
+/// `hostNetwork`, and its inline JSON 6902 patch adds `hostPID` and
+/// replaces the image of the first container (`proxy`, which the strategic
+/// merge patch moved first).
+const PATCHED_TREE: &[(&str, &str)] = &[
+    (
+        "base/kustomization.yaml",
+        "resources:\n- deployment.yaml\npatchesStrategicMerge:\n- host-ipc.yaml\n",
+    ),
+    (
+        "base/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: registry.example.com/api:1.0\n      - name: proxy\n        image: registry.example.com/proxy:1.0\n",
+    ),
+    (
+        "base/host-ipc.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      hostIPC: true\n",
+    ),
+    (
+        "overlays/prod/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../base\nnamePrefix: prod-\npatches:\n- path: privileged.yaml\n- path: host-network.yaml\n  target:\n    kind: Deployment\n    name: api\n- target:\n    kind: Deployment\n    name: api\n  patch: |-\n    - op: add\n      path: /spec/template/spec/hostPID\n      value: true\n    - op: replace\n      path: /spec/template/spec/containers/0/image\n      value: registry.example.com/api:latest\n",
+    ),
+    (
+        "overlays/prod/privileged.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n      - name: proxy\n        securityContext:\n          privileged: true\n",
+    ),
+    (
+        "overlays/prod/host-network.yaml",
+        "- op: add\n  path: /spec/template/spec/hostNetwork\n  value: true\n",
+    ),
+];
+
+#[test]
+#[cfg_attr(
+    not(has_kubectl),
+    ignore = "needs kubectl: run scripts/install-tools.sh"
+)]
+fn kustomize_patch_fields_point_at_the_patch_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in PATCHED_TREE {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let scan = |format: &str| {
+        let out = kubeguard()
+            .current_dir(dir.path())
+            .args([
+                "scan",
+                "overlays/prod",
+                "--format",
+                format,
+                "--color",
+                "never",
+            ])
+            .args([
+                "--select",
+                "host-ipc,host-network,host-pid,image-tag-not-pinned,privileged-container",
+            ])
+            .assert()
+            .code(1);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let report = json(scan("json"));
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+    let mut found: Vec<(String, String, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    let expected = [
+        // The key in the base's strategic merge patch.
+        ("host-ipc", "base/host-ipc.yaml", 8, 7),
+        // The `path:` of the operation in the JSON 6902 patch file.
+        ("host-network", "overlays/prod/host-network.yaml", 2, 3),
+        // The `path:` of the inline operations, in the kustomization.
+        ("host-pid", "overlays/prod/kustomization.yaml", 17, 7),
+        (
+            "image-tag-not-pinned",
+            "overlays/prod/kustomization.yaml",
+            20,
+            7,
+        ),
+        // The key in the overlay's strategic merge patch.
+        (
+            "privileged-container",
+            "overlays/prod/privileged.yaml",
+            11,
+            11,
+        ),
+    ];
+    let expected: Vec<(String, String, u64, u64)> = expected
+        .iter()
+        .map(|(r, f, l, c)| ((*r).to_owned(), (*f).to_owned(), *l, *c))
+        .collect();
+    assert_eq!(found, expected);
+    let text = scan("text");
+    assert!(
+        text.contains("overlays/prod/privileged.yaml:11:11: critical [privileged-container]")
+            && text.contains("|           privileged: true"),
+        "{text}"
+    );
+    // One object, though its findings point into four files.
+    assert!(
+        text.starts_with("5 findings in 1 object and 4 files"),
+        "{text}"
+    );
+    let grouped = kubeguard()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "overlays/prod",
+            "--group-by",
+            "object",
+            "--color",
+            "never",
+        ])
+        .args([
+            "--select",
+            "host-ipc,host-network,host-pid,image-tag-not-pinned,privileged-container",
+        ])
+        .assert()
+        .code(1);
+    let grouped = String::from_utf8_lossy(&grouped.get_output().stdout).into_owned();
+    assert_eq!(
+        grouped
+            .matches("── Deployment default/prod-api (base/deployment.yaml) ── 5 findings")
+            .count(),
+        1,
+        "{grouped}"
+    );
+    let github = scan("github");
+    assert!(
+        github.contains("file=overlays/prod/host-network.yaml,line=2,col=3"),
+        "{github}"
+    );
+    let sarif = json(scan("sarif"));
+    let locations: Vec<(String, u64)> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            (
+                loc["artifactLocation"]["uri"].as_str().unwrap().to_owned(),
+                loc["region"]["startLine"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for (file, line) in [
+        ("base/host-ipc.yaml", 8),
+        ("overlays/prod/host-network.yaml", 2),
+        ("overlays/prod/kustomization.yaml", 17),
+        ("overlays/prod/privileged.yaml", 11),
+    ] {
+        assert!(
+            locations.contains(&(file.to_owned(), line)),
+            "{file}:{line} in {locations:?}"
+        );
+    }
+    let html = scan("html");
+    for file in [
+        "base/host-ipc.yaml",
+        "overlays/prod/host-network.yaml",
+        "overlays/prod/kustomization.yaml",
+        "overlays/prod/privileged.yaml",
+    ] {
+        assert!(html.contains(file), "html names {file}");
+    }
+    assert!(
+        !html.contains("base/deployment.yaml"),
+        "html names the base"
+    );
+    // Pod Security findings point at the patches too.
+    let out = kubeguard()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "overlays/prod",
+            "--pss",
+            "baseline",
+            "--format",
+            "json",
+        ])
+        .args(["--select", "pod-security-standard"])
+        .assert()
+        .code(1);
+    let report = json(&out.get_output().stdout);
+    let places: Vec<(&str, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("overlays/prod/host-network.yaml", 2, 3),
+            ("overlays/prod/privileged.yaml", 11, 11),
+        ]
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(has_kubectl),
+    ignore = "needs kubectl: run scripts/install-tools.sh"
+)]
+fn kustomize_patch_findings_are_suppressed_through_their_object() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in PATCHED_TREE {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // The base's object opts out of host-network, which a patch adds.
+        let text = if *name == "base/deployment.yaml" {
+            text.replacen(
+                "  name: api\n",
+                "  name: api\n  annotations:\n    kubeguard.io/ignore: host-network\n",
+                1,
+            )
+        } else {
+            (*text).to_owned()
+        };
+        std::fs::write(path, text).unwrap();
+    }
+    // An ignore by the path of the file that holds the object.
+    std::fs::write(
+        dir.path().join("kg.yaml"),
+        "ignores:\n- rule: host-pid\n  path: base/deployment.yaml\n  reason: the base owns it\n",
+    )
+    .unwrap();
+    let out = kubeguard()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "overlays/prod",
+            "--config",
+            "kg.yaml",
+            "--format",
+            "json",
+        ])
+        .args(["--select", "host-ipc,host-network,host-pid"])
+        .args(["--report-unused-ignores"])
+        .assert()
+        .code(1);
+    let report = json(&out.get_output().stdout);
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["host-ipc"], "{report}");
+    assert_eq!(report["summary"]["suppressed"], 2, "{report}");
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+}
+
+#[test]
+#[cfg_attr(
+    not(has_kubectl),
+    ignore = "needs kubectl: run scripts/install-tools.sh"
+)]
+fn kustomize_patch_lines_that_hold_a_secret_are_not_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = [
+        ("base/kustomization.yaml", "resources:\n- deployment.yaml\n"),
+        (PATCHED_TREE[1].0, PATCHED_TREE[1].1),
+        (
+            "overlay/kustomization.yaml",
+            "resources:\n- ../base\npatches:\n- path: debug.json\n  target: {kind: Deployment, name: api}\n",
+        ),
+        // One line adds a container and writes a credential.
+        (
+            "overlay/debug.json",
+            "[{\"op\": \"add\", \"path\": \"/spec/template/spec/containers/-\", \"value\": {\"name\": \"debug\", \"image\": \"busybox\", \"env\": [{\"name\": \"DB_PASSWORD\", \"value\": \"Zq8vLw3Xr1\"}]}}]\n",
+        ),
+    ];
+    for (name, text) in tree {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    for format in ["text", "json", "sarif", "html"] {
+        let out = kubeguard()
+            .current_dir(dir.path())
+            .args(["scan", "overlay", "--format", format, "--color", "never"])
+            .assert()
+            .code(1);
+        let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(stdout.contains("overlay/debug.json"), "{format}: {stdout}");
+        assert!(
+            !stdout.contains("Zq8vLw3Xr1"),
+            "{format} shows the secret: {stdout}"
+        );
+    }
+}
+
 #[test]
 fn rules_command_lists_and_explains() {
     let out = kubeguard().args(["rules"]).assert().code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(text.contains("KG001  privileged-container"));
+    let profile_of = |name: &str| {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap();
+        line.split_whitespace().nth(3).unwrap().to_owned()
+    };
+    assert_eq!(profile_of("privileged-container"), "security");
+    assert_eq!(profile_of("low-user-id"), "best-practice");
+    let out = kubeguard().args(["rules", "low-user-id"]).assert().code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("| Profile | [`best-practice`](../profiles.md) |"));
     let out = kubeguard().args(["rules", "host-pid"]).assert().code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(text.contains("## Why it matters") && text.contains("## How to fix"));
@@ -539,12 +869,24 @@ fn rules_command_lists_and_explains() {
         .args(["rules", "--format", "json"])
         .assert()
         .code(0);
-    assert!(json(&out.get_output().stdout).as_array().unwrap().len() >= 5);
+    let rules = json(&out.get_output().stdout);
+    assert!(rules.as_array().unwrap().len() >= 5);
+    let profile_of = |name: &str| {
+        rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()["profile"]
+            .clone()
+    };
+    assert_eq!(profile_of("host-pid"), "security");
+    assert_eq!(profile_of("default-namespace"), "best-practice");
 }
 
 #[test]
 fn secret_values_never_appear_in_any_format() {
-    let input = "apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: default}\nstringData: {password: xyzzy-stringdata}\ndata:\n  token: aHVudGVyMi1kYXRh\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  containers:\n  - name: c\n    image: nginx:latest\n    env:\n    - {name: DB_PASSWORD, value: xyzzy-env}\n    - name: API_TOKEN\n      value: xyzzy-block\n";
+    let input = "apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: default}\nstringData: {password: xyzzy-stringdata}\ndata:\n  token: aHVudGVyMi1kYXRh\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  containers:\n  - name: c\n    image: nginx:latest\n    env:\n    - {name: DB_PASSWORD, value: xyzzy-env}\n    - name: API_TOKEN\n      value: xyzzy-block\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata:\n  api.key: xyzzy7vK2m0c9ZB4nT8rW3sLd6Fh5Jg\n  DATABASE_URL: postgres://app:xyzzy-url@db:5432/app\n";
     for format in ["text", "json", "sarif", "junit", "github"] {
         let out = kubeguard()
             .args(["scan", "-", "--format", format, "--color", "never"])
@@ -558,6 +900,10 @@ fn secret_values_never_appear_in_any_format() {
             String::from_utf8_lossy(&output.stderr)
         );
         assert!(all.contains("hardcoded-secret-in-env"), "{format}: {all}");
+        assert!(
+            all.contains("hardcoded-secret-in-configmap"),
+            "{format}: {all}"
+        );
         for secret in ["xyzzy", "aHVudGVyMi1kYXRh"] {
             assert!(
                 !all.contains(secret),

@@ -1,3 +1,4 @@
+use super::credential_value::is_url_with_password;
 use super::{describe, each_container};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::{Located, Node, Object, workload::WORKLOAD_KINDS};
@@ -31,7 +32,9 @@ declare_rule! {
     /// KEY-----`), an AWS access key id (`AKIA` or `ASIA` and 16 upper-case
     /// letters or digits), a bearer token (`Bearer ` and at least 16
     /// characters) or a JSON Web Token (three base64url parts, the first
-    /// starting `eyJ`). The message names the shape, never the value.
+    /// starting `eyJ`) or a URL with a password in it
+    /// (`postgres://app:s3cret@db:5432/app`, under `DATABASE_URL` as well).
+    /// The message names the shape, never the value.
     ///
     /// ## Why it matters
     /// A literal value lives in plain text in the repository, in CI logs, in
@@ -247,6 +250,8 @@ pub(crate) fn secret_kind(value: &str) -> Option<&'static str> {
         && !value[7..].trim().starts_with('$');
     if value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----") {
         Some("a PEM private key")
+    } else if is_url_with_password(value) {
+        Some("a URL with a password")
     } else if aws_id {
         Some("an AWS access key id")
     } else if jwt {
@@ -380,6 +385,10 @@ mod tests {
             secret_kind("Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
             Some("a bearer token")
         );
+        assert_eq!(
+            secret_kind("amqp://orders:Wq8vB3nZ@rabbitmq:5672/"),
+            Some("a URL with a password")
+        );
         for not_secret in [
             "AKIA-not-a-key",
             "akiaiosfodnn7example",
@@ -389,6 +398,8 @@ mod tests {
             "eyJ.a.b",
             "v1.2.3",
             "https://example.com",
+            "https://user@example.com",
+            "amqp://orders:$(RABBITMQ_PASSWORD)@rabbitmq:5672/",
         ] {
             assert_eq!(secret_kind(not_secret), None, "{not_secret}");
         }

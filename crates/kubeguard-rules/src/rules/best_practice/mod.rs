@@ -11,11 +11,13 @@ use kubeguard_core::{Located, Node, Object};
 
 const GROUP: &str = "best-practice";
 
+mod credential_value;
 mod default_namespace;
 mod default_service_account_used;
 mod deprecated_service_account_field;
 mod frozen_image_registry;
 mod git_sync_code_injection;
+pub(crate) mod hardcoded_secret_in_configmap;
 pub(crate) mod hardcoded_secret_in_env;
 mod image_pull_policy_not_always;
 mod image_tag_not_pinned;
@@ -50,6 +52,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &deprecated_service_account_field::RULE,
     &secret_as_env_var::RULE,
     &hardcoded_secret_in_env::RULE,
+    &hardcoded_secret_in_configmap::RULE,
     &default_service_account_used::RULE,
     &service_account_token_automount::RULE,
     &default_namespace::RULE,

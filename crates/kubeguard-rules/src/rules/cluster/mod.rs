@@ -17,10 +17,12 @@ mod namespace_without_resource_quota;
 mod nginx_ingress_snippet;
 mod service_exposed;
 mod service_external_ips;
+mod workload_not_selected_by_networkpolicy;
 
 /// The rules of this group.
 pub(crate) static RULES: &[&Rule] = &[
     &namespace_without_default_deny::RULE,
+    &workload_not_selected_by_networkpolicy::RULE,
     &namespace_without_pss_label::RULE,
     &namespace_pss_privileged::RULE,
     &namespace_without_resource_quota::RULE,

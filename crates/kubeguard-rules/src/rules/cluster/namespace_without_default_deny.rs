@@ -19,7 +19,9 @@ declare_rule! {
     /// installed into: it is checked as one namespace, named "the install
     /// namespace" in findings, where the network policies without
     /// `metadata.namespace` count. Findings point at the Namespace object,
-    /// else at the first object of the namespace that runs pods.
+    /// else at the first object of the namespace that runs pods. Workloads
+    /// that no policy selects in a namespace whose policies isolate other
+    /// pods are reported one by one by `workload-not-selected-by-networkpolicy`.
     ///
     /// ## Why it matters
     /// Without a NetworkPolicy selecting a pod, Kubernetes allows all

@@ -5,6 +5,7 @@
 use super::describe;
 use super::flags::{CommandLine, Component, File, Given, Occurrence, Setting};
 use crate::{Ctx, ObjectCheck};
+use kubeguard_cis::STRONG_CIPHERS_APISERVER;
 use kubeguard_core::workload::PodSpec;
 use kubeguard_core::{Located, Object};
 use std::cmp::Ordering;
@@ -69,22 +70,6 @@ pub(super) enum Require {
         enabled: bool,
     },
 }
-
-/// TLS cipher suites with forward secrecy and AEAD, as listed by CIS
-/// Kubernetes Benchmark 1.2.29 (TLS 1.3 suites included).
-const STRONG_CIPHERS: &[&str] = &[
-    "TLS_AES_128_GCM_SHA256",
-    "TLS_AES_256_GCM_SHA384",
-    "TLS_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
-    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
-    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-];
 
 /// One rule's check: a flag of a component and what it must satisfy.
 #[derive(Debug)]
@@ -334,7 +319,7 @@ impl FlagCheck {
             Require::StrongCiphers => {
                 let weak: Vec<_> = items
                     .iter()
-                    .filter(|(item, _)| !STRONG_CIPHERS.contains(item))
+                    .filter(|(item, _)| !STRONG_CIPHERS_APISERVER.contains(item))
                     .collect();
                 let (_, from) = weak.first()?;
                 let at = from.map_or_else(|| line.anchor.clone(), |o| o.at.clone());

@@ -1,4 +1,4 @@
-use super::{capabilities, describe, each_linux_container};
+use super::{capabilities, describe, each_linux_container, is_privileged};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
 use kubeguard_core::workload::WORKLOAD_KINDS;
@@ -9,7 +9,9 @@ declare_rule! {
     /// Flags containers whose `securityContext.capabilities.drop` does not
     /// contain `ALL`. The match ignores case, as the container runtimes do
     /// (`all` drops everything too); the restricted Pod Security Standard
-    /// itself compares exactly, so write `ALL`. Windows pods
+    /// itself compares exactly, so write `ALL`. Privileged containers are
+    /// skipped: they get every capability whatever `drop` says, and
+    /// `privileged-container` reports them. Windows pods
     /// (`spec.os.name: windows`) are skipped: the API server forbids
     /// capabilities there.
     ///
@@ -46,9 +48,10 @@ declare_rule! {
 
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     each_linux_container(obj, |_, c| {
-        if capabilities(c, "drop")
-            .iter()
-            .any(|(_, name)| name == DROP_ALL_CAPABILITIES)
+        if is_privileged(c)
+            || capabilities(c, "drop")
+                .iter()
+                .any(|(_, name)| name == DROP_ALL_CAPABILITIES)
         {
             return;
         }

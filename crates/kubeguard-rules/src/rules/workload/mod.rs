@@ -203,6 +203,17 @@ pub(super) fn grants_sys_admin(name: &str) -> bool {
     name == "SYS_ADMIN" || name == "ALL"
 }
 
+/// Whether the container runs privileged (`securityContext.privileged:
+/// true`). A privileged container gets every capability and runs without a
+/// seccomp filter whatever its `capabilities` and `seccompProfile` say, and
+/// the API server rejects `allowPrivilegeEscalation: false` beside it; so
+/// the rules about those fields leave it to `privileged-container`.
+pub(super) fn is_privileged(c: &Container<'_>) -> bool {
+    c.at.node
+        .get_path(&["securityContext", "privileged"])
+        .is_some_and(Node::is_true)
+}
+
 /// The pod's `hostPath` volumes: each volume's name and its `hostPath` entry.
 pub(super) fn host_path_volumes<'a>(pod: &PodSpec<'a>) -> Vec<(&'a str, Located<'a>)> {
     let Some(volumes) = pod.get("volumes") else {

@@ -1,4 +1,4 @@
-use super::{capabilities, describe, each_linux_container, grants_sys_admin};
+use super::{capabilities, describe, each_linux_container, grants_sys_admin, is_privileged};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::Object;
 use kubeguard_core::workload::WORKLOAD_KINDS;
@@ -9,10 +9,13 @@ declare_rule! {
     /// `securityContext.allowPrivilegeEscalation: false`. Unset means
     /// allowed: the kubelet sets the `no_new_privs` flag only for an explicit
     /// `false`. It also flags an explicit `false` that cannot take effect
-    /// because the container runs privileged or adds `SYS_ADMIN` (or `ALL`)
-    /// capabilities, which always allow escalation. This field is not
-    /// inherited from the pod. Windows pods (`spec.os.name: windows`) are
-    /// skipped: the API server forbids the field there.
+    /// because the container runs privileged (the API server rejects that
+    /// pair) or adds `SYS_ADMIN` (or `ALL`) capabilities, which always allow
+    /// escalation. A privileged container that leaves the field unset (or
+    /// `true`) is not flagged: it can always escalate, `privileged-container`
+    /// reports it, and the only fix is to drop `privileged`. This field is
+    /// not inherited from the pod. Windows pods (`spec.os.name: windows`)
+    /// are skipped: the API server forbids the field there.
     ///
     /// ## Why it matters
     /// Without `no_new_privs`, a process can gain more privileges than its
@@ -45,11 +48,13 @@ declare_rule! {
 fn check(obj: &Object, cx: &mut Ctx<'_>) {
     each_linux_container(obj, |_, c| {
         let who = describe(c);
+        let privileged = is_privileged(c);
         let at = match c
             .at
             .lookup(&["securityContext", "allowPrivilegeEscalation"])
         {
             Ok(at) if at.node.as_bool() == Some(false) => at,
+            _ if privileged => return,
             Ok(at) if at.node.is_true() => {
                 cx.report(
                     &at,
@@ -65,14 +70,10 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
                 return;
             }
         };
-        let privileged =
-            c.at.node
-                .get_path(&["securityContext", "privileged"])
-                .is_some_and(|p| p.is_true());
         if privileged {
             cx.report(
                 &at,
-                format!("{who} sets allowPrivilegeEscalation: false but runs privileged, which always allows escalation"),
+                format!("{who} sets allowPrivilegeEscalation: false but runs privileged, which always allows escalation (the API server rejects this pair)"),
             );
         } else if let Some((_, name)) = capabilities(c, "add")
             .into_iter()

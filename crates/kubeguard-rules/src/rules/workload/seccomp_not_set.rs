@@ -1,4 +1,6 @@
-use super::{annotations, describe, inheritors, is_windows, own, pod_level, pod_setting};
+use super::{
+    annotations, describe, inheritors, is_privileged, is_windows, own, pod_level, pod_setting,
+};
 use crate::{Check, Ctx, declare_rule};
 use kubeguard_core::workload::{Container, PodSpec, WORKLOAD_KINDS};
 use kubeguard_core::{Located, Object};
@@ -27,8 +29,11 @@ declare_rule! {
     /// annotation. The API server still turns the annotations into the
     /// fields when a pod is created. A pod-level value names the containers
     /// that use it, and is reported even when every container overrides it,
-    /// as Pod Security Admission rejects it. Windows pods (`spec.os.name:
-    /// windows`) are skipped: the API server forbids seccomp there.
+    /// as Pod Security Admission rejects it. A privileged container that
+    /// sets no profile is not flagged: privileged containers always run
+    /// unconfined, whatever profile they ask for, and `privileged-container`
+    /// reports them. Windows pods (`spec.os.name: windows`) are skipped: the
+    /// API server forbids seccomp there.
     ///
     /// ## Why it matters
     /// Without seccomp every system call of the kernel is reachable from the
@@ -142,7 +147,7 @@ fn check(obj: &Object, cx: &mut Ctx<'_>) {
             || own_annotation.is_some()
             || pod_field.is_some()
             || pod_annotation.is_some();
-        if !set {
+        if !set && !is_privileged(&c) {
             let at = PodSpec::security_context_or_parent(&c);
             cx.report(
                 &at,
