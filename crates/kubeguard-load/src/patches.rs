@@ -30,7 +30,7 @@
 
 use crate::parse::parse_documents;
 use crate::targets::{Identity, Target, string_map};
-use kubeguard_core::{Node, Pos, Scalar, ScalarKind};
+use kubeguard_core::{Node, Pos, Scalar, ScalarKind, Span};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -300,7 +300,10 @@ impl Patches {
             let file = crate::kustomize::normalize(&path);
             (self.add_file(file, body.clone()), body, Shift::default())
         } else {
-            (own, value.to_owned(), inline_shift(text, node))
+            match flow_lines(text, node, value) {
+                Some(body) => (own, body, Shift::default()),
+                None => (own, value.to_owned(), inline_shift(text, node)),
+            }
         };
         let (docs, _) = parse_documents(&body_text);
         let mut read = Vec::new();
@@ -645,6 +648,47 @@ fn walk<'a>(doc: &'a Node, path: &[Seg]) -> Option<(Pos, Option<&'a Node>)> {
     Some((at, Some(node)))
 }
 
+/// An inline patch written as a plain or quoted scalar `node` over several
+/// lines of the kustomization `text`, with each line of its content where
+/// the kustomization has it (the rest blanked), so that what it writes is
+/// located on its own line. YAML folds those lines into `value`, the
+/// content parsed; `None` when the scalar is on one line, or its content
+/// is not the same text as `value` but for the folding (escapes).
+fn flow_lines(text: &str, node: &Node, value: &str) -> Option<String> {
+    let Span { start, end } = node.span;
+    if start.line >= end.line {
+        return None;
+    }
+    let first = usize::try_from(start.line).ok()?.checked_sub(1)?;
+    let last = usize::try_from(end.line).ok()?.checked_sub(1)?;
+    let lines: Vec<&str> = text.lines().collect();
+    let source = lines.get(first..=last)?;
+    let quote = source[0]
+        .chars()
+        .nth(usize::try_from(start.col).ok()?.checked_sub(1)?)
+        .filter(|c| matches!(c, '\'' | '"'));
+    let quoted = usize::from(quote.is_some());
+    let from = usize::try_from(start.col).ok()?.saturating_sub(1) + quoted;
+    // `end` is just past the scalar, past the closing quote if any.
+    let to = usize::try_from(end.col)
+        .ok()?
+        .saturating_sub(1)
+        .saturating_sub(quoted);
+    let mut out = String::new();
+    for (i, line) in source.iter().enumerate() {
+        for (col, c) in line.chars().enumerate() {
+            let inside = (i > 0 || col >= from) && (i + 1 < source.len() || col < to);
+            out.push(if inside { c } else { ' ' });
+        }
+        out.push('\n');
+    }
+    let squeeze = |t: &str| t.split_whitespace().collect::<String>();
+    if squeeze(&out) != squeeze(value) {
+        return None;
+    }
+    Some("\n".repeat(first) + &out)
+}
+
 /// The shift of an inline patch written as the scalar `node` of the
 /// kustomization `text`: a block scalar's content starts on the next line,
 /// indented; a flow scalar's on its own line, after its quote.
@@ -765,6 +809,49 @@ mod tests {
         assert_eq!(
             found(&patches, &apps, ("StatefulSet", "api"), &path, "true"),
             None
+        );
+    }
+
+    #[test]
+    fn an_inline_patch_over_several_lines_is_located_on_each() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &[
+                (
+                    "kustomization.yaml",
+                    "resources: [apps.yaml]\npatches:\n- target: {kind: Deployment, name: api}\n  patch: '[{\"op\": \"add\", \"path\": \"/spec/hostPID\", \"value\": true},\n    {\"op\": \"add\", \"path\": \"/spec/hostIPC\", \"value\": true}]'\n- target: {kind: Deployment, name: worker}\n  patch: \"[{op: add, path: /spec/hostPID, value: true},\n\n    {op: add, path: /spec/hostIPC, value: true}]\"\n- target: {kind: Deployment, name: worker}\n  patch: \"[{op: add, path: /spec/paused,\n    value: \\\"slow\\\"}]\"\n",
+                ),
+                ("apps.yaml", APPS),
+            ],
+        );
+        let apps = dir.path().join("apps.yaml");
+        let patches = Patches::of_tree(dir.path());
+        let at = |name: &str, field: &str, rendered: &str| {
+            found(
+                &patches,
+                &apps,
+                ("Deployment", name),
+                &[key("spec"), key(field)],
+                rendered,
+            )
+            .map(|(_, pos)| pos)
+        };
+        assert_eq!(at("api", "hostPID", "true"), Some(Pos { line: 4, col: 26 }));
+        assert_eq!(at("api", "hostIPC", "true"), Some(Pos { line: 5, col: 19 }));
+        // A blank line folds into a line break, kept apart.
+        assert_eq!(
+            at("worker", "hostPID", "true"),
+            Some(Pos { line: 7, col: 22 })
+        );
+        assert_eq!(
+            at("worker", "hostIPC", "true"),
+            Some(Pos { line: 9, col: 15 })
+        );
+        // Escapes keep the folded text, located from the first line.
+        assert_eq!(
+            at("worker", "paused", "slow"),
+            Some(Pos { line: 11, col: 22 })
         );
     }
 

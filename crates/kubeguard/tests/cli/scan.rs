@@ -911,6 +911,57 @@ fn kustomize_findings_point_at_the_patch_that_targets_the_object() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_kubectl),
+    ignore = "needs kubectl: run scripts/install-tools.sh"
+)]
+fn kustomize_inline_patch_over_several_lines_is_located_on_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = [
+        TARGETED_TREE[0],
+        TARGETED_TREE[1],
+        (
+            "overlay/kustomization.yaml",
+            "resources:\n- ../base\npatches:\n- target: {name: api}\n  patch: '[{\"op\": \"add\", \"path\": \"/spec/template/spec/hostPID\", \"value\": true},\n    {\"op\": \"add\", \"path\": \"/spec/template/spec/hostIPC\", \"value\": true}]'\n",
+        ),
+    ];
+    for (name, text) in tree {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let out = kubeguard()
+        .current_dir(dir.path())
+        .args(["scan", "overlay", "--format", "json"])
+        .args(["--select", "host-ipc,host-pid"])
+        .assert()
+        .code(1);
+    let report = json(&out.get_output().stdout);
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+    let mut found: Vec<(&str, &str, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort_unstable();
+    assert_eq!(
+        found,
+        [
+            ("host-ipc", "overlay/kustomization.yaml", 6, 19),
+            ("host-pid", "overlay/kustomization.yaml", 5, 26),
+        ]
+    );
+}
+
+#[test]
 fn rules_command_lists_and_explains() {
     let out = kubeguard().args(["rules"]).assert().code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
