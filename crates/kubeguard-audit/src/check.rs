@@ -6,6 +6,51 @@ use crate::fields::Values;
 use globset::{GlobBuilder, GlobMatcher};
 use regex::Regex;
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A set of strings from the rules, looked up with each event's values.
+pub(crate) type StrSet = HashSet<String, QuickHash>;
+
+/// A hasher of a word at a time with no random key, much quicker than the
+/// standard one on short strings. Safe here: its tables are built from the
+/// rules, never from events, which only look values up.
+pub(crate) type QuickHash = BuildHasherDefault<WordHasher>;
+
+/// The state of [`QuickHash`].
+#[derive(Default)]
+pub(crate) struct WordHasher(u64);
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            // The length keeps "a" and "a\0" apart.
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// The operand of a check, prepared for its operator.
 #[derive(Debug, Clone)]
@@ -21,8 +66,8 @@ pub(crate) enum Test {
     Bytes(Op, Vec<u8>),
     Glob(GlobMatcher),
     Regex(Regex),
-    In(HashSet<String>),
-    Intersects(HashSet<String>),
+    In(StrSet),
+    Intersects(StrSet),
     Pmatch(Vec<String>),
 }
 

@@ -311,7 +311,7 @@ impl<'r, 'e> State<'r, 'e> {
             match p {
                 Part::Text(t) => out.push_str(t),
                 Part::Field(id) => match self.field(*id) {
-                    Some(v) => out.push_str(&v.display()),
+                    Some(v) => v.write_to(&mut out),
                     None => out.push_str("<NA>"),
                 },
             }

@@ -33,9 +33,25 @@ impl Values<'_> {
     /// As Falco prints a field in an output: a list as `(a,b)`.
     #[must_use]
     pub fn display(&self) -> String {
+        let mut out = String::new();
+        self.write_to(&mut out);
+        out
+    }
+
+    /// Appends [`display`](Self::display)'s text to `out`.
+    pub fn write_to(&self, out: &mut String) {
         match self {
-            Values::One(v) => v.to_string(),
-            Values::Many(v) => format!("({})", v.join(",")),
+            Values::One(v) => out.push_str(v),
+            Values::Many(v) => {
+                out.push('(');
+                for (i, x) in v.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(x);
+                }
+                out.push(')');
+            }
         }
     }
 }

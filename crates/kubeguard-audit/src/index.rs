@@ -9,10 +9,10 @@
 //! through is evaluated in full, so the index changes no result: it only
 //! skips rules whose required check would be false.
 
-use crate::check::Test;
+use crate::check::{QuickHash, StrSet, Test};
 use crate::engine::{Expr, State};
 use crate::fields::{Field, Values};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// How many fields are indexed at most: each costs a lookup per event.
 const MAX_FIELDS: usize = 3;
@@ -64,7 +64,7 @@ impl RuleBits {
 struct FieldIndex {
     field: u32,
     /// The rules each named value lets through.
-    by_value: HashMap<String, RuleBits>,
+    by_value: HashMap<String, RuleBits, QuickHash>,
     /// The rules any other value (or a missing field) lets through.
     other: RuleBits,
 }
@@ -78,12 +78,12 @@ pub(crate) struct Index {
 
 /// The values a single-valued field must have for a check to pass, if the
 /// check is `=` or `in`.
-fn required_values(field: &Field, test: &Test) -> Option<HashSet<String>> {
+fn required_values(field: &Field, test: &Test) -> Option<StrSet> {
     if field.is_list {
         return None;
     }
     match test {
-        Test::Eq(v) => Some(HashSet::from([v.clone()])),
+        Test::Eq(v) => Some(std::iter::once(v.clone()).collect()),
         Test::In(set) => Some(set.clone()),
         _ => None,
     }
@@ -104,11 +104,11 @@ impl Index {
     pub(crate) fn build(conditions: &[&Expr], fields: &[Field], checks: &[(u32, Test)]) -> Index {
         // Per rule, per field: the values the rule allows (the intersection
         // of its required checks on that field).
-        let mut allowed: Vec<HashMap<u32, HashSet<String>>> = Vec::new();
+        let mut allowed: Vec<HashMap<u32, StrSet>> = Vec::new();
         for condition in conditions {
             let mut ids = Vec::new();
             required_checks(condition, &mut ids);
-            let mut per_field: HashMap<u32, HashSet<String>> = HashMap::new();
+            let mut per_field: HashMap<u32, StrSet> = HashMap::new();
             for id in ids {
                 let (field, test) = &checks[id as usize];
                 if let Some(values) = required_values(&fields[*field as usize], test) {
@@ -134,7 +134,7 @@ impl Index {
             .into_iter()
             .map(|(field, _)| {
                 let mut other = RuleBits::empty(rules);
-                let mut by_value: HashMap<String, RuleBits> = HashMap::new();
+                let mut by_value: HashMap<String, RuleBits, QuickHash> = HashMap::default();
                 for (i, per_field) in allowed.iter().enumerate() {
                     match per_field.get(&field) {
                         None => other.insert(i),

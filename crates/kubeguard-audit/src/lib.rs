@@ -29,6 +29,7 @@ mod loader;
 mod priority;
 pub mod projection;
 pub mod reader;
+mod scan;
 
 pub use engine::{Alert, Rule, RuleSet, load_rules};
 pub use event::{DEFAULT_MAX_EVENT_SIZE, Event, split_events};

@@ -3,6 +3,7 @@
 //! is checked as JSON but never built into a tree. Every field extracts
 //! the same values from a projected event as from the whole one.
 
+use crate::scan::Plan;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -115,7 +116,23 @@ pub(crate) enum Projected {
 
 /// Parses `text` as one JSON value keeping only what `projection` names.
 /// Syntax errors are serde_json's, as for a whole parse.
-pub(crate) fn parse(text: &str, projection: &Projection) -> Result<Projected, serde_json::Error> {
+/// `plan` is [`Plan::new`] of `projection`, made once for many lines.
+pub(crate) fn parse(
+    text: &str,
+    projection: &Projection,
+    plan: &Plan,
+) -> Result<Projected, serde_json::Error> {
+    match crate::scan::event(text, plan) {
+        Some((value, unknown)) => Ok(Projected::Event(value, unknown)),
+        None => parse_with_serde(text, projection),
+    }
+}
+
+/// [`parse`] through `serde_json`: what the quick path leaves to it.
+pub(crate) fn parse_with_serde(
+    text: &str,
+    projection: &Projection,
+) -> Result<Projected, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     let mut whole = false;
     let mut unknown = Vec::new();
@@ -136,7 +153,7 @@ pub(crate) fn parse(text: &str, projection: &Projection) -> Result<Projected, se
 
 /// The top-level keys of an `audit.k8s.io` `Event` (v1, and v1beta1's
 /// `timestamp`), with `apiVersion`, `kind` and `metadata`.
-fn is_event_field(key: &str) -> bool {
+pub(crate) fn is_event_field(key: &str) -> bool {
     matches!(
         key,
         "kind"
@@ -172,7 +189,7 @@ pub(crate) fn unknown_fields<'k>(
         .collect()
 }
 
-fn is_known(key: &str, api_version: Option<&str>) -> bool {
+pub(crate) fn is_known(key: &str, api_version: Option<&str>) -> bool {
     is_event_field(key) || (key == "timestamp" && api_version == Some("audit.k8s.io/v1beta1"))
 }
 
@@ -362,8 +379,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn parse_line(text: &str, p: &Projection) -> Result<Projected, serde_json::Error> {
+        parse(text, p, &Plan::new(p))
+    }
+
     fn project(text: &str, p: &Projection) -> (Value, Vec<String>) {
-        match parse(text, p).unwrap() {
+        match parse_line(text, p).unwrap() {
             Projected::Event(v, u) => (v, u),
             Projected::Whole => panic!("parsed whole"),
         }
@@ -426,13 +447,13 @@ mod tests {
     fn lists_and_arrays_are_parsed_whole_and_errors_are_json_errors() {
         let p = Projection::event();
         assert!(matches!(
-            parse(r#"{"kind":"EventList","items":[]}"#, &p),
+            parse_line(r#"{"kind":"EventList","items":[]}"#, &p),
             Ok(Projected::Whole)
         ));
-        assert!(matches!(parse("[1]", &p), Ok(Projected::Whole)));
-        assert!(parse(r#"{"kind":"Event","x":[1,}"#, &p).is_err());
-        assert!(parse(r#"{"kind":"Event"} x"#, &p).is_err());
-        let e = parse(r#"{"kind":"Event","x":"#, &p).err().unwrap();
+        assert!(matches!(parse_line("[1]", &p), Ok(Projected::Whole)));
+        assert!(parse_line(r#"{"kind":"Event","x":[1,}"#, &p).is_err());
+        assert!(parse_line(r#"{"kind":"Event"} x"#, &p).is_err());
+        let e = parse_line(r#"{"kind":"Event","x":"#, &p).err().unwrap();
         assert!(e.is_eof());
     }
 }

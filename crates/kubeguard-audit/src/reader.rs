@@ -5,6 +5,7 @@
 
 use crate::event::{DEFAULT_MAX_EVENT_SIZE, Event, Rejected, split_events};
 use crate::projection::{self, Projected, Projection};
+use crate::scan::Plan;
 use kubeguard_core::{Diagnostic, Pos};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -345,6 +346,7 @@ pub fn read_stream_projected(
         name,
         opts,
         projection,
+        plan: Plan::new(projection),
     };
     let head = reader
         .fill_buf()
@@ -362,6 +364,8 @@ struct Source<'a> {
     name: &'a str,
     opts: &'a ReadOptions,
     projection: &'a Projection,
+    /// The projection laid out for the quick parse.
+    plan: Plan,
 }
 
 /// One line as read.
@@ -390,7 +394,7 @@ fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::i
             break;
         }
         any = true;
-        let (take, done) = match memchr_newline(chunk) {
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
             Some(i) => (i, true),
             None => (chunk.len(), false),
         };
@@ -412,10 +416,6 @@ fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::i
         (true, true) => Line::TooLong,
         (true, false) => Line::Text,
     })
-}
-
-fn memchr_newline(chunk: &[u8]) -> Option<usize> {
-    chunk.iter().position(|&b| b == b'\n')
 }
 
 /// Reads JSON lines; when the first non-blank line is the start of a
@@ -564,7 +564,7 @@ fn parse_line<'l>(text: &'l [u8], read: &Source<'_>) -> Result<Parsed<'l>, serde
     if text.len() <= read.opts.max_event_size
         && let Ok(s) = std::str::from_utf8(text)
     {
-        return Ok(match projection::parse(s, read.projection)? {
+        return Ok(match projection::parse(s, read.projection, &read.plan)? {
             Projected::Event(value, unknown) => Parsed::Projected(value, unknown, s),
             Projected::Whole => Parsed::Whole(serde_json::from_str(s)?),
         });

@@ -7,6 +7,8 @@
 
 #[path = "../../../tests/shared_data.rs"]
 mod shared_data;
+#[path = "../benches/stream.rs"]
+mod stream;
 
 use kubeguard_audit::reader::{ReadOptions, ReadStats, read_stream, read_stream_projected};
 use kubeguard_audit::{Priority, RuleSet, builtin, load_rules};
@@ -68,9 +70,12 @@ fn alerts(set: &RuleSet, text: &str, projected: bool) -> Vec<(String, String, Op
 }
 
 fn assert_same(set: &RuleSet) -> usize {
-    let text = lines().join("\n");
-    let whole = alerts(set, &text, false);
-    let projected = alerts(set, &text, true);
+    assert_same_on(set, &lines().join("\n"))
+}
+
+fn assert_same_on(set: &RuleSet, text: &str) -> usize {
+    let whole = alerts(set, text, false);
+    let projected = alerts(set, text, true);
     assert_eq!(projected, whole);
     whole.len()
 }
@@ -94,6 +99,9 @@ fn upstream_rules_every_one_enabled() {
     assert!(set.projection() != &kubeguard_audit::projection::Projection::All);
     let n = assert_same(&set);
     assert!(n > 30, "{n} alerts");
+    // The bench's generated stream, which the quick parse reads in full.
+    let n = assert_same_on(&set, &stream::stream(3_000));
+    assert!(n > 1_000, "{n} alerts");
 }
 
 #[test]

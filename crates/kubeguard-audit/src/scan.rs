@@ -1,0 +1,592 @@
+//! The quick path of a projected parse: one pass over the bytes of a line
+//! that checks the JSON as it goes, steps over the parts the projection
+//! does not keep without building anything, and builds the kept parts as
+//! `serde_json` values. It gives up (returns `None`) on anything it does
+//! not handle exactly as `serde_json` does — any syntax error, an escaped
+//! key, a kept number that is not a small integer, a kept string whose
+//! escapes do not decode, deep nesting, a value that is not one object,
+//! an `EventList` — and the caller then parses the line with `serde_json`
+//! ([`crate::projection::parse`]), which decides and words the error. So
+//! what it returns is always what the `serde_json` path returns.
+
+use crate::projection::{Projection, is_event_field, is_known};
+use serde_json::{Map, Value};
+
+/// Nesting deeper than this is left to `serde_json` (its own limit is 128).
+const MAX_DEPTH: usize = 100;
+
+/// Bytes that end the plain run of a string: `"`, `\` and control characters.
+static STOPS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// A [`Projection`] laid out for the scan: each object's kept keys in a
+/// short list matched by length first, quicker than a map for the few
+/// keys an object keeps.
+#[derive(Debug)]
+pub(crate) enum Plan {
+    /// The whole value.
+    All,
+    /// Only these keys of an object.
+    Keys(Vec<(Box<str>, Plan)>),
+}
+
+/// What every child of a whole value keeps.
+static ALL: Plan = Plan::All;
+
+impl Plan {
+    /// The plan of `projection`.
+    pub(crate) fn new(projection: &Projection) -> Plan {
+        match projection {
+            Projection::All => Plan::All,
+            Projection::Keys(keys) => Plan::Keys(
+                keys.iter()
+                    .map(|(k, p)| (k.as_str().into(), Plan::new(p)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The plan of the value at `key`, with the key's place in the plan
+    /// (`usize::MAX` under a whole value).
+    fn child(&self, key: &str) -> Option<(usize, &Plan)> {
+        match self {
+            Plan::All => Some((usize::MAX, &ALL)),
+            Plan::Keys(keys) => keys
+                .iter()
+                .position(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+                .map(|i| (i, &keys[i].1)),
+        }
+    }
+
+    /// How many members an object kept with this plan usually has: room
+    /// made at once rather than grown.
+    fn members(&self) -> usize {
+        match self {
+            Plan::All => 8,
+            Plan::Keys(keys) => keys.len(),
+        }
+    }
+
+    /// The object of the kept members (in the order read: a repeated key
+    /// keeps its last value, as `serde_json` does). Under a projection the
+    /// members are put in key order by their places in the plan, whose
+    /// keys are sorted, sparing the map most string comparisons.
+    fn object(&self, members: Vec<(usize, &str, Value)>) -> Map<String, Value> {
+        match self {
+            Plan::All => members
+                .into_iter()
+                .map(|(_, k, v)| (k.to_owned(), v))
+                .collect(),
+            Plan::Keys(keys) => {
+                let mut members = members;
+                members.sort_by_key(|(i, _, _)| *i);
+                members
+                    .into_iter()
+                    .map(|(i, _, v)| (String::from(&*keys[i].0), v))
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Parses the event object `text` keeping what `plan` names: the
+/// object and its top-level keys that are not fields of an audit event
+/// (sorted), or `None` when `serde_json` must decide.
+pub(crate) fn event(text: &str, plan: &Plan) -> Option<(Value, Vec<String>)> {
+    let mut s = Scanner {
+        b: text.as_bytes(),
+        text,
+        i: 0,
+    };
+    s.ws();
+    if s.peek()? != b'{' {
+        return None;
+    }
+    s.i += 1;
+    let mut out = Vec::with_capacity(plan.members());
+    let mut unknown = Vec::new();
+    let mut timestamp = false;
+    if s.first_key()? {
+        loop {
+            let key = s.key()?;
+            if key == "items" {
+                return None;
+            }
+            if !is_event_field(key) {
+                if key == "timestamp" {
+                    timestamp = true;
+                } else {
+                    unknown.push(key.to_owned());
+                }
+            }
+            match plan.child(key) {
+                Some((at, p)) => {
+                    let v = s.kept(p, 1)?;
+                    out.push((at, key, v));
+                }
+                None => s.skip(1)?,
+            }
+            if !s.next_key()? {
+                break;
+            }
+        }
+    }
+    s.ws();
+    if s.i != s.b.len() {
+        return None;
+    }
+    let out = plan.object(out);
+    if timestamp {
+        let version = out.get("apiVersion").and_then(Value::as_str);
+        if !is_known("timestamp", version) {
+            unknown.push("timestamp".to_owned());
+        }
+    }
+    unknown.sort_unstable();
+    Some((Value::Object(out), unknown))
+}
+
+/// Where the plain run of a string starting at `i` ends: at the first
+/// `"`, `\\` or control character (or the end), found eight bytes at a
+/// time. A byte it stops at wrongly would only send the line to
+/// `serde_json`: the caller checks the byte.
+fn plain_run(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = u64::MAX / 255;
+    const HIGH: u64 = ONES << 7;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let c = u64::from_le_bytes(word);
+        let control = c.wrapping_sub(ONES * 0x20) & !c;
+        let q = c ^ (ONES * u64::from(b'"'));
+        let quote = q.wrapping_sub(ONES) & !q;
+        let e = c ^ (ONES * u64::from(b'\\'));
+        let escape = e.wrapping_sub(ONES) & !e;
+        let hit = (control | quote | escape) & HIGH;
+        if hit != 0 {
+            return i + (hit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(|&c| !STOPS[usize::from(c)]) {
+        i += 1;
+    }
+    i
+}
+
+struct Scanner<'t> {
+    b: &'t [u8],
+    text: &'t str,
+    i: usize,
+}
+
+impl<'t> Scanner<'t> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// Skips JSON whitespace (what `serde_json` skips: space, tab, CR, LF).
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    /// After `{`: whether a key follows (else the object is empty and closed).
+    fn first_key(&mut self) -> Option<bool> {
+        self.ws();
+        match self.peek()? {
+            b'}' => {
+                self.i += 1;
+                Some(false)
+            }
+            b'"' => Some(true),
+            _ => None,
+        }
+    }
+
+    /// After a member: whether another key follows (`,`) or the object ends.
+    fn next_key(&mut self) -> Option<bool> {
+        self.ws();
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                self.ws();
+                (self.peek()? == b'"').then_some(true)
+            }
+            b'}' => {
+                self.i += 1;
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+
+    /// A key without escapes and its `:`; the cursor is at its `"`.
+    fn key(&mut self) -> Option<&'t str> {
+        let (start, end, escaped) = self.string()?;
+        if escaped {
+            return None;
+        }
+        self.ws();
+        if self.peek()? != b':' {
+            return None;
+        }
+        self.i += 1;
+        self.ws();
+        Some(&self.text[start..end])
+    }
+
+    /// A string at the cursor (at its `"`), checked: the range of its
+    /// contents and whether it has escapes.
+    fn string(&mut self) -> Option<(usize, usize, bool)> {
+        self.i += 1;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            self.i = plain_run(self.b, self.i);
+            match *self.b.get(self.i)? {
+                b'"' => {
+                    self.i += 1;
+                    return Some((start, self.i - 1, escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    match self.b.get(self.i + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
+                        b'u' => {
+                            let hex = self.b.get(self.i + 2..self.i + 6)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            self.i += 6;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A number at the cursor, checked as `serde_json` checks it: its range.
+    fn number(&mut self) -> Option<(usize, usize)> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek()? {
+            b'0' => {
+                self.i += 1;
+                if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+            }
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if !self.peek()?.is_ascii_digit() {
+                return None;
+            }
+            self.digits();
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if !self.peek()?.is_ascii_digit() {
+                return None;
+            }
+            self.digits();
+        }
+        Some((start, self.i))
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        if self.b.get(self.i..self.i + word.len())? == word {
+            self.i += word.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// Steps over the value at the cursor, checking it.
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => {
+                self.string()?;
+            }
+            b'{' => {
+                if depth > MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                if self.first_key()? {
+                    loop {
+                        self.string()?;
+                        self.ws();
+                        if self.peek()? != b':' {
+                            return None;
+                        }
+                        self.i += 1;
+                        self.ws();
+                        self.skip(depth + 1)?;
+                        if !self.next_key()? {
+                            break;
+                        }
+                    }
+                }
+            }
+            b'[' => {
+                if depth > MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                if self.first_item()? {
+                    loop {
+                        self.skip(depth + 1)?;
+                        if !self.next_item()? {
+                            break;
+                        }
+                    }
+                }
+            }
+            b't' => self.literal(b"true")?,
+            b'f' => self.literal(b"false")?,
+            b'n' => self.literal(b"null")?,
+            _ => {
+                self.number()?;
+            }
+        }
+        Some(())
+    }
+
+    /// After `[`: whether an item follows (else the array is empty and closed).
+    fn first_item(&mut self) -> Option<bool> {
+        self.ws();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(false);
+        }
+        Some(true)
+    }
+
+    /// After an item: whether another follows (`,`) or the array ends.
+    fn next_item(&mut self) -> Option<bool> {
+        self.ws();
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                self.ws();
+                Some(true)
+            }
+            b']' => {
+                self.i += 1;
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+
+    /// The value at the cursor, built with the parts `p` keeps.
+    fn kept(&mut self, p: &Plan, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        Some(match self.peek()? {
+            b'"' => {
+                let (start, end, escaped) = self.string()?;
+                if escaped {
+                    // `serde_json` decodes the escapes (and rejects lone surrogates).
+                    Value::String(serde_json::from_str(&self.text[start - 1..=end]).ok()?)
+                } else {
+                    Value::String(self.text[start..end].to_owned())
+                }
+            }
+            b'{' => {
+                self.i += 1;
+                let mut out = Vec::with_capacity(p.members());
+                if self.first_key()? {
+                    loop {
+                        let key = self.key()?;
+                        match p.child(key) {
+                            Some((at, c)) => {
+                                let v = self.kept(c, depth + 1)?;
+                                out.push((at, key, v));
+                            }
+                            None => self.skip(depth + 1)?,
+                        }
+                        if !self.next_key()? {
+                            break;
+                        }
+                    }
+                }
+                Value::Object(p.object(out))
+            }
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                if self.first_item()? {
+                    loop {
+                        items.push(self.kept(&ALL, depth + 1)?);
+                        if !self.next_item()? {
+                            break;
+                        }
+                    }
+                }
+                Value::Array(items)
+            }
+            b't' => {
+                self.literal(b"true")?;
+                Value::Bool(true)
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Value::Bool(false)
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                Value::Null
+            }
+            _ => {
+                let (start, end) = self.number()?;
+                let digits = &self.text[start..end];
+                // Small non-negative integers as `serde_json` reads them;
+                // anything else (signs, fractions, exponents) is its to read.
+                if digits.len() > 18 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+                Value::from(digits.parse::<u64>().ok()?)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::projection::{Projected, parse_with_serde};
+
+    fn projection() -> Projection {
+        let mut p = Projection::event();
+        p.keep(&["user", "username"]);
+        p.keep_pointer("/objectRef");
+        p.keep_pointer("/annotations/a~1b");
+        p.keep_pointer("/requestObject/spec/containers");
+        p.keep_pointer("/responseStatus");
+        p
+    }
+
+    /// The quick path, where it answers, agrees with `serde_json`; and it
+    /// answers on ordinary events.
+    fn agrees(text: &str, answers: bool) {
+        let p = projection();
+        let quick = event(text, &Plan::new(&p));
+        assert_eq!(quick.is_some(), answers, "{text}");
+        if let Some((value, unknown)) = quick {
+            match parse_with_serde(text, &p) {
+                Ok(Projected::Event(v, u)) => {
+                    assert_eq!((value, unknown), (v, u), "{text}");
+                }
+                _ => panic!("serde_json does not read {text} as an event"),
+            }
+        }
+    }
+
+    #[test]
+    fn ordinary_events_are_read_as_serde_json_reads_them() {
+        agrees(
+            r#"{"kind":"Event","verb":"get","user":{"username":"bob","groups":["g"]},
+            "objectRef":{"resource":"pods","name":"p\"q\u00e9","n":[1,true,null,{}]},
+            "annotations":{"a/b":"x\\y","c":2.5e-3},"extra":{"a":[]},"timestamp":"t",
+            "requestObject":{"spec":{"containers":[{"image":"x","ports":[{"p":0}]}],"x":-1}},
+            "responseStatus":{"code":403,"metadata":{}},"stageTimestamp":"t", "auditID" : "é" }"#,
+            true,
+        );
+        agrees("{}", true);
+        agrees(r#" { "kind" : "Event" , "a":1,"a":2 } "#, true);
+        agrees(
+            r#"{"kind":"A","objectRef":{"name":"x","name":"y"},"kind":"Event","auditID":"i"}"#,
+            true,
+        );
+    }
+
+    #[test]
+    fn anything_unusual_is_left_to_serde_json() {
+        for text in [
+            r#"{"kind":"EventList","items":[]}"#,
+            "[1]",
+            "\"x\"",
+            r#"{"responseStatus":{"code":-1}}"#,
+            r#"{"responseStatus":{"code":1.5}}"#,
+            r#"{"responseStatus":{"code":12345678901234567890}}"#,
+            r#"{"k\u0069nd":"Event"}"#,
+            r#"{"user":{"username":"\ud800"}}"#,
+        ] {
+            agrees(text, false);
+        }
+    }
+
+    #[test]
+    fn bad_json_is_left_to_serde_json() {
+        for text in [
+            r#"{"kind":"Event","x":[1,}"#,
+            r#"{"kind":"Event"} x"#,
+            r#"{"kind":"Event","x":"#,
+            r#"{"kind":"Event","x":01}"#,
+            r#"{"kind":"Event","x":1.}"#,
+            r#"{"kind":"Event","x":1e}"#,
+            r#"{"kind":"Event","x":"a\qb"}"#,
+            r#"{"kind":"Event","x":"a\u12g4"}"#,
+            "{\"kind\":\"Event\",\"x\":\"a\tb\"}",
+            r#"{"kind":"Event","x":tru}"#,
+            r#"{"kind":"Event","x":{"a" 1}}"#,
+            r#"{"kind":"Event",}"#,
+            r#"{"kind":"Event","x":[1 2]}"#,
+            r#"{"kind":"Event","x":+1}"#,
+            "{\"kind\":\"Event\",\u{c}\"x\":1}",
+        ] {
+            agrees(text, false);
+            assert!(parse_with_serde(text, &projection()).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn plain_runs_end_at_the_first_quote_escape_or_control_character() {
+        let text = "abcdefgh\u{e9}ijklmnop\"q\\r\ts\u{7f}\u{1f}";
+        let b = text.as_bytes();
+        for start in 0..b.len() {
+            let slow = (start..b.len())
+                .find(|&i| STOPS[usize::from(b[i])])
+                .unwrap_or(b.len());
+            assert_eq!(plain_run(b, start), slow, "from {start}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_left_to_serde_json() {
+        let deep = format!(r#"{{"x":{}{}}}"#, "[".repeat(150), "]".repeat(150));
+        agrees(&deep, false);
+        let kept = format!(r#"{{"objectRef":{}{}}}"#, "[".repeat(150), "]".repeat(150));
+        agrees(&kept, false);
+    }
+}
