@@ -862,7 +862,7 @@ mod tests {
             format!("[{{\"op\": \"add\", \"path\": \"/spec/{field}\", \"value\": true}}]")
         };
         let kustomization = format!(
-            "resources: [apps.yaml]\nnamespace: prod\npatches:\n- target: {{name: ap}}\n  patch: '{}'\n- target: {{name: 'a.*', kind: Deployment}}\n  patch: '{}'\n- target: {{labelSelector: 'app in (api, web)'}}\n  patch: '{}'\n- target: {{namespace: jobs}}\n  patch: '{}'\n- target: {{namespace: prod}}\n  patch: '{}'\n- target: {{annotationSelector: team}}\n  patch: '{}'\n- patch: '{}'\n",
+            "resources: [apps.yaml]\nnamespace: prod\npatches:\n- target: {{name: ap}}\n  patch: '{}'\n- target: {{name: 'a.*', kind: Deployment}}\n  patch: '{}'\n- target: {{labelSelector: 'app in (api, web)'}}\n  patch: '{}'\n- target: {{namespace: jobs}}\n  patch: '{}'\n- target: {{namespace: prod}}\n  patch: '{}'\n- target: {{annotationSelector: team}}\n  patch: '{}'\n- patch: '{}'\npatchesJson6902:\n- target: {{namespace: prod, name: api}}\n  patch: '{}'\n",
             op("prefix"),
             op("regex"),
             op("labels"),
@@ -870,6 +870,7 @@ mod tests {
             op("laterNamespace"),
             op("annotations"),
             op("noTarget"),
+            op("json6902"),
         );
         write_tree(
             dir.path(),
@@ -896,6 +897,9 @@ mod tests {
         assert!(!written(api, "annotations"));
         // A JSON 6902 patch without a target applies to nothing.
         assert!(!written(api, "noTarget"));
+        // `patchesJson6902` is applied after the namespace is set.
+        assert!(written(api, "json6902"));
+        assert!(!written(worker, "json6902"));
     }
 
     #[test]
