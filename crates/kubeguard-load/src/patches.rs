@@ -214,7 +214,7 @@ impl Patches {
                     };
                     list.extend(self.read_dir(&path));
                 } else {
-                    level.files.push(path);
+                    level.files.push(canonical(&path));
                 }
             }
         }
@@ -335,7 +335,8 @@ impl Patches {
     /// The patches and `images` entries that apply to `object`, an object
     /// of the resource file `file`, in the order Kustomize applies them.
     pub(crate) fn applying_to(&self, file: &Path, object: &Node) -> Applied<'_> {
-        let Some(chain) = self.root.and_then(|root| self.chain(root, file, 0)) else {
+        let file = canonical(file);
+        let Some(chain) = self.root.and_then(|root| self.chain(root, &file, 0)) else {
             return Applied::default();
         };
         let mut id = Identity::of(object);
@@ -453,6 +454,12 @@ impl Renames {
         id.annotations
             .extend(self.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
+}
+
+/// `path` with symbolic links resolved, so that a resource file and an
+/// object's origin compare equal however each was reached.
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
 }
 
 /// The renaming transformers of a kustomization.
@@ -957,6 +964,27 @@ mod tests {
         // Labels a base added are selected; the other base's object lacks them.
         assert!(written("base/apps.yaml", "paused", "true"));
         assert!(!written("other/apps.yaml", "paused", "true"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn resource_files_reached_through_a_link_are_the_same_files() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tree(
+            dir.path(),
+            &[
+                ("real/apps.yaml", APPS),
+                (
+                    "real/kustomization.yaml",
+                    "resources: [apps.yaml]\npatches:\n- target: {name: api}\n  patch: '[{\"op\": \"add\", \"path\": \"/spec/paused\", \"value\": true}]'\n",
+                ),
+            ],
+        );
+        std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("link")).unwrap();
+        let patches = Patches::of_tree(&dir.path().join("link"));
+        let paused = [key("spec"), key("paused")];
+        let apps = dir.path().join("real/apps.yaml");
+        assert!(found(&patches, &apps, ("Deployment", "api"), &paused, "true").is_some());
     }
 
     #[test]
