@@ -9,12 +9,10 @@
 //! `patchesJson6902`, in files or inline) and finds the one that writes the
 //! field:
 //!
-//! - a strategic merge patch applies to the object of its kind and name (or
-//!   of its `target`'s kind and name); it writes a field when the same
-//!   path exists in it, list items paired by `name` (else by position);
-//! - a JSON 6902 patch applies to its `target`'s kind and name; its `add`
-//!   and `replace` operations write the field at their `path` and the
-//!   fields inside their `value`.
+//! - a strategic merge patch writes a field when the same path exists in
+//!   it, list items paired by `name` (else by position);
+//! - a JSON 6902 patch's `add` and `replace` operations write the field at
+//!   their `path` and the fields inside their `value`.
 //!
 //! A patch applies only to the objects its kustomization builds (those of
 //! its resources and of the kustomizations it includes) that its target
