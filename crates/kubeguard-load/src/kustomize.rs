@@ -91,7 +91,7 @@ fn traced(file: &Path, cwd: Option<&Path>, text: String, patches: &Patches) -> S
         ..RenderedOrigin::default()
     };
     let mut used: BTreeMap<usize, usize> = BTreeMap::new();
-    let (line_map, elsewhere) = line_map(&text, &origin.template_text, patches);
+    let (line_map, elsewhere) = line_map(&text, file, &origin.template_text, patches);
     origin.line_map = line_map;
     for (line, (file, pos)) in elsewhere {
         let next = used.len();
@@ -180,12 +180,17 @@ fn remove(lines: &[&str], start: usize, end: usize, own: usize) -> String {
 type Elsewhere = BTreeMap<u32, (usize, Pos)>;
 
 /// Maps each line of `rendered` (one object) to the line of the same field
-/// in `origin_text`, the file it came from: the object there with the same
-/// kind and name (or, when renamed by a prefix or suffix, the one whose
-/// name the rendered name contains). Fields that file lacks, or writes
-/// with another value, and a patch of `patches` writes are mapped to the
-/// patch instead.
-fn line_map(rendered: &str, origin_text: &str, patches: &Patches) -> (Vec<Option<u32>>, Elsewhere) {
+/// in `origin_text`, the text of `file` it came from: the object there with
+/// the same kind and name (or, when renamed by a prefix or suffix, the one
+/// whose name the rendered name contains). Fields that file lacks, or
+/// writes with another value, and a patch of `patches` applying to the
+/// object writes are mapped to the patch instead.
+fn line_map(
+    rendered: &str,
+    file: &Path,
+    origin_text: &str,
+    patches: &Patches,
+) -> (Vec<Option<u32>>, Elsewhere) {
     let mut map = vec![None; rendered.lines().count()];
     let mut elsewhere = Elsewhere::new();
     let (docs, _) = parse_documents(rendered);
@@ -204,13 +209,9 @@ fn line_map(rendered: &str, origin_text: &str, patches: &Patches) -> (Vec<Option
             &mut Vec::new(),
             &mut differing,
         );
-        let kind = object.get("kind").and_then(Node::as_str).unwrap_or("");
-        let name = object
-            .get_path(&["metadata", "name"])
-            .and_then(Node::as_str)
-            .unwrap_or("");
+        let applied = patches.applying_to(file, origin);
         for (path, line, node) in differing {
-            if let Some(hit) = patches.find(kind, name, &path, node) {
+            if let Some(hit) = patches.find(&applied, &path, node) {
                 elsewhere.insert(line, (hit.file, hit.pos));
                 if let Some(patch_node) = hit.node {
                     map_patched(node, patch_node, &hit, &mut elsewhere);

@@ -13,6 +13,8 @@ mod patches;
 mod read;
 mod render;
 mod scalar;
+mod selector;
+mod targets;
 mod walk;
 
 use kubeguard_core::Diagnostic;

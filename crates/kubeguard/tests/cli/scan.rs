@@ -842,6 +842,125 @@ fn kustomize_patch_lines_that_hold_a_secret_are_not_shown() {
     }
 }
 
+/// Two objects whose names share `api`: each patch applies only to the
+/// object its target selects (a label selector, a whole-name match), and
+/// the `images` entry retags the image of one.
+const TARGETED_TREE: &[(&str, &str)] = &[
+    (
+        "base/kustomization.yaml",
+        "resources:\n- deployments.yaml\n",
+    ),
+    (
+        "base/deployments.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels: {app: api}\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: registry.example.com/api:1.0\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: internal-api\n  labels: {app: internal}\nspec:\n  selector:\n    matchLabels: {app: internal}\n  template:\n    metadata:\n      labels: {app: internal}\n    spec:\n      containers:\n      - name: api\n        image: registry.example.com/internal:1.0\n",
+    ),
+    (
+        "overlays/prod/kustomization.yaml",
+        "resources:\n- ../../base\nnamePrefix: prod-\npatches:\n- target: {labelSelector: app=internal}\n  patch: |-\n    - op: add\n      path: /spec/template/spec/hostPID\n      value: true\n- target: {kind: Deployment, name: api}\n  patch: |-\n    - op: add\n      path: /spec/template/spec/hostPID\n      value: true\nimages:\n- name: registry.example.com/api\n  newTag: latest\n",
+    ),
+];
+
+#[test]
+#[cfg_attr(
+    not(has_kubectl),
+    ignore = "needs kubectl: run scripts/install-tools.sh"
+)]
+fn kustomize_findings_point_at_the_patch_that_targets_the_object() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in TARGETED_TREE {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let out = kubeguard()
+        .current_dir(dir.path())
+        .args(["scan", "overlays/prod", "--format", "json"])
+        .args(["--select", "host-pid,image-tag-not-pinned"])
+        .assert()
+        .code(1);
+    let report = json(&out.get_output().stdout);
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+    let mut found: Vec<(String, String, String, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["object"]["name"].as_str().unwrap().to_owned(),
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    let kustomization = "overlays/prod/kustomization.yaml";
+    let expected = [
+        // The second patch names `api` only; the first selects by label.
+        ("host-pid", "prod-api", kustomization, 13, 7),
+        ("host-pid", "prod-internal-api", kustomization, 8, 7),
+        // The `newTag` of the `images` entry that set `latest`.
+        ("image-tag-not-pinned", "prod-api", kustomization, 17, 3),
+    ];
+    let expected: Vec<(String, String, String, u64, u64)> = expected
+        .iter()
+        .map(|(r, o, f, l, c)| ((*r).into(), (*o).into(), (*f).into(), *l, *c))
+        .collect();
+    assert_eq!(found, expected);
+}
+
+#[test]
+#[cfg_attr(
+    not(has_kubectl),
+    ignore = "needs kubectl: run scripts/install-tools.sh"
+)]
+fn kustomize_inline_patch_over_several_lines_is_located_on_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = [
+        TARGETED_TREE[0],
+        TARGETED_TREE[1],
+        (
+            "overlay/kustomization.yaml",
+            "resources:\n- ../base\npatches:\n- target: {name: api}\n  patch: '[{\"op\": \"add\", \"path\": \"/spec/template/spec/hostPID\", \"value\": true},\n    {\"op\": \"add\", \"path\": \"/spec/template/spec/hostIPC\", \"value\": true}]'\n",
+        ),
+    ];
+    for (name, text) in tree {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let out = kubeguard()
+        .current_dir(dir.path())
+        .args(["scan", "overlay", "--format", "json"])
+        .args(["--select", "host-ipc,host-pid"])
+        .assert()
+        .code(1);
+    let report = json(&out.get_output().stdout);
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+    let mut found: Vec<(&str, &str, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort_unstable();
+    assert_eq!(
+        found,
+        [
+            ("host-ipc", "overlay/kustomization.yaml", 6, 19),
+            ("host-pid", "overlay/kustomization.yaml", 5, 26),
+        ]
+    );
+}
+
 #[test]
 fn rules_command_lists_and_explains() {
     let out = kubeguard().args(["rules"]).assert().code(0);
