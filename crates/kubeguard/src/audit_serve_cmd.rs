@@ -1,7 +1,7 @@
 //! `kubeguard audit serve`: the HTTPS audit webhook backend.
 
 use crate::audit_select::RuleChoiceArgs;
-use crate::webhook_serve_cmd::{init_logging, parse_dns_name};
+use crate::serving::{ServingArgs, init_logging};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use kubeguard_audit::{DEFAULT_MAX_EVENT_SIZE, Priority, RuleSet};
@@ -13,13 +13,10 @@ use kubeguard_audit_serve::nats::{self, Publisher, Streams};
 use kubeguard_audit_serve::outputs::Outputs;
 use kubeguard_audit_serve::run::{AuditServer, Backend};
 use kubeguard_webhook::server::{Timeouts, shutdown_signal};
-use kubeguard_webhook::tls::{CertificateFiles, ReloadingCert, SelfSigned};
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::Duration;
 use tokio::task::JoinHandle;
 
 const SERVE_HELP: &str = "\
@@ -80,38 +77,8 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = SERVE_HELP)]
 pub struct ServeArgs {
-    /// The serving certificate chain, PEM; reloaded when the file changes.
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "tls_key",
-        required_unless_present = "self_signed",
-        conflicts_with = "self_signed"
-    )]
-    pub tls_cert: Option<PathBuf>,
-
-    /// The serving certificate's private key, PEM; reloaded when the file changes.
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "tls_cert",
-        required_unless_present = "self_signed",
-        conflicts_with = "self_signed"
-    )]
-    pub tls_key: Option<PathBuf>,
-
-    /// Serve a generated certificate for DNS_NAME (development only); its CA bundle
-    /// (base64 PEM) is the first line of standard output.
-    #[arg(long, value_name = "DNS_NAME", value_parser = parse_dns_name)]
-    pub self_signed: Option<String>,
-
-    /// The address and port to listen on.
-    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:8443")]
-    pub listen: SocketAddr,
-
-    /// How often the certificate files are checked for changes, e.g. 10s, 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::cli::parse_duration)]
-    pub reload_interval: Duration,
+    #[command(flatten)]
+    pub serving: ServingArgs,
 
     #[command(flatten)]
     pub rule_choice: RuleChoiceArgs,
@@ -165,33 +132,6 @@ impl Write for ToMain {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-/// The serving certificate from the flags; with --self-signed, its CA bundle.
-fn certificate(
-    self_signed: Option<&str>,
-    cert: Option<&PathBuf>,
-    key: Option<&PathBuf>,
-) -> Result<(ReloadingCert, Option<String>)> {
-    match (self_signed, cert, key) {
-        (Some(name), _, _) => {
-            let pair = SelfSigned::generate(name)?;
-            Ok((
-                ReloadingCert::fixed(pair.certified_key()),
-                Some(pair.ca_bundle()),
-            ))
-        }
-        (None, Some(cert), Some(key)) => Ok((
-            ReloadingCert::from_files(CertificateFiles {
-                cert: cert.clone(),
-                key: key.clone(),
-            })?,
-            None,
-        )),
-        _ => Err(anyhow!(
-            "--tls-cert and --tls-key are required (or --self-signed DNS_NAME for development)"
-        )),
     }
 }
 
@@ -316,11 +256,7 @@ pub fn run(args: &ServeArgs, stdout: &mut dyn Write) -> Result<u8> {
         };
         Some(rules)
     };
-    let (cert, ca_bundle) = certificate(
-        args.self_signed.as_deref(),
-        args.tls_cert.as_ref(),
-        args.tls_key.as_ref(),
-    )?;
+    let (cert, ca_bundle) = args.serving.certificate()?;
     if let Some(bundle) = ca_bundle {
         writeln!(stdout, "{bundle}")?;
         stdout.flush()?;
@@ -332,9 +268,9 @@ pub fn run(args: &ServeArgs, stdout: &mut dyn Write) -> Result<u8> {
         || std::thread::available_parallelism().map_or(2, usize::from),
         usize::from,
     );
-    let listen = args.listen;
+    let listen = args.serving.listen;
     let queue_capacity = args.queue_capacity as usize;
-    let reload_every = args.reload_interval;
+    let reload_every = args.serving.reload_interval;
     let publish = args.publish.clone();
     let outcome = run_beside_stdout(stdout, lines_rx, async move {
         let metrics = Arc::new(Metrics::new());

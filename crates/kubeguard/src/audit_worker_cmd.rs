@@ -3,7 +3,7 @@
 
 use crate::audit_select::RuleChoiceArgs;
 use crate::audit_serve_cmd::{AlertTargets, load_rule_set, parse_alertmanager, run_beside_stdout};
-use crate::webhook_serve_cmd::init_logging;
+use crate::serving::init_logging;
 use anyhow::{Context, Result};
 use clap::Args;
 use kubeguard_audit::{DEFAULT_MAX_EVENT_SIZE, Priority};

@@ -16,6 +16,7 @@ mod pss_cmd;
 mod rbac_cmd;
 mod rules_cmd;
 mod scan;
+mod serving;
 mod webhook_cmd;
 mod webhook_serve_cmd;
 

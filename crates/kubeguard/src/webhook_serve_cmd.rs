@@ -1,16 +1,14 @@
 //! `kubeguard webhook serve`: the HTTPS admission webhook.
 
+use crate::serving::{ServingArgs, init_logging};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use kubeguard_admission::{ClusterView, Engine, Policy};
 use kubeguard_webhook::run::{ClusterSource, Webhook};
 use kubeguard_webhook::server::{Timeouts, shutdown_signal};
-use kubeguard_webhook::tls::{CertificateFiles, ReloadingCert, SelfSigned};
-use std::io::{IsTerminal, Write};
-use std::net::SocketAddr;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 const SERVE_HELP: &str = "\
 Endpoints (HTTPS):
@@ -51,41 +49,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
 
-    /// The serving certificate chain, PEM; reloaded when the file changes.
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "tls_key",
-        required_unless_present = "self_signed",
-        conflicts_with = "self_signed"
-    )]
-    pub tls_cert: Option<PathBuf>,
-
-    /// The serving certificate's private key, PEM; reloaded when the file changes.
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "tls_cert",
-        required_unless_present = "self_signed",
-        conflicts_with = "self_signed"
-    )]
-    pub tls_key: Option<PathBuf>,
-
-    /// The address and port to listen on.
-    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:8443")]
-    pub listen: SocketAddr,
-
-    /// Serve a generated certificate for DNS_NAME (development only) and print its CA bundle.
-    #[arg(long, value_name = "DNS_NAME", value_parser = parse_dns_name)]
-    pub self_signed: Option<String>,
+    #[command(flatten)]
+    pub serving: ServingArgs,
 
     /// Take namespace labels from the policy file, even when a cluster is reachable.
     #[arg(long)]
     pub no_cluster: bool,
-
-    /// How often the certificate files are checked for changes, e.g. 10s, 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::cli::parse_duration)]
-    pub reload_interval: Duration,
 }
 
 /// Runs the server until SIGTERM or Ctrl-C; 0 on a clean stop.
@@ -94,33 +63,21 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
     let policy = Policy::from_file(&args.config).map_err(|e| anyhow!("{e}"))?;
     let fallback: Arc<dyn ClusterView> = Arc::new(policy.static_cluster());
     let engine = Engine::new(policy).map_err(|e| anyhow!("{e}"))?;
-    let cert = match (&args.self_signed, &args.tls_cert, &args.tls_key) {
-        (Some(name), _, _) => {
-            let pair = SelfSigned::generate(name)?;
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", pair.ca_bundle())?;
-            out.flush()?;
-            ReloadingCert::fixed(pair.certified_key())
-        }
-        (None, Some(cert), Some(key)) => ReloadingCert::from_files(CertificateFiles {
-            cert: cert.clone(),
-            key: key.clone(),
-        })?,
-        _ => {
-            return Err(anyhow!(
-                "--tls-cert and --tls-key are required (or --self-signed DNS_NAME for development)"
-            ));
-        }
-    };
+    let (cert, ca_bundle) = args.serving.certificate()?;
+    if let Some(bundle) = ca_bundle {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{bundle}")?;
+        out.flush()?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .max_blocking_threads(kubeguard_webhook::BLOCKING_THREADS)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.listen)
+        let listener = tokio::net::TcpListener::bind(args.serving.listen)
             .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
+            .with_context(|| format!("cannot listen on {}", args.serving.listen))?;
         let bound = listener.local_addr().context("reading the bound address")?;
         let watches = engine.watches();
         let cluster = if args.no_cluster || !(watches.namespaces || watches.pods) {
@@ -141,7 +98,7 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
             engine,
             cluster,
             cert: Arc::new(cert),
-            reload_every: args.reload_interval,
+            reload_every: args.serving.reload_interval,
             timeouts: Timeouts::default(),
         }
         .run(shutdown)
@@ -149,57 +106,4 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
         tracing::info!("stopped");
         Ok(0)
     })
-}
-
-pub(crate) fn init_logging() {
-    let level = std::env::var("KUBEGUARD_LOG")
-        .ok()
-        .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
-        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
-    // Fails only when a subscriber is already set, which is then kept.
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_max_level(level)
-        .with_target(false)
-        .try_init();
-}
-
-pub(crate) fn parse_dns_name(s: &str) -> Result<String, String> {
-    let ok = !s.is_empty()
-        && s.len() <= 253
-        && s.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        });
-    if ok {
-        Ok(s.to_ascii_lowercase())
-    } else {
-        Err(format!(
-            "{s:?} is not a DNS name (e.g. kubeguard-webhook.kubeguard.svc)"
-        ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dns_names() {
-        assert_eq!(
-            parse_dns_name("Webhook.kubeguard.svc"),
-            Ok("webhook.kubeguard.svc".into())
-        );
-        assert!(parse_dns_name("localhost").is_ok());
-        assert!(parse_dns_name("").is_err());
-        assert!(parse_dns_name("bad name").is_err());
-        assert!(parse_dns_name("-x.example").is_err());
-        assert!(parse_dns_name("a..b").is_err());
-    }
 }
