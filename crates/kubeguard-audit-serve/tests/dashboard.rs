@@ -7,7 +7,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Targets, event, event_list, free_port, post, scrape, serve, start_nats, tls_pair};
+use common::{Targets, event, event_list, free_port, post, scrape, serve, start_nats};
 use kubeguard_audit::{Priority, builtin};
 use kubeguard_audit_serve::alertmanager::{self, RetryPolicy};
 use kubeguard_audit_serve::client::HttpClient;
@@ -15,8 +15,7 @@ use kubeguard_audit_serve::detect::Detector;
 use kubeguard_audit_serve::metrics::Metrics;
 use kubeguard_audit_serve::nats::{self, Publisher, Streams, Worker};
 use kubeguard_audit_serve::outputs::Outputs;
-use kubeguard_audit_serve::run::{AuditServer, Backend};
-use kubeguard_webhook::server::Timeouts;
+use kubeguard_audit_serve::run::Backend;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -203,25 +202,17 @@ async fn every_series_the_dashboard_selects_is_exposed_by_a_receiver_or_a_worker
     nats::ensure_streams(&js, &streams).await.expect("streams");
 
     // The receiver publishes one event.
-    let (cert, client) = tls_pair();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let publishing = Arc::new(Metrics::new());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let receiver = tokio::spawn(
-        AuditServer {
-            listener,
-            cert: Arc::new(cert),
-            reload_every: Duration::from_secs(3600),
-            timeouts: Timeouts::default(),
-            metrics: Arc::clone(&publishing),
-            backend: Backend::Publish(Publisher::new(js.clone(), &streams, 100)),
-            max_event_size: kubeguard_audit::DEFAULT_MAX_EVENT_SIZE,
-        }
-        .run(async move {
-            let _ = stopped.await;
-        }),
-    );
+    let common::Started {
+        addr,
+        client,
+        stop,
+        task: receiver,
+    } = common::start(
+        Backend::Publish(Publisher::new(js.clone(), &streams, 100)),
+        Arc::clone(&publishing),
+    )
+    .await;
     let batch = event_list(vec![event("e-1", "eve", "prod", true)]);
     let (status, body) = post(&client, addr, "/audit", batch).await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -8,14 +8,13 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Shared, event, event_list, free_port, post, sample, start_nats, tls_pair};
+use common::{Shared, event, event_list, free_port, post, sample, start_nats};
 use kubeguard_audit::{Priority, builtin};
 use kubeguard_audit_serve::detect::Detector;
 use kubeguard_audit_serve::metrics::Metrics;
 use kubeguard_audit_serve::nats::{self, Publisher, Streams, Worker};
 use kubeguard_audit_serve::outputs::Outputs;
-use kubeguard_audit_serve::run::{AuditServer, Backend};
-use kubeguard_webhook::server::Timeouts;
+use kubeguard_audit_serve::run::Backend;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::sync::Arc;
@@ -90,25 +89,17 @@ async fn every_event_is_evaluated_once_when_a_worker_dies() {
     nats::ensure_streams(&js, &streams).await.expect("streams");
 
     // The receiver publishes what the API server posts.
-    let (cert, client) = tls_pair();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let serve_metrics = Arc::new(Metrics::new());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let receiver = tokio::spawn(
-        AuditServer {
-            listener,
-            cert: Arc::new(cert),
-            reload_every: Duration::from_secs(3600),
-            timeouts: Timeouts::default(),
-            metrics: Arc::clone(&serve_metrics),
-            backend: Backend::Publish(Publisher::new(js.clone(), &streams, 10_000)),
-            max_event_size: kubeguard_audit::DEFAULT_MAX_EVENT_SIZE,
-        }
-        .run(async move {
-            let _ = stopped.await;
-        }),
-    );
+    let common::Started {
+        addr,
+        client,
+        stop,
+        task: receiver,
+    } = common::start(
+        Backend::Publish(Publisher::new(js.clone(), &streams, 10_000)),
+        Arc::clone(&serve_metrics),
+    )
+    .await;
     let batches: Vec<Vec<u8>> = (0..10)
         .map(|b| {
             event_list(

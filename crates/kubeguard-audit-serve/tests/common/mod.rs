@@ -98,11 +98,6 @@ pub fn lines_only() -> Targets {
 /// Serves the built-in rules on 127.0.0.1 with a queue of `capacity` events
 /// and the alert `targets`.
 pub async fn serve(capacity: usize, targets: Targets) -> Running {
-    let (cert, client) = tls_pair();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
     let metrics = Arc::new(Metrics::new());
     let alerts = Shared::default();
     let (outputs, deliveries) = targets(
@@ -115,6 +110,43 @@ pub async fn serve(capacity: usize, targets: Targets) -> Running {
         outputs,
         Arc::clone(&metrics),
     );
+    let backend = Backend::Detect {
+        detector,
+        workers: 2,
+        queue_capacity: capacity,
+        deliveries,
+    };
+    let Started {
+        addr,
+        client,
+        stop,
+        task,
+    } = start(backend, Arc::clone(&metrics)).await;
+    Running {
+        addr,
+        client,
+        alerts,
+        metrics,
+        stop,
+        task,
+    }
+}
+
+/// A receiver running on a tokio task, whatever its backend.
+pub struct Started {
+    pub addr: SocketAddr,
+    pub client: HttpClient,
+    pub stop: oneshot::Sender<()>,
+    pub task: JoinHandle<Result<(), ServeError>>,
+}
+
+/// Runs an `AuditServer` with `backend` on 127.0.0.1, counting in `metrics`.
+pub async fn start(backend: Backend, metrics: Arc<Metrics>) -> Started {
+    let (cert, client) = tls_pair();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
     let server = AuditServer {
         listener,
         cert: Arc::new(cert),
@@ -123,24 +155,17 @@ pub async fn serve(capacity: usize, targets: Targets) -> Running {
             grace: Duration::from_secs(5),
             ..Timeouts::default()
         },
-        metrics: Arc::clone(&metrics),
-        backend: Backend::Detect {
-            detector,
-            workers: 2,
-            queue_capacity: capacity,
-            deliveries,
-        },
+        metrics,
+        backend,
         max_event_size: kubeguard_audit::DEFAULT_MAX_EVENT_SIZE,
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async move {
         let _ = stopped.await;
     }));
-    Running {
+    Started {
         addr,
         client,
-        alerts,
-        metrics,
         stop,
         task,
     }
