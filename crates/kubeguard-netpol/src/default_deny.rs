@@ -32,10 +32,9 @@
 //! either way.
 
 use crate::Direction;
-use crate::admin::{self, Action, AdminPeer, AdminPolicy, AdminRule, PodSet};
+use crate::admin::{Action, AdminPeer, AdminPolicy, AdminRule, PodSet};
 use crate::calico::{self, CalicoAction, CalicoPolicy, Expr};
-use crate::cilium;
-use crate::model::{Model, NAMESPACE_NAME_LABEL, Policy, read_policy};
+use crate::model::{AnyPolicy, Model, NAMESPACE_NAME_LABEL, Policy, read_any_policy};
 use crate::selector::Labels;
 use kubeguard_core::Object;
 use std::collections::BTreeMap;
@@ -231,34 +230,14 @@ impl DefaultDeny {
     /// way ([`Model::from_objects`]); other objects, and policies it cannot
     /// read, add nothing.
     pub fn add(&mut self, obj: &Object) {
-        match (obj.group(), obj.kind.as_str()) {
-            ("networking.k8s.io", "NetworkPolicy") => {
-                if let Ok(p) = read_policy(obj) {
-                    self.add_policy(&p);
-                }
+        match read_any_policy(obj) {
+            Some(Ok(AnyPolicy::Kubernetes(p))) => self.add_policy(&p),
+            Some(Ok(AnyPolicy::Admin(p))) if p.priority.is_some() => {
+                self.admin.push(AdminDeny::of(&p));
             }
-            ("cilium.io", "CiliumNetworkPolicy") => {
-                if let Ok(p) = cilium::read(obj) {
-                    self.add_policy(&p);
-                }
-            }
-            (
-                "policy.networking.k8s.io",
-                kind @ ("AdminNetworkPolicy" | "BaselineAdminNetworkPolicy"),
-            ) => match admin::read(obj, kind == "BaselineAdminNetworkPolicy") {
-                Ok(p) if p.priority.is_some() => self.admin.push(AdminDeny::of(&p)),
-                Ok(p) => self.baseline = Some(AdminDeny::of(&p)),
-                Err(_) => {}
-            },
-            (
-                "projectcalico.org" | "crd.projectcalico.org",
-                kind @ ("NetworkPolicy" | "GlobalNetworkPolicy"),
-            ) => {
-                if let Ok(p) = calico::read(obj, kind == "GlobalNetworkPolicy") {
-                    self.add_calico(&p);
-                }
-            }
-            _ => {}
+            Some(Ok(AnyPolicy::Admin(p))) => self.baseline = Some(AdminDeny::of(&p)),
+            Some(Ok(AnyPolicy::Calico(p))) => self.add_calico(&p),
+            Some(Err(_)) | None => {}
         }
     }
 

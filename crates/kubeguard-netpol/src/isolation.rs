@@ -12,9 +12,10 @@
 //! [`Isolation::merge`]) as `scan` does, or from a [`Model`].
 
 use crate::calico::{self, CalicoPolicy};
-use crate::cilium;
 use crate::default_deny::Directions;
-use crate::model::{Model, NAMESPACE_NAME_LABEL, Namespace, Pod, Policy, read_policy};
+use crate::model::{
+    AnyPolicy, Model, NAMESPACE_NAME_LABEL, Namespace, Pod, Policy, read_any_policy,
+};
 use crate::selector::{Labels, Selector};
 use kubeguard_core::Object;
 use std::collections::BTreeMap;
@@ -61,26 +62,10 @@ impl Isolation {
     /// ([`Model::from_objects`]); other objects, and policies it cannot
     /// read, add nothing.
     pub fn add(&mut self, obj: &Object) {
-        match (obj.group(), obj.kind.as_str()) {
-            ("networking.k8s.io", "NetworkPolicy") => {
-                if let Ok(p) = read_policy(obj) {
-                    self.add_policy(&p);
-                }
-            }
-            ("cilium.io", "CiliumNetworkPolicy") => {
-                if let Ok(p) = cilium::read(obj) {
-                    self.add_policy(&p);
-                }
-            }
-            (
-                "projectcalico.org" | "crd.projectcalico.org",
-                kind @ ("NetworkPolicy" | "GlobalNetworkPolicy"),
-            ) => {
-                if let Ok(p) = calico::read(obj, kind == "GlobalNetworkPolicy") {
-                    self.calico.push(p);
-                }
-            }
-            _ => {}
+        match read_any_policy(obj) {
+            Some(Ok(AnyPolicy::Kubernetes(p))) => self.add_policy(&p),
+            Some(Ok(AnyPolicy::Calico(p))) => self.calico.push(p),
+            Some(Ok(AnyPolicy::Admin(_)) | Err(_)) | None => {}
         }
     }
 

@@ -218,6 +218,16 @@ impl Model {
         let mut baseline = None;
         let mut calico = Vec::new();
         for obj in &objects {
+            if let Some(read) = read_any_policy(obj) {
+                match read {
+                    Ok(AnyPolicy::Kubernetes(p)) => policies.push(p),
+                    Ok(AnyPolicy::Admin(p)) if p.priority.is_some() => admin.push(p),
+                    Ok(AnyPolicy::Admin(p)) => baseline = Some(p),
+                    Ok(AnyPolicy::Calico(p)) => calico.push(p),
+                    Err(e) => errors.push(e),
+                }
+                continue;
+            }
             match (obj.group(), obj.kind.as_str()) {
                 ("", "Namespace") => {
                     if let Some(name) = &obj.name {
@@ -225,29 +235,6 @@ impl Model {
                         ns_labels.insert(name.clone(), (labels, true));
                     }
                 }
-                ("networking.k8s.io", "NetworkPolicy") => match read_policy(obj) {
-                    Ok(p) => policies.push(p),
-                    Err(e) => errors.push(e),
-                },
-                ("cilium.io", "CiliumNetworkPolicy") => match crate::cilium::read(obj) {
-                    Ok(p) => policies.push(p),
-                    Err(e) => errors.push(e),
-                },
-                (
-                    "policy.networking.k8s.io",
-                    kind @ ("AdminNetworkPolicy" | "BaselineAdminNetworkPolicy"),
-                ) => match admin::read(obj, kind == "BaselineAdminNetworkPolicy") {
-                    Ok(p) if p.priority.is_some() => admin.push(p),
-                    Ok(p) => baseline = Some(p),
-                    Err(e) => errors.push(e),
-                },
-                (
-                    "projectcalico.org" | "crd.projectcalico.org",
-                    kind @ ("NetworkPolicy" | "GlobalNetworkPolicy"),
-                ) => match crate::calico::read(obj, kind == "GlobalNetworkPolicy") {
-                    Ok(p) => calico.push(p),
-                    Err(e) => errors.push(e),
-                },
                 (_, kind) if runs_pods(kind) => {
                     if owned_by_present(obj, &present) {
                         continue;
@@ -482,6 +469,34 @@ pub(crate) fn directions(
         }
     }
     Ok(Some(found))
+}
+
+/// A policy of any kind the model reads.
+pub(crate) enum AnyPolicy {
+    /// A NetworkPolicy, or a CiliumNetworkPolicy read as one.
+    Kubernetes(Policy),
+    /// An AdminNetworkPolicy (with a priority) or the BaselineAdminNetworkPolicy.
+    Admin(AdminPolicy),
+    /// A Calico NetworkPolicy or GlobalNetworkPolicy.
+    Calico(CalicoPolicy),
+}
+
+/// Reads `obj` when it is a policy of a kind the model knows; `None` for
+/// any other object.
+pub(crate) fn read_any_policy(obj: &Object) -> Option<Result<AnyPolicy, ModelError>> {
+    Some(match (obj.group(), obj.kind.as_str()) {
+        ("networking.k8s.io", "NetworkPolicy") => read_policy(obj).map(AnyPolicy::Kubernetes),
+        ("cilium.io", "CiliumNetworkPolicy") => crate::cilium::read(obj).map(AnyPolicy::Kubernetes),
+        (
+            "policy.networking.k8s.io",
+            kind @ ("AdminNetworkPolicy" | "BaselineAdminNetworkPolicy"),
+        ) => admin::read(obj, kind == "BaselineAdminNetworkPolicy").map(AnyPolicy::Admin),
+        (
+            "projectcalico.org" | "crd.projectcalico.org",
+            kind @ ("NetworkPolicy" | "GlobalNetworkPolicy"),
+        ) => crate::calico::read(obj, kind == "GlobalNetworkPolicy").map(AnyPolicy::Calico),
+        _ => return None,
+    })
 }
 
 /// An error about the value at `at` of `obj`.
