@@ -528,6 +528,11 @@ mod tests {
             r#"{"kind":"A","objectRef":{"name":"x","name":"y"},"kind":"Event","auditID":"i"}"#,
             true,
         );
+        agrees(
+            r#"{"verb":"a","kind":"Event","verb":"b","user":{"username":"u"},"verb":"c",
+            "objectRef":{"resource":"r","name":"x","resource":"s","name":"y","name":"z"}}"#,
+            true,
+        );
     }
 
     #[test]
