@@ -21,6 +21,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kubeguard_audit::event::Rejected;
 use kubeguard_audit::{Event, split_events};
+use kubeguard_webhook::api::handlers::openmetrics;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -235,12 +236,7 @@ pub async fn healthz() -> Response {
 /// `GET /metrics`: Prometheus text (OpenMetrics) format.
 pub async fn metrics(State(state): State<IntakeState>) -> Response {
     state.metrics.queue_depth(state.sink.depth());
-    let mut response = state.metrics.encode().into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-    );
-    response
+    openmetrics(state.metrics.encode())
 }
 
 /// Any other path: 404 as JSON.

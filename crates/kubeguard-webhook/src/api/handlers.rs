@@ -45,7 +45,12 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// `GET /metrics`: Prometheus text (OpenMetrics) format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let mut response = state.metrics.encode().into_response();
+    openmetrics(state.metrics.encode())
+}
+
+/// A 200 response carrying `text` in the OpenMetrics text format.
+pub fn openmetrics(text: String) -> Response {
+    let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
