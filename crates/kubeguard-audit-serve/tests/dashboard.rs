@@ -7,13 +7,13 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Targets, event, event_list, free_port, post, scrape, serve, start_nats};
+use common::{Targets, event, event_list, free_port, post, scrape, serve};
 use kubeguard_audit::{Priority, builtin};
 use kubeguard_audit_serve::alertmanager::{self, RetryPolicy};
 use kubeguard_audit_serve::client::HttpClient;
 use kubeguard_audit_serve::detect::Detector;
 use kubeguard_audit_serve::metrics::Metrics;
-use kubeguard_audit_serve::nats::{self, Publisher, Streams, Worker};
+use kubeguard_audit_serve::nats::{Publisher, Streams, Worker};
 use kubeguard_audit_serve::outputs::Outputs;
 use kubeguard_audit_serve::run::Backend;
 use std::collections::BTreeSet;
@@ -194,12 +194,8 @@ async fn every_dashboard_query_names_an_exposed_metric() {
     ignore = "needs nats-server (Debian package): run scripts/install-tools.sh"
 )]
 async fn every_series_the_dashboard_selects_is_exposed_by_a_receiver_or_a_worker() {
-    let port = free_port();
-    let _nats = start_nats(port);
-    let url = format!("nats://127.0.0.1:{port}");
     let streams = Streams::default();
-    let js = nats::connect(&url).await.expect("connect");
-    nats::ensure_streams(&js, &streams).await.expect("streams");
+    let (_nats, _, js) = common::jetstream(&streams).await;
 
     // The receiver publishes one event.
     let publishing = Arc::new(Metrics::new());

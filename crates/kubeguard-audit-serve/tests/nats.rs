@@ -8,7 +8,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Shared, event, event_list, free_port, post, sample, start_nats};
+use common::{Shared, event, event_list, post, sample};
 use kubeguard_audit::{Priority, builtin};
 use kubeguard_audit_serve::detect::Detector;
 use kubeguard_audit_serve::metrics::Metrics;
@@ -78,15 +78,11 @@ async fn messages_in(js: &async_nats::jetstream::Context, stream: &str) -> u64 {
     ignore = "needs nats-server (Debian package): run scripts/install-tools.sh"
 )]
 async fn every_event_is_evaluated_once_when_a_worker_dies() {
-    let port = free_port();
-    let _server = start_nats(port);
-    let url = format!("nats://127.0.0.1:{port}");
     let streams = Streams {
         ack_wait: Duration::from_secs(1),
         ..Streams::default()
     };
-    let js = nats::connect(&url).await.expect("connect");
-    nats::ensure_streams(&js, &streams).await.expect("streams");
+    let (_server, url, js) = common::jetstream(&streams).await;
 
     // The receiver publishes what the API server posts.
     let serve_metrics = Arc::new(Metrics::new());

@@ -2,11 +2,13 @@
 //! loopback, an HTTPS client for it, and metric values read from `/metrics`.
 #![allow(dead_code)] // each test file needs a different subset
 
+use async_nats::jetstream::Context;
 use axum::http::{Method, StatusCode, Uri};
 use kubeguard_audit::{Priority, builtin};
 use kubeguard_audit_serve::client::HttpClient;
 use kubeguard_audit_serve::detect::Detector;
 use kubeguard_audit_serve::metrics::Metrics;
+use kubeguard_audit_serve::nats::{self, Streams};
 use kubeguard_audit_serve::outputs::Outputs;
 use kubeguard_audit_serve::run::{AuditServer, Backend, ServeError};
 use kubeguard_webhook::server::Timeouts;
@@ -275,4 +277,15 @@ pub fn start_nats(port: u16) -> Daemon {
         std::thread::sleep(Duration::from_millis(50));
     }
     Daemon { child, dir }
+}
+
+/// A JetStream server on loopback with the `streams` made: the server, its
+/// URL, and a connection to it.
+pub async fn jetstream(streams: &Streams) -> (Daemon, String, Context) {
+    let port = free_port();
+    let server = start_nats(port);
+    let url = format!("nats://127.0.0.1:{port}");
+    let js = nats::connect(&url).await.expect("connect");
+    nats::ensure_streams(&js, streams).await.expect("streams");
+    (server, url, js)
 }

@@ -4,7 +4,7 @@
 //! real nats-server: `--publish`, `audit worker` processes (one killed
 //! mid-stream) and `audit alerts`.
 
-use crate::support::kubeguard;
+use crate::support::{kubeguard, wait_for_line};
 use base64::Engine as _;
 use kubeguard_audit_serve::client::{HttpClient, Method};
 use std::collections::BTreeSet;
@@ -52,22 +52,6 @@ fn certificate_flags_and_rules_are_checked() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
-}
-
-/// Reads lines until one contains `needle` (bounded in time).
-fn wait_for_line(reader: &mut impl BufRead, needle: &str, deadline: Instant) -> String {
-    let mut seen = String::new();
-    loop {
-        assert!(Instant::now() < deadline, "no {needle:?} in: {seen}");
-        let mut line = String::new();
-        if reader.read_line(&mut line).expect("read") == 0 {
-            panic!("server exited early: {seen}");
-        }
-        seen.push_str(&line);
-        if line.contains(needle) {
-            return line;
-        }
-    }
 }
 
 fn exec_event(i: usize) -> serde_json::Value {
@@ -141,12 +125,7 @@ fn serve_alerts(args: &[&str], items: Vec<serde_json::Value>) -> Vec<serde_json:
         alerts
     });
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let line = wait_for_line(&mut stderr, "listening on https://", deadline);
-    let port = line
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim().trim_end_matches("/audit").parse::<u16>().ok())
-        .expect("port");
+    let port = listening_port(&mut stderr, deadline);
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let client = runtime.block_on(async {
@@ -418,12 +397,7 @@ fn a_killed_workers_events_are_evaluated_by_another_once() {
         .decode(bundle.trim())
         .expect("base64");
     let mut stderr = BufReader::new(serve.0.stderr.take().expect("stderr"));
-    let line = wait_for_line(&mut stderr, "listening on https://", deadline);
-    let https_port = line
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim().trim_end_matches("/audit").parse::<u16>().ok())
-        .expect("port");
+    let https_port = listening_port(&mut stderr, deadline);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let client = runtime.block_on(async {
         HttpClient::trusting_pem(std::str::from_utf8(&ca_pem).expect("PEM")).expect("client")
@@ -522,4 +496,13 @@ fn sigterm(child: &Child) {
         .status()
         .expect("kill");
     assert!(status.success());
+}
+
+/// The port `audit serve` logs it listens on.
+fn listening_port(stderr: &mut impl BufRead, deadline: Instant) -> u16 {
+    let line = wait_for_line(stderr, "listening on https://", deadline);
+    line.rsplit(':')
+        .next()
+        .and_then(|p| p.trim().trim_end_matches("/audit").parse::<u16>().ok())
+        .expect("port")
 }

@@ -66,3 +66,27 @@ pub fn write(dir: &Path, name: &str, text: &str) -> String {
     std::fs::write(&p, text).unwrap();
     p.display().to_string()
 }
+
+/// Reads a server's lines until one contains `needle`, failing at
+/// `deadline` or when the server exits first.
+pub fn wait_for_line(
+    reader: &mut impl std::io::BufRead,
+    needle: &str,
+    deadline: std::time::Instant,
+) -> String {
+    let mut seen = String::new();
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {needle:?} in: {seen}"
+        );
+        let mut line = String::new();
+        if reader.read_line(&mut line).expect("read") == 0 {
+            panic!("server exited early: {seen}");
+        }
+        seen.push_str(&line);
+        if line.contains(needle) {
+            return line;
+        }
+    }
+}

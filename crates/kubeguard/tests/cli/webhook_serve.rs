@@ -1,8 +1,8 @@
 //! `kubeguard webhook serve` as a process: flag and config errors exit 2,
 //! the self-signed mode prints a CA bundle and serves, SIGTERM exits 0.
 
-use crate::support::{kubeguard, webhook_policy as policy};
-use std::io::{BufRead, BufReader, Read};
+use crate::support::{kubeguard, wait_for_line, webhook_policy as policy};
+use std::io::{BufReader, Read};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -96,22 +96,6 @@ fn unreadable_certificate_exits_2_naming_the_file() {
     );
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("tls.crt"), "{err}");
-}
-
-/// Reads stderr lines until one contains `needle` (bounded in time).
-fn wait_for_line(reader: &mut impl BufRead, needle: &str, deadline: Instant) -> String {
-    let mut seen = String::new();
-    loop {
-        assert!(Instant::now() < deadline, "no {needle:?} in: {seen}");
-        let mut line = String::new();
-        if reader.read_line(&mut line).expect("read stderr") == 0 {
-            panic!("server exited early: {seen}");
-        }
-        seen.push_str(&line);
-        if line.contains(needle) {
-            return line;
-        }
-    }
 }
 
 #[cfg(unix)]

@@ -1,5 +1,5 @@
 //! Whether a literal value under a credential-like name looks like a real
-//! credential rather than a setting, a reference or a placeholder: long
+//! credential rather than a setting, a reference or a dummy value: long
 //! enough, random enough (Shannon entropy), and not one of the shapes that
 //! cannot be a secret.
 
@@ -11,8 +11,9 @@ const MIN_LEN: usize = 16;
 /// settings (`password123`, `read-only-user`, `ClusterIP`) under 3.5.
 const MIN_BITS_PER_CHAR: f64 = 3.5;
 
-/// Words that mark a value as a placeholder for the real one.
-const PLACEHOLDER_WORDS: &[&str] = &[
+/// Words that mark a value as a dummy standing in for the real one (matched
+/// as data in the value, lowercased).
+const DUMMY_MARKERS: &[&str] = &[
     "changeme",
     "change-me",
     "change_me",
@@ -48,7 +49,7 @@ pub(crate) fn bits_per_char(value: &str) -> f64 {
 
 /// Whether `value` stands in for a credential: `changeme`, `<password>`,
 /// `xxxxxxxx`, `***`, `your-api-key`, `REPLACE_ME`.
-pub(crate) fn is_placeholder(value: &str) -> bool {
+pub(crate) fn is_dummy_value(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     let mut chars = lower.chars().filter(|c| c.is_ascii_alphanumeric());
     let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
@@ -56,7 +57,7 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
         || (value.starts_with('[') && value.ends_with(']'))
         || repeated
         || lower.contains("xxx")
-        || PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
+        || DUMMY_MARKERS.iter().any(|w| lower.contains(w))
 }
 
 /// Whether `value` is a reference to a value kept elsewhere: `$(VAR)`
@@ -88,10 +89,10 @@ pub(crate) fn is_url_with_password(value: &str) -> bool {
 /// [`MIN_LEN`] characters with no spaces, letters and digits mixed (words
 /// joined by dots, dashes and slashes, such as type names, have no
 /// digits), random enough ([`MIN_BITS_PER_CHAR`]), and not a number, a
-/// reference, a placeholder, a path or a URL without a password.
+/// reference, a dummy value, a path or a URL without a password.
 pub(crate) fn is_high_entropy_credential(value: &str) -> bool {
     let value = value.trim();
-    if value.contains('\n') || is_reference(value) || is_placeholder(value) {
+    if value.contains('\n') || is_reference(value) || is_dummy_value(value) {
         return false;
     }
     if is_url_with_password(value) {
@@ -109,7 +110,7 @@ pub(crate) fn is_high_entropy_credential(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{bits_per_char, is_high_entropy_credential, is_placeholder};
+    use super::{bits_per_char, is_dummy_value, is_high_entropy_credential};
 
     #[test]
     fn entropy_of_known_strings() {
@@ -135,7 +136,7 @@ mod tests {
     }
 
     #[test]
-    fn settings_references_and_placeholders() {
+    fn settings_references_and_dummy_values() {
         for value in [
             "changeme",
             "CHANGE_ME_IN_PRODUCTION_PLEASE",
@@ -159,7 +160,7 @@ mod tests {
         ] {
             assert!(!is_high_entropy_credential(value), "{value}");
         }
-        assert!(is_placeholder("[REDACTED]"));
-        assert!(!is_placeholder("q1Xy7vK2m0c9ZB4nT8rW3sLd6Fh5Jg=="));
+        assert!(is_dummy_value("[REDACTED]"));
+        assert!(!is_dummy_value("q1Xy7vK2m0c9ZB4nT8rW3sLd6Fh5Jg=="));
     }
 }

@@ -20,7 +20,7 @@ declare_rule! {
     /// Values under credential-like keys that are not credentials are
     /// skipped: settings (`auth: oidc`, `token.ttl: 1h`), numbers,
     /// booleans, paths, URLs without a password, references resolved
-    /// elsewhere (`$(VAR)`, `${VAR}`, `{{ .Values.x }}`) and placeholders
+    /// elsewhere (`$(VAR)`, `${VAR}`, `{{ .Values.x }}`) and dummy values
     /// (`changeme`, `<api-key>`, `xxxx`, `your-token-here`). Values of many
     /// lines (embedded configuration files) are judged by shape only.
     ///
