@@ -41,9 +41,10 @@ impl Detector {
     /// Evaluates `event`; returns its alerts without raising them.
     pub fn alerts(&self, event: &Event) -> Vec<AlertRecord> {
         let mut alerts = Vec::new();
-        self.rules.evaluate(event, self.min_priority, &mut |alert| {
-            alerts.push(AlertRecord::new(&alert, event));
-        });
+        self.rules
+            .evaluate(event.view(), self.min_priority, &mut |alert| {
+                alerts.push(AlertRecord::new(&alert, event));
+            });
         self.metrics.evaluated();
         alerts
     }

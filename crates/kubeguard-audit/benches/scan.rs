@@ -52,8 +52,8 @@ fn upstream_rules(bencher: Bencher) {
                 &ReadOptions::default(),
                 &projection,
                 &mut stats,
-                &mut |ev, line| {
-                    set.evaluate_projected(&ev, line, Priority::Debug, &mut |a| {
+                &mut |ev| {
+                    set.evaluate(ev, Priority::Debug, &mut |a| {
                         alerts += black_box(a.output.len()).min(1)
                     });
                 },
@@ -103,7 +103,7 @@ fn upstream_rules_whole_events(bencher: Bencher) {
                 &ReadOptions::default(),
                 &mut stats,
                 &mut |ev| {
-                    set.evaluate(&ev, Priority::Debug, &mut |a| {
+                    set.evaluate(ev, Priority::Debug, &mut |a| {
                         alerts += black_box(a.output.len()).min(1)
                     });
                 },

@@ -3,11 +3,11 @@
 //! a detector that alerts the first time an identity does something
 //! outside its baseline, with a rarity score.
 
+use crate::doc::JsonRef;
 use crate::engine::{Alert, Rule};
-use crate::event::Event;
+use crate::event::EventView;
 use crate::priority::Priority;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The name of the rule first-seen alerts are raised under.
@@ -111,19 +111,19 @@ pub fn projection() -> crate::projection::Projection {
 /// of the earlier stages (RequestReceived, ResponseStarted) repeat the same
 /// request and are not counted.
 #[must_use]
-pub fn activity(ev: &Event) -> Option<(&str, Activity)> {
-    let json = &ev.json;
-    let stage = json.get("stage").and_then(Value::as_str);
+pub fn activity<'e>(ev: &EventView<'e>) -> Option<(&'e str, Activity)> {
+    let json = ev.json;
+    let stage = json.get("stage").and_then(JsonRef::as_str);
     if stage.is_some_and(|s| s != "ResponseComplete" && s != "Panic") {
         return None;
     }
-    let user = json.pointer("/user/username")?.as_str()?;
+    let user = json.path(&["user", "username"])?.as_str()?;
     let verb = json.get("verb")?.as_str()?.to_owned();
-    let text = |p: &str| json.pointer(p).and_then(Value::as_str).map(str::to_owned);
-    let resource = match text("/objectRef/resource") {
+    let text = |p: &[&str]| json.path(p).and_then(JsonRef::as_str).map(str::to_owned);
+    let resource = match text(&["objectRef", "resource"]) {
         Some(r) => r,
         // A non-resource request (/healthz, /version): its path, without the query.
-        None => text("/requestURI")?
+        None => text(&["requestURI"])?
             .split('?')
             .next()
             .unwrap_or_default()
@@ -134,8 +134,8 @@ pub fn activity(ev: &Event) -> Option<(&str, Activity)> {
         Activity {
             verb,
             resource,
-            subresource: text("/objectRef/subresource"),
-            namespace: text("/objectRef/namespace"),
+            subresource: text(&["objectRef", "subresource"]),
+            namespace: text(&["objectRef", "namespace"]),
         },
     ))
 }
@@ -149,7 +149,7 @@ pub struct Learner {
 
 impl Learner {
     /// Counts one event.
-    pub fn learn(&mut self, ev: &Event) {
+    pub fn learn(&mut self, ev: &EventView<'_>) {
         let Some((user, act)) = activity(ev) else {
             return;
         };
@@ -255,7 +255,7 @@ impl Detector {
     }
 
     /// The first-seen alert for `ev`, if it does something new.
-    pub fn check(&mut self, ev: &Event) -> Option<Alert<'_>> {
+    pub fn check(&mut self, ev: &EventView<'_>) -> Option<Alert<'_>> {
         let (user, act) = activity(ev)?;
         if self
             .known
@@ -292,6 +292,7 @@ impl Detector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Event;
     use serde_json::json;
 
     fn ev(user: &str, verb: &str, resource: &str, ns: Option<&str>) -> Event {
@@ -308,13 +309,13 @@ mod tests {
     fn baseline() -> Baseline {
         let mut l = Learner::default();
         for _ in 0..3 {
-            l.learn(&ev("ci", "get", "deployments", Some("shop")));
-            l.learn(&ev("ci", "patch", "deployments", Some("shop")));
+            l.learn(&ev("ci", "get", "deployments", Some("shop")).view());
+            l.learn(&ev("ci", "patch", "deployments", Some("shop")).view());
         }
-        l.learn(&ev("ci", "get", "secrets", Some("shop")));
+        l.learn(&ev("ci", "get", "secrets", Some("shop")).view());
         let mut started = ev("ci", "delete", "pods", Some("shop"));
         started.json["stage"] = json!("ResponseStarted");
-        l.learn(&started);
+        l.learn(&started.view());
         l.finish()
     }
 
@@ -334,23 +335,23 @@ mod tests {
     fn first_seen_once_with_rarity_and_never_on_the_baseline() {
         let mut d = Detector::new(&baseline());
         assert!(
-            d.check(&ev("ci", "patch", "deployments", Some("shop")))
+            d.check(&ev("ci", "patch", "deployments", Some("shop")).view())
                 .is_none()
         );
         let a = d
-            .check(&ev("ci", "get", "deployments", Some("prod")))
+            .check(&ev("ci", "get", "deployments", Some("prod")).view())
             .unwrap();
         assert!(a.output.ends_with("ns=prod rarity=0.40)"), "{}", a.output);
         assert!(
-            d.check(&ev("ci", "get", "deployments", Some("prod")))
+            d.check(&ev("ci", "get", "deployments", Some("prod")).view())
                 .is_none(),
             "once"
         );
         let a = d
-            .check(&ev("ci", "delete", "secrets", Some("shop")))
+            .check(&ev("ci", "delete", "secrets", Some("shop")).view())
             .unwrap();
         assert!(a.output.ends_with("rarity=0.60)"), "{}", a.output);
-        let a = d.check(&ev("eve", "list", "secrets", None)).unwrap();
+        let a = d.check(&ev("eve", "list", "secrets", None).view()).unwrap();
         assert!(
             a.output.ends_with("rarity=1.00 new_identity=true)"),
             "{}",

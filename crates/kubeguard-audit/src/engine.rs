@@ -7,7 +7,7 @@
 
 use crate::check::Test;
 use crate::condition::{self, Ast, Item, Operand};
-use crate::event::Event;
+use crate::event::{Event, EventView};
 use crate::fields::{self, Field, Values};
 use crate::index::Index;
 use crate::loader::{Definitions, RuleDef, SOURCE};
@@ -191,7 +191,7 @@ impl RuleSet {
     /// The parts of an event the rules read, with what every event keeps:
     /// every field of every condition, and every output field but those
     /// that read the whole event (`%jevt.obj`, rendered from the whole
-    /// event by [`evaluate_projected`](Self::evaluate_projected)). Events
+    /// event by [`evaluate`](Self::evaluate) from the line). Events
     /// read with it (see
     /// [`read_input_projected`](crate::reader::read_input_projected)) give
     /// every rule the same result and output as whole events.
@@ -216,20 +216,12 @@ impl RuleSet {
     }
 
     /// Evaluates every rule at or above `min` on `ev`, in load order.
-    /// `ev` is whole, or projected on at least [`projection`](Self::projection)
-    /// and then outputs that read the whole event (`%jevt.obj`) show only
-    /// its projected part: see [`evaluate_projected`](Self::evaluate_projected).
-    pub fn evaluate<'r>(&'r self, ev: &Event, min: Priority, out: &mut dyn FnMut(Alert<'r>)) {
-        self.evaluate_projected(ev, None, min, out);
-    }
-
-    /// As [`evaluate`](Self::evaluate), on an event projected from the JSON
-    /// text `line` (the reader gives it): the outputs that read the whole
-    /// event are rendered from `line` parsed whole.
-    pub fn evaluate_projected<'r>(
+    /// `ev` is whole, or projected on at least [`projection`](Self::projection);
+    /// then outputs that read the whole event (`%jevt.obj`) are rendered
+    /// from the line it was read from ([`EventView::line`]), parsed whole.
+    pub fn evaluate<'r>(
         &'r self,
-        ev: &Event,
-        line: Option<&str>,
+        ev: EventView<'_>,
         min: Priority,
         out: &mut dyn FnMut(Alert<'r>),
     ) {
@@ -239,13 +231,13 @@ impl RuleSet {
         for i in candidates.iter() {
             let rule = &self.rules[i];
             if rule.priority.at_least(min) && state.eval(&rule.condition) {
-                let output = match line {
+                let output = match ev.line {
                     Some(line) if rule.output_whole && self.projection != Projection::All => {
                         let whole = whole.get_or_insert_with(|| Event {
-                            json: serde_json::from_str(line).unwrap_or_else(|_| ev.json.clone()),
+                            json: serde_json::from_str(line).unwrap_or_else(|_| ev.json.to_value()),
                             time_ns: ev.time_ns,
                         });
-                        State::new(self, whole).render(&rule.output)
+                        State::new(self, whole.view()).render(&rule.output)
                     }
                     _ => state.render(&rule.output),
                 };
@@ -263,14 +255,14 @@ impl RuleSet {
 /// The per-event cache of field values and check results.
 pub(crate) struct State<'r, 'e> {
     set: &'r RuleSet,
-    ev: &'e Event,
+    ev: EventView<'e>,
     fields: Vec<Option<Option<Values<'e>>>>,
     /// 0: not tested yet, 1: false, 2: true.
     checks: Vec<u8>,
 }
 
 impl<'r, 'e> State<'r, 'e> {
-    fn new(set: &'r RuleSet, ev: &'e Event) -> Self {
+    fn new(set: &'r RuleSet, ev: EventView<'e>) -> Self {
         State {
             set,
             ev,
@@ -282,7 +274,7 @@ impl<'r, 'e> State<'r, 'e> {
     pub(crate) fn field(&mut self, id: u32) -> Option<&Values<'e>> {
         let slot = &mut self.fields[id as usize];
         if slot.is_none() {
-            *slot = Some(self.set.fields[id as usize].extract(self.ev));
+            *slot = Some(self.set.fields[id as usize].extract(&self.ev));
         }
         slot.as_ref().and_then(Option::as_ref)
     }
@@ -590,7 +582,7 @@ mod tests {
     fn outputs(set: &RuleSet, json: serde_json::Value) -> Vec<String> {
         let ev = Event { json, time_ns: 0 };
         let mut out = Vec::new();
-        set.evaluate(&ev, Priority::Debug, &mut |a| out.push(a.output));
+        set.evaluate(ev.view(), Priority::Debug, &mut |a| out.push(a.output));
         out
     }
 
@@ -711,9 +703,9 @@ mod tests {
             time_ns: 0,
         };
         let mut n = 0;
-        s.evaluate(&ev, Priority::Error, &mut |_| n += 1);
+        s.evaluate(ev.view(), Priority::Error, &mut |_| n += 1);
         assert_eq!(n, 0);
-        s.evaluate(&ev, Priority::Warning, &mut |_| n += 1);
+        s.evaluate(ev.view(), Priority::Warning, &mut |_| n += 1);
         assert_eq!(n, 1);
     }
 }

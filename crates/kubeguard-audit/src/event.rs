@@ -1,6 +1,7 @@
 //! One audit event as the detection engine sees it, and how a JSON value
 //! becomes events: the recognition and drop rules of Falco's k8saudit plugin.
 
+use crate::doc::JsonRef;
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -30,6 +31,69 @@ impl Event {
     pub fn audit_id(&self) -> Option<&str> {
         self.json.get("auditID").and_then(Value::as_str)
     }
+
+    /// The event as the rules read it.
+    #[must_use]
+    pub fn view(&self) -> EventView<'_> {
+        EventView {
+            json: JsonRef::Value(&self.json),
+            time_ns: self.time_ns,
+            line: None,
+        }
+    }
+}
+
+/// An audit event as the rules read it: its JSON, whole or projected on
+/// the rules' [`Projection`](crate::projection::Projection), borrowed
+/// from wherever it was read.
+#[derive(Debug, Clone, Copy)]
+pub struct EventView<'e> {
+    /// The event, whole or projected.
+    pub json: JsonRef<'e>,
+    /// `stageTimestamp` in nanoseconds since the Unix epoch.
+    pub time_ns: i64,
+    /// The line a projected event was read from: outputs that show the
+    /// whole event (`%jevt.obj`) are rendered from it. `None` when the
+    /// event is whole.
+    pub line: Option<&'e str>,
+}
+
+impl<'e> EventView<'e> {
+    /// `auditID`, when it is a string.
+    #[must_use]
+    pub fn audit_id(&self) -> Option<&'e str> {
+        self.json.get("auditID").and_then(JsonRef::as_str)
+    }
+
+    /// The event as an owned value (its projected part, when projected).
+    #[must_use]
+    pub fn to_event(&self) -> Event {
+        Event {
+            json: self.json.to_value(),
+            time_ns: self.time_ns,
+        }
+    }
+}
+
+/// The one event object read from `line` into `json` (a scanned doc),
+/// recognised and timed as [`split_events`] does for an object: `kind:
+/// Event` with a valid `stageTimestamp`. Only lines no larger than the
+/// maximum event size are scanned, so the size needs no check.
+pub(crate) fn line_event<'e>(json: JsonRef<'e>, line: &'e str) -> Result<EventView<'e>, Rejected> {
+    if json.get("kind").and_then(JsonRef::as_str) != Some("Event") {
+        // An `EventList` with items is never scanned, so it has none.
+        return Err(Rejected::NotAnEvent);
+    }
+    let time_ns = json
+        .get("stageTimestamp")
+        .and_then(JsonRef::as_str)
+        .and_then(parse_time)
+        .ok_or(Rejected::NoTimestamp)?;
+    Ok(EventView {
+        json,
+        time_ns,
+        line: Some(line),
+    })
 }
 
 /// Why a JSON value yielded no event, as the plugin decides it.

@@ -6,9 +6,9 @@
 //! `{"a":1}`). List fields give one value per item; a list field without
 //! values is missing.
 
-use crate::event::{Event, format_time};
+use crate::doc::JsonRef;
+use crate::event::{EventView, format_time};
 use crate::projection::Projection;
-use serde_json::Value;
 use std::borrow::Cow;
 
 /// The values a field extracts from one event.
@@ -122,7 +122,9 @@ enum Kind {
     TargetPodName,
     /// Never in an audit event (the plugin fills it from its configuration).
     Unavailable,
-    JsonValue(String),
+    /// The value at a JSON pointer: the pointer and its unescaped tokens
+    /// (`None` when it selects nothing).
+    JsonValue(String, Option<Vec<String>>),
     JsonObject,
     RawTime,
     Time,
@@ -448,7 +450,10 @@ fn lookup(name: &str, arg: Option<&str>) -> Option<(Kind, bool, ArgUse)> {
         "ka.req.pod.volumes.hostpath" => Kind::VolumeHostPath,
         "ka.req.pod.volumes.flexvolume_driver" => Kind::FlexVolumeDriver,
         "ka.req.pod.volumes.volume_type" => Kind::VolumeType,
-        "jevt.value" | "json.value" => Kind::JsonValue(arg),
+        "jevt.value" | "json.value" => {
+            let tokens = pointer_tokens(&arg);
+            Kind::JsonValue(arg, tokens)
+        }
         "jevt.obj" | "json.obj" => Kind::JsonObject,
         "jevt.rawtime" | "json.rawtime" => Kind::RawTime,
         _ => Kind::Time,
@@ -456,17 +461,19 @@ fn lookup(name: &str, arg: Option<&str>) -> Option<(Kind, bool, ArgUse)> {
     Some((kind, *is_list, *uses))
 }
 
-/// A JSON value as the plugin gives it: strings as they are, anything else
-/// as compact JSON.
-fn text(v: &Value) -> Cow<'_, str> {
-    match v {
-        Value::String(s) => Cow::Borrowed(s),
-        other => Cow::Owned(other.to_string()),
+/// The unescaped tokens of an RFC 6901 pointer (`~1` is `/`, `~0` is
+/// `~`); `None` when it is not a pointer (no leading `/`). The empty
+/// pointer has no tokens: it is the whole event.
+fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
+    if pointer.is_empty() {
+        return Some(Vec::new());
     }
-}
-
-fn get<'e>(v: &'e Value, keys: &[&str]) -> Option<&'e Value> {
-    keys.iter().try_fold(v, |v, k| v.get(k))
+    let rest = pointer.strip_prefix('/')?;
+    Some(
+        rest.split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect(),
+    )
 }
 
 /// A list of values, missing when empty.
@@ -501,7 +508,7 @@ impl Field {
             | Kind::VolumeType => spec(p, "volumes"),
             Kind::UriParam(_) => p.keep(&["requestURI"]),
             Kind::TargetPodName => p.keep(&["objectRef"]),
-            Kind::JsonValue(pointer) => p.keep_pointer(pointer),
+            Kind::JsonValue(pointer, _) => p.keep_pointer(pointer),
             Kind::JsonObject => *p = Projection::All,
             Kind::SubjectHasName | Kind::Unavailable | Kind::RawTime | Kind::Time => {}
         }
@@ -509,13 +516,12 @@ impl Field {
 
     /// The field's values in `ev`, or `None` when missing.
     #[must_use]
-    pub fn extract<'e>(&self, ev: &'e Event) -> Option<Values<'e>> {
-        let json = &ev.json;
+    pub fn extract<'e>(&self, ev: &EventView<'e>) -> Option<Values<'e>> {
+        let json = ev.json;
         let values = match &self.kind {
-            Kind::Keys(keys) => return get(json, keys).map(|v| Values::One(text(v))),
+            Kind::Keys(keys) => return json.path(keys).map(|v| Values::One(v.text())),
             Kind::KeysList(keys) => {
-                let arr = get(json, keys)?.as_array()?;
-                return many(arr.iter().map(text).collect());
+                return many(json.path(keys)?.items()?.map(JsonRef::text).collect());
             }
             Kind::Container(list, attr) => container_values(json, *list, *attr, self.index)?,
             Kind::FirstContainerImage => {
@@ -535,7 +541,8 @@ impl Field {
             Kind::AnyContainerPrivileged => {
                 let containers = containers(json, Containers::Regular, None)?;
                 let any = containers.iter().any(|c| {
-                    get(c, &["securityContext", "privileged"]) == Some(&Value::Bool(true))
+                    c.path(&["securityContext", "privileged"])
+                        .is_some_and(JsonRef::is_true)
                 });
                 return Some(Values::One(Cow::Borrowed(if any {
                     "true"
@@ -546,17 +553,17 @@ impl Field {
             Kind::BindingSubjects(which) => binding_subjects(json, *which)?,
             Kind::SubjectHasName => return Some(Values::One(Cow::Borrowed("true"))),
             Kind::RoleRules(key) => {
-                let rules = indexed(get(json, &["requestObject", "rules"])?, self.index)?;
+                let rules = indexed(json.path(&["requestObject", "rules"])?, self.index)?;
                 rules
                     .iter()
-                    .filter_map(|r| r.get(*key)?.as_array())
+                    .filter_map(|r| r.get(key)?.items())
                     .flatten()
-                    .map(text)
+                    .map(JsonRef::text)
                     .collect()
             }
             Kind::ServicePorts => {
-                let ports = indexed(get(json, &["requestObject", "spec", "ports"])?, self.index)?;
-                ports.iter().map(|p| text(p)).collect()
+                let ports = indexed(json.path(&["requestObject", "spec", "ports"])?, self.index)?;
+                ports.into_iter().map(JsonRef::text).collect()
             }
             Kind::VolumeHostPath | Kind::FlexVolumeDriver => {
                 let path: &[&str] = if self.kind == Kind::VolumeHostPath {
@@ -565,22 +572,21 @@ impl Field {
                     &["flexVolume", "driver"]
                 };
                 let volumes = indexed(
-                    get(json, &["requestObject", "spec", "volumes"])?,
+                    json.path(&["requestObject", "spec", "volumes"])?,
                     self.index,
                 )?;
                 volumes
                     .iter()
-                    .filter_map(|v| get(v, path))
-                    .map(text)
+                    .filter_map(|v| v.path(path))
+                    .map(JsonRef::text)
                     .collect()
             }
             Kind::VolumeHostPathMatch(arg) => {
-                let volumes = get(json, &["requestObject", "spec", "volumes"])?.as_array()?;
+                let volumes = json.path(&["requestObject", "spec", "volumes"])?.items()?;
                 let prefix = arg.strip_suffix('*');
                 let hit = volumes
-                    .iter()
-                    .filter_map(|v| get(v, &["hostPath", "path"]))
-                    .map(text)
+                    .filter_map(|v| v.path(&["hostPath", "path"]))
+                    .map(JsonRef::text)
                     .any(|p| prefix.map_or(*p == **arg, |pre| p.starts_with(pre)));
                 return Some(Values::One(Cow::Borrowed(if hit {
                     "true"
@@ -590,21 +596,19 @@ impl Field {
             }
             Kind::VolumeType => {
                 let volumes = indexed(
-                    get(json, &["requestObject", "spec", "volumes"])?,
+                    json.path(&["requestObject", "spec", "volumes"])?,
                     self.index,
                 )?;
                 volumes
                     .iter()
-                    .filter_map(|v| v.as_object())
-                    .flat_map(|o| {
-                        o.keys()
-                            .filter(|k| *k != "name")
-                            .map(|k| Cow::Borrowed(k.as_str()))
-                    })
+                    .filter_map(|v| v.keys())
+                    .flatten()
+                    .filter(|k| *k != "name")
+                    .map(Cow::Borrowed)
                     .collect()
             }
             Kind::UriParam(key) => {
-                let uri = get(json, &["requestURI"])?.as_str()?;
+                let uri = json.get("requestURI")?.as_str()?;
                 let query = uri.split_once('?')?.1;
                 let query = query.split_once('#').map_or(query, |(q, _)| q);
                 return form_urlencoded::parse(query.as_bytes())
@@ -616,11 +620,15 @@ impl Field {
                 if oref.get("resource")?.as_str()? != "pods" {
                     return None;
                 }
-                return oref.get("name").map(|v| Values::One(text(v)));
+                return oref.get("name").map(|v| Values::One(v.text()));
             }
             Kind::Unavailable => return None,
-            Kind::JsonValue(pointer) => return json.pointer(pointer).map(|v| Values::One(text(v))),
-            Kind::JsonObject => return Some(Values::One(Cow::Owned(json.to_string()))),
+            Kind::JsonValue(_, tokens) => {
+                return json
+                    .pointer(tokens.as_ref()?)
+                    .map(|v| Values::One(v.text()));
+            }
+            Kind::JsonObject => return Some(Values::One(Cow::Owned(json.to_value().to_string()))),
             Kind::RawTime => return Some(Values::One(Cow::Owned(ev.time_ns.to_string()))),
             Kind::Time => return Some(Values::One(Cow::Owned(format_time(ev.time_ns)))),
         };
@@ -633,21 +641,24 @@ impl Field {
 }
 
 /// The array items, or the one at `index` (missing when out of range).
-fn indexed(v: &Value, index: Option<usize>) -> Option<Vec<&Value>> {
-    let arr = v.as_array()?;
+fn indexed(v: JsonRef<'_>, index: Option<usize>) -> Option<Vec<JsonRef<'_>>> {
     match index {
-        None => Some(arr.iter().collect()),
-        Some(i) => arr.get(i).map(|v| vec![v]),
+        None => Some(v.items()?.collect()),
+        Some(i) => v.item(i).map(|v| vec![v]),
     }
 }
 
-fn containers(json: &Value, list: Containers, index: Option<usize>) -> Option<Vec<&Value>> {
-    indexed(get(json, &["requestObject", "spec", list.key()])?, index)
+fn containers(
+    json: JsonRef<'_>,
+    list: Containers,
+    index: Option<usize>,
+) -> Option<Vec<JsonRef<'_>>> {
+    indexed(json.path(&["requestObject", "spec", list.key()])?, index)
 }
 
 /// One container attribute over a pod's container list.
 fn container_values(
-    json: &Value,
+    json: JsonRef<'_>,
     list: Containers,
     attr: ContainerAttr,
     index: Option<usize>,
@@ -657,13 +668,17 @@ fn container_values(
         // The plugin gives up on the whole field when a container has no image.
         ContainerAttr::Image => cs
             .iter()
-            .map(|c| c.get("image").map(text))
+            .map(|c| c.get("image").map(JsonRef::text))
             .collect::<Option<_>>()?,
         ContainerAttr::Repository => cs
             .iter()
-            .map(|c| c.get("image").map(|i| repository(text(i))))
+            .map(|c| c.get("image").map(|i| repository(i.text())))
             .collect::<Option<_>>()?,
-        ContainerAttr::Name => cs.iter().filter_map(|c| c.get("name")).map(text).collect(),
+        ContainerAttr::Name => cs
+            .iter()
+            .filter_map(|c| c.get("name"))
+            .map(JsonRef::text)
+            .collect(),
         ContainerAttr::Command | ContainerAttr::Args => {
             let key = if attr == ContainerAttr::Command {
                 "command"
@@ -671,35 +686,39 @@ fn container_values(
                 "args"
             };
             cs.iter()
-                .filter_map(|c| c.get(key)?.as_array())
+                .filter_map(|c| c.get(key)?.items())
                 .flatten()
-                .map(text)
+                .map(JsonRef::text)
                 .collect()
         }
         ContainerAttr::Security(key) => cs
             .iter()
-            .filter_map(|c| get(c, &["securityContext", key]))
-            .map(text)
+            .filter_map(|c| c.path(&["securityContext", key]))
+            .map(JsonRef::text)
             .collect(),
         ContainerAttr::Effective(key) => {
-            let pod = get(json, &["requestObject", "spec", "securityContext", key])
-                .map_or(Cow::Borrowed("0"), text);
+            let pod = json
+                .path(&["requestObject", "spec", "securityContext", key])
+                .map_or(Cow::Borrowed("0"), JsonRef::text);
             cs.iter()
-                .map(|c| get(c, &["securityContext", key]).map_or_else(|| pod.clone(), text))
+                .map(|c| {
+                    c.path(&["securityContext", key])
+                        .map_or_else(|| pod.clone(), JsonRef::text)
+                })
                 .collect()
         }
         ContainerAttr::AddCapabilities => cs
             .iter()
-            .filter_map(|c| get(c, &["securityContext", "capabilities", "add"])?.as_array())
+            .filter_map(|c| c.path(&["securityContext", "capabilities", "add"])?.items())
             .flatten()
-            .map(text)
+            .map(JsonRef::text)
             .collect(),
         ContainerAttr::HostPort => cs
             .iter()
-            .filter_map(|c| c.get("ports")?.as_array())
+            .filter_map(|c| c.get("ports")?.items())
             .flatten()
             .filter_map(|p| p.get("hostPort").or_else(|| p.get("containerPort")))
-            .map(text)
+            .map(JsonRef::text)
             .collect(),
     })
 }
@@ -717,8 +736,8 @@ fn repository(image: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
-fn binding_subjects(json: &Value, which: Subjects) -> Option<Vec<Cow<'_, str>>> {
-    let subjects = get(json, &["requestObject", "subjects"])?.as_array()?;
+fn binding_subjects(json: JsonRef<'_>, which: Subjects) -> Option<Vec<Cow<'_, str>>> {
+    let subjects = json.path(&["requestObject", "subjects"])?.items()?;
     let kind = match which {
         Subjects::Users => "User",
         Subjects::ServiceAccounts | Subjects::ServiceAccountsWithNamespace => "ServiceAccount",
@@ -726,12 +745,11 @@ fn binding_subjects(json: &Value, which: Subjects) -> Option<Vec<Cow<'_, str>>> 
     };
     Some(
         subjects
-            .iter()
-            .filter(|s| s.get("kind").and_then(Value::as_str) == Some(kind))
+            .filter(|s| s.get("kind").and_then(JsonRef::as_str) == Some(kind))
             .filter_map(|s| {
-                let name = s.get("name").map(text)?;
+                let name = s.get("name").map(JsonRef::text)?;
                 if which == Subjects::ServiceAccountsWithNamespace {
-                    let ns = s.get("namespace").map_or(Cow::Borrowed(""), text);
+                    let ns = s.get("namespace").map_or(Cow::Borrowed(""), JsonRef::text);
                     Some(Cow::Owned(format!("{ns}:{name}")))
                 } else {
                     Some(name)
@@ -744,7 +762,8 @@ fn binding_subjects(json: &Value, which: Subjects) -> Option<Vec<Cow<'_, str>>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::event::Event;
+    use serde_json::{Value, json};
 
     fn ev(v: Value) -> Event {
         Event {
@@ -754,7 +773,10 @@ mod tests {
     }
 
     fn get_field(e: &Event, name: &str, arg: Option<&str>) -> Option<String> {
-        resolve(name, arg).unwrap().extract(e).map(|v| v.display())
+        resolve(name, arg)
+            .unwrap()
+            .extract(&e.view())
+            .map(|v| v.display())
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //!     "user": {"username": "eve"}, "objectRef": {"resource": "pods", "subresource": "exec"}});
 //! let mut alerts = Vec::new();
 //! split_events(json, 262_144, None, &mut |ev| {
-//!     set.evaluate(&ev.unwrap(), Priority::Debug, &mut |a| alerts.push(a.output));
+//!     set.evaluate(ev.unwrap().view(), Priority::Debug, &mut |a| alerts.push(a.output));
 //! });
 //! assert_eq!(alerts, ["exec by eve"]);
 //! ```
@@ -21,6 +21,7 @@ pub mod baseline;
 pub mod builtin;
 mod check;
 pub mod condition;
+pub mod doc;
 mod engine;
 pub mod event;
 pub mod fields;
@@ -32,6 +33,6 @@ pub mod reader;
 mod scan;
 
 pub use engine::{Alert, Rule, RuleSet, load_rules};
-pub use event::{DEFAULT_MAX_EVENT_SIZE, Event, split_events};
+pub use event::{DEFAULT_MAX_EVENT_SIZE, Event, EventView, split_events};
 pub use loader::{Definitions, SOURCE};
 pub use priority::Priority;

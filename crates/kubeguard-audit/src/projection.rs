@@ -3,6 +3,7 @@
 //! is checked as JSON but never built into a tree. Every field extracts
 //! the same values from a projected event as from the whole one.
 
+use crate::doc::Doc;
 use crate::scan::Plan;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -106,6 +107,9 @@ impl Projection {
 /// One audit event object parsed with a projection, or the reason the
 /// whole value must be parsed instead.
 pub(crate) enum Projected {
+    /// Scanned into the [`Doc`] given: its top-level keys that are not
+    /// fields of an audit event (sorted).
+    Scanned(Vec<String>),
     /// The object, with only the projected keys, and its top-level keys
     /// that are not fields of an audit event (sorted).
     Event(Value, Vec<String>),
@@ -114,16 +118,18 @@ pub(crate) enum Projected {
     Whole,
 }
 
-/// Parses `text` as one JSON value keeping only what `projection` names.
-/// Syntax errors are serde_json's, as for a whole parse.
-/// `plan` is [`Plan::new`] of `projection`, made once for many lines.
+/// Parses `text` as one JSON value keeping only what `projection` names:
+/// scanned into `doc` when it can be, else with `serde_json`. Syntax
+/// errors are serde_json's, as for a whole parse. `plan` is
+/// [`Plan::new`] of `projection`, made once for many lines.
 pub(crate) fn parse(
     text: &str,
     projection: &Projection,
     plan: &Plan,
+    doc: &mut Doc,
 ) -> Result<Projected, serde_json::Error> {
-    match crate::scan::event(text, plan) {
-        Some((value, unknown)) => Ok(Projected::Event(value, unknown)),
+    match crate::scan::event(text, plan, doc) {
+        Some(unknown) => Ok(Projected::Scanned(unknown)),
         None => parse_with_serde(text, projection),
     }
 }
@@ -368,14 +374,22 @@ mod tests {
     use serde_json::json;
 
     fn parse_line(text: &str, p: &Projection) -> Result<Projected, serde_json::Error> {
-        parse(text, p, &Plan::new(p))
+        parse(text, p, &Plan::new(p), &mut Doc::default())
     }
 
+    /// The projected event and its unknown keys, through the quick scan
+    /// and through `serde_json`, which agree.
     fn project(text: &str, p: &Projection) -> (Value, Vec<String>) {
-        match parse_line(text, p).unwrap() {
-            Projected::Event(v, u) => (v, u),
-            Projected::Whole => panic!("parsed whole"),
+        let mut doc = Doc::default();
+        let Ok(Projected::Scanned(unknown)) = parse(text, p, &Plan::new(p), &mut doc) else {
+            panic!("not scanned: {text}");
+        };
+        let scanned = (doc.root(text).to_value(), unknown);
+        match parse_with_serde(text, p).unwrap() {
+            Projected::Event(v, u) => assert_eq!(scanned, (v, u)),
+            _ => panic!("parsed whole"),
         }
+        scanned
     }
 
     #[test]

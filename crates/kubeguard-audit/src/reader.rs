@@ -3,7 +3,8 @@
 //! are read one at a time into one buffer, so memory stays flat on an
 //! endless stream; what cannot be read is counted and located.
 
-use crate::event::{DEFAULT_MAX_EVENT_SIZE, Event, Rejected, split_events};
+use crate::doc::Doc;
+use crate::event::{DEFAULT_MAX_EVENT_SIZE, EventView, Rejected, line_event, split_events};
 use crate::projection::{self, Projected, Projection};
 use crate::scan::Plan;
 use kubeguard_core::{Diagnostic, Pos};
@@ -266,37 +267,44 @@ fn is_lumberjack_stamp(s: &str) -> bool {
         })
 }
 
-/// Reads one input, handing each event, whole, to `on_event`. An input
-/// that cannot be opened is an error; problems inside it are counted in
-/// `stats` and reading goes on.
+/// Reads one input, handing each event, whole (parsed by `serde_json`),
+/// to `on_event`. An input that cannot be opened is an error; problems
+/// inside it are counted in `stats` and reading goes on.
 pub fn read_input(
     input: &Input,
     opts: &ReadOptions,
     stats: &mut ReadStats,
-    on_event: &mut dyn FnMut(Event),
+    on_event: &mut dyn FnMut(EventView<'_>),
 ) -> Result<(), Diagnostic> {
-    read_input_projected(input, opts, &Projection::All, stats, &mut |ev, _| {
-        on_event(ev);
-    })
+    read_input_with(input, opts, None, stats, on_event)
 }
 
 /// As [`read_input`], with each event holding only what `projection` keeps
 /// (from [`RuleSet::projection`](crate::RuleSet::projection)): the rest of
 /// each line is checked as JSON but not built, which is most of the cost.
-/// `on_event` also gets the line a projected event was parsed from (for
-/// [`RuleSet::evaluate_projected`](crate::RuleSet::evaluate_projected));
-/// `None` when the event was parsed whole.
+/// A projected event carries the line it was read from
+/// ([`EventView::line`]); what it holds is borrowed from that line.
 pub fn read_input_projected(
     input: &Input,
     opts: &ReadOptions,
     projection: &Projection,
     stats: &mut ReadStats,
-    on_event: &mut dyn FnMut(Event, Option<&str>),
+    on_event: &mut dyn FnMut(EventView<'_>),
+) -> Result<(), Diagnostic> {
+    read_input_with(input, opts, Some(projection), stats, on_event)
+}
+
+fn read_input_with(
+    input: &Input,
+    opts: &ReadOptions,
+    projection: Option<&Projection>,
+    stats: &mut ReadStats,
+    on_event: &mut dyn FnMut(EventView<'_>),
 ) -> Result<(), Diagnostic> {
     let name = input.name();
     let io_err = |e: std::io::Error| Diagnostic::whole_file(&name, format!("cannot read: {e}"));
     match input {
-        Input::Stdin => read_stream_projected(
+        Input::Stdin => read_stream_with(
             std::io::stdin().lock(),
             &name,
             opts,
@@ -306,7 +314,7 @@ pub fn read_input_projected(
         ),
         Input::File(path) => {
             let file = std::fs::File::open(path).map_err(io_err)?;
-            read_stream_projected(
+            read_stream_with(
                 BufReader::with_capacity(256 * 1024, file),
                 &name,
                 opts,
@@ -319,34 +327,42 @@ pub fn read_input_projected(
 }
 
 /// Reads a stream, gzip or plain (decided by its first bytes), handing
-/// each event, whole, to `on_event`.
+/// each event, whole (parsed by `serde_json`), to `on_event`.
 pub fn read_stream(
     reader: impl BufRead,
     name: &str,
     opts: &ReadOptions,
     stats: &mut ReadStats,
-    on_event: &mut dyn FnMut(Event),
+    on_event: &mut dyn FnMut(EventView<'_>),
 ) -> Result<(), Diagnostic> {
-    read_stream_projected(reader, name, opts, &Projection::All, stats, &mut |ev, _| {
-        on_event(ev);
-    })
+    read_stream_with(reader, name, opts, None, stats, on_event)
 }
 
 /// As [`read_stream`], with each event holding only what `projection`
 /// keeps, as [`read_input_projected`] reads.
 pub fn read_stream_projected(
-    mut reader: impl BufRead,
+    reader: impl BufRead,
     name: &str,
     opts: &ReadOptions,
     projection: &Projection,
     stats: &mut ReadStats,
-    on_event: &mut dyn FnMut(Event, Option<&str>),
+    on_event: &mut dyn FnMut(EventView<'_>),
+) -> Result<(), Diagnostic> {
+    read_stream_with(reader, name, opts, Some(projection), stats, on_event)
+}
+
+fn read_stream_with(
+    mut reader: impl BufRead,
+    name: &str,
+    opts: &ReadOptions,
+    projection: Option<&Projection>,
+    stats: &mut ReadStats,
+    on_event: &mut dyn FnMut(EventView<'_>),
 ) -> Result<(), Diagnostic> {
     let read = Source {
         name,
         opts,
-        projection,
-        plan: Plan::new(projection),
+        projection: projection.map(|p| (p, Plan::new(p))),
     };
     let head = reader
         .fill_buf()
@@ -363,9 +379,8 @@ pub fn read_stream_projected(
 struct Source<'a> {
     name: &'a str,
     opts: &'a ReadOptions,
-    projection: &'a Projection,
-    /// The projection laid out for the quick parse.
-    plan: Plan,
+    /// The projection, laid out for the quick parse; `None` reads whole.
+    projection: Option<(&'a Projection, Plan)>,
 }
 
 /// One line as read.
@@ -425,10 +440,11 @@ fn read_text(
     mut reader: impl BufRead,
     read: &Source<'_>,
     stats: &mut ReadStats,
-    on_event: &mut dyn FnMut(Event, Option<&str>),
+    on_event: &mut dyn FnMut(EventView<'_>),
 ) -> Result<(), Diagnostic> {
     let (name, opts) = (read.name, read.opts);
     let mut buf = Vec::with_capacity(16 * 1024);
+    let mut doc = Doc::default();
     let mut line_no: u32 = 0;
     let mut first = true;
     loop {
@@ -462,10 +478,18 @@ fn read_text(
         if text.is_empty() {
             continue;
         }
-        match parse_line(text, read) {
+        match parse_line(text, read, &mut doc) {
             Ok(parsed) => {
                 first = false;
-                deliver(parsed, Some(text.len()), read, line_no, stats, on_event);
+                deliver(
+                    parsed,
+                    &doc,
+                    Some(text.len()),
+                    read,
+                    line_no,
+                    stats,
+                    on_event,
+                );
             }
             Err(e) if first && e.is_eof() => {
                 let mut start = buf.clone();
@@ -513,10 +537,11 @@ fn read_documents(
     read: &Source<'_>,
     first_line: u32,
     stats: &mut ReadStats,
-    on_event: &mut dyn FnMut(Event, Option<&str>),
+    on_event: &mut dyn FnMut(EventView<'_>),
 ) -> Result<(), Diagnostic> {
     let (name, opts) = (read.name, read.opts);
     let limited = reader.take(opts.max_line as u64);
+    let doc = Doc::default();
     let mut docs = serde_json::Deserializer::from_reader(limited).into_iter::<serde_json::Value>();
     loop {
         match docs.next() {
@@ -524,6 +549,7 @@ fn read_documents(
             // Problems inside a document are reported where the documents start.
             Some(Ok(value)) => deliver(
                 Parsed::Whole(value),
+                &doc,
                 None,
                 read,
                 first_line,
@@ -549,6 +575,8 @@ fn read_documents(
 
 /// A line parsed: projected, or whole when it is not one event object.
 enum Parsed<'l> {
+    /// One object scanned into the doc, its unknown top-level keys, and the line.
+    Scanned(Vec<String>, &'l str),
     /// One object with only the projected keys, its unknown top-level
     /// keys, and the line.
     Projected(serde_json::Value, Vec<String>, &'l str),
@@ -557,14 +585,21 @@ enum Parsed<'l> {
     Whole(serde_json::Value),
 }
 
-/// Parses one line with the read's projection. A line that is not UTF-8,
-/// or larger than the largest event kept, is parsed whole, as before any
-/// projection, so errors and sizes are those of the whole line.
-fn parse_line<'l>(text: &'l [u8], read: &Source<'_>) -> Result<Parsed<'l>, serde_json::Error> {
-    if text.len() <= read.opts.max_event_size
+/// Parses one line with the read's projection (scanned into `doc` when it
+/// can be). A line that is not UTF-8, or larger than the largest event
+/// kept, is parsed whole, as before any projection, so errors and sizes
+/// are those of the whole line.
+fn parse_line<'l>(
+    text: &'l [u8],
+    read: &Source<'_>,
+    doc: &mut Doc,
+) -> Result<Parsed<'l>, serde_json::Error> {
+    if let Some((projection, plan)) = &read.projection
+        && text.len() <= read.opts.max_event_size
         && let Ok(s) = std::str::from_utf8(text)
     {
-        return Ok(match projection::parse(s, read.projection, &read.plan)? {
+        return Ok(match projection::parse(s, projection, plan, doc)? {
+            Projected::Scanned(unknown) => Parsed::Scanned(unknown, s),
             Projected::Event(value, unknown) => Parsed::Projected(value, unknown, s),
             Projected::Whole => Parsed::Whole(serde_json::from_str(s)?),
         });
@@ -572,24 +607,38 @@ fn parse_line<'l>(text: &'l [u8], read: &Source<'_>) -> Result<Parsed<'l>, serde
     serde_json::from_slice(text).map(Parsed::Whole)
 }
 
-/// Hands the events of one parsed value to `on_event`, counting the rest
-/// and noting events with unknown fields.
+/// Hands the events of one parsed value (a scanned one in `doc`) to
+/// `on_event`, counting the rest and noting events with unknown fields.
 fn deliver(
     parsed: Parsed<'_>,
+    doc: &Doc,
     size_hint: Option<usize>,
     read: &Source<'_>,
     line: u32,
     stats: &mut ReadStats,
-    on_event: &mut dyn FnMut(Event, Option<&str>),
+    on_event: &mut dyn FnMut(EventView<'_>),
 ) {
     let (name, opts) = (read.name, read.opts);
+    let mut delivered = |event: EventView<'_>, unknown: &[String], stats: &mut ReadStats| {
+        stats.events += 1;
+        if !unknown.is_empty() {
+            stats.unknown(opts, name, line, unknown);
+        }
+        on_event(event);
+    };
     let (value, mut noted, text) = match parsed {
+        Parsed::Scanned(unknown, text) => {
+            match line_event(doc.root(text), text) {
+                Ok(event) => delivered(event, &unknown, stats),
+                Err(why) => stats.reject(opts, name, line, &why),
+            }
+            return;
+        }
         Parsed::Projected(value, unknown, text) => (value, Some(unknown), Some(text)),
         Parsed::Whole(value) => (value, None, None),
     };
     split_events(value, opts.max_event_size, size_hint, &mut |ev| match ev {
         Ok(event) => {
-            stats.events += 1;
             let unknown = match noted.take() {
                 Some(unknown) => unknown,
                 None => match &event.json {
@@ -600,10 +649,11 @@ fn deliver(
                     _ => Vec::new(),
                 },
             };
-            if !unknown.is_empty() {
-                stats.unknown(opts, name, line, &unknown);
-            }
-            on_event(event, text);
+            let view = EventView {
+                line: text,
+                ..event.view()
+            };
+            delivered(view, &unknown, stats);
         }
         Err(why) => stats.reject(opts, name, line, &why),
     });

@@ -9,8 +9,8 @@
 //! ([`crate::projection::parse`]), which decides and words the error. So
 //! what it returns is always what the `serde_json` path returns.
 
+use crate::doc::{Doc, JsonRef, Kind, Span};
 use crate::projection::{Projection, is_event_field, is_known};
-use serde_json::{Map, Value};
 
 /// Nesting deeper than this is left to `serde_json` (its own limit is 128).
 const MAX_DEPTH: usize = 100;
@@ -55,53 +55,25 @@ impl Plan {
         }
     }
 
-    /// The plan of the value at `key`, with the key's place in the plan
-    /// (`usize::MAX` under a whole value).
-    fn child(&self, key: &str) -> Option<(usize, &Plan)> {
+    /// The plan of the value at `key`.
+    fn child(&self, key: &[u8]) -> Option<&Plan> {
         match self {
-            Plan::All => Some((usize::MAX, &ALL)),
+            Plan::All => Some(&ALL),
             Plan::Keys(keys) => keys
                 .iter()
-                .position(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
-                .map(|i| (i, &keys[i].1)),
-        }
-    }
-
-    /// How many members an object kept with this plan usually has: room
-    /// made at once rather than grown.
-    fn members(&self) -> usize {
-        match self {
-            Plan::All => 8,
-            Plan::Keys(keys) => keys.len(),
-        }
-    }
-
-    /// The object of the kept members (in the order read: a repeated key
-    /// keeps its last value, as `serde_json` does). Under a projection the
-    /// members are put in key order by their places in the plan, whose
-    /// keys are sorted, sparing the map most string comparisons.
-    fn object(&self, members: Vec<(usize, &str, Value)>) -> Map<String, Value> {
-        match self {
-            Plan::All => members
-                .into_iter()
-                .map(|(_, k, v)| (k.to_owned(), v))
-                .collect(),
-            Plan::Keys(keys) => {
-                let mut members = members;
-                members.sort_by_key(|(i, _, _)| *i);
-                members
-                    .into_iter()
-                    .map(|(i, _, v)| (String::from(&*keys[i].0), v))
-                    .collect()
-            }
+                .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key)
+                .map(|(_, p)| p),
         }
     }
 }
 
-/// Parses the event object `text` keeping what `plan` names: the
-/// object and its top-level keys that are not fields of an audit event
-/// (sorted), or `None` when `serde_json` must decide.
-pub(crate) fn event(text: &str, plan: &Plan) -> Option<(Value, Vec<String>)> {
+/// Scans the event object `text` into `doc`, keeping what `plan` names:
+/// its top-level keys that are not fields of an audit event (sorted), or
+/// `None` when `serde_json` must decide.
+pub(crate) fn event(text: &str, plan: &Plan, doc: &mut Doc) -> Option<Vec<String>> {
+    // Offsets are kept as u32.
+    u32::try_from(text.len()).ok()?;
+    doc.clear();
     let mut s = Scanner {
         b: text.as_bytes(),
         text,
@@ -112,12 +84,13 @@ pub(crate) fn event(text: &str, plan: &Plan) -> Option<(Value, Vec<String>)> {
         return None;
     }
     s.i += 1;
-    let mut out = Vec::with_capacity(plan.members());
+    let root = doc.open((0, 0), Kind::Object);
     let mut unknown = Vec::new();
     let mut timestamp = false;
     if s.first_key()? {
         loop {
-            let key = s.key()?;
+            let span = s.key()?;
+            let key = &text[span.0 as usize..span.1 as usize];
             if key == "items" {
                 return None;
             }
@@ -128,11 +101,8 @@ pub(crate) fn event(text: &str, plan: &Plan) -> Option<(Value, Vec<String>)> {
                     unknown.push(key.to_owned());
                 }
             }
-            match plan.child(key) {
-                Some((at, p)) => {
-                    let v = s.kept(p, 1)?;
-                    out.push((at, key, v));
-                }
+            match plan.child(key.as_bytes()) {
+                Some(p) => s.kept(p, 1, span, doc)?,
                 None => s.skip(1)?,
             }
             if !s.next_key()? {
@@ -144,15 +114,15 @@ pub(crate) fn event(text: &str, plan: &Plan) -> Option<(Value, Vec<String>)> {
     if s.i != s.b.len() {
         return None;
     }
-    let out = plan.object(out);
+    doc.close(root);
     if timestamp {
-        let version = out.get("apiVersion").and_then(Value::as_str);
+        let version = doc.root(text).get("apiVersion").and_then(JsonRef::as_str);
         if !is_known("timestamp", version) {
             unknown.push("timestamp".to_owned());
         }
     }
     unknown.sort_unstable();
-    Some((Value::Object(out), unknown))
+    Some(unknown)
 }
 
 /// Where the plain run of a string starting at `i` ends: at the first
@@ -232,7 +202,7 @@ impl<'t> Scanner<'t> {
     }
 
     /// A key without escapes and its `:`; the cursor is at its `"`.
-    fn key(&mut self) -> Option<&'t str> {
+    fn key(&mut self) -> Option<Span> {
         let (start, end, escaped) = self.string()?;
         if escaped {
             return None;
@@ -243,7 +213,7 @@ impl<'t> Scanner<'t> {
         }
         self.i += 1;
         self.ws();
-        Some(&self.text[start..end])
+        Some((offset(start), offset(end)))
     }
 
     /// A string at the cursor (at its `"`), checked: the range of its
@@ -407,32 +377,30 @@ impl<'t> Scanner<'t> {
         }
     }
 
-    /// The value at the cursor, built with the parts `p` keeps.
-    fn kept(&mut self, p: &Plan, depth: usize) -> Option<Value> {
+    /// Adds the value at the cursor to `doc` (as the member `key`), with
+    /// the parts `p` keeps.
+    fn kept(&mut self, p: &Plan, depth: usize, key: Span, doc: &mut Doc) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
         }
-        Some(match self.peek()? {
+        match self.peek()? {
             b'"' => {
                 let (start, end, escaped) = self.string()?;
                 if escaped {
                     // `serde_json` decodes the escapes (and rejects lone surrogates).
-                    Value::String(serde_json::from_str(&self.text[start - 1..=end]).ok()?)
+                    doc.decoded(key, serde_json::from_str(&self.text[start - 1..=end]).ok()?);
                 } else {
-                    Value::String(self.text[start..end].to_owned())
+                    doc.leaf(key, Kind::String, (offset(start), offset(end)));
                 }
             }
             b'{' => {
                 self.i += 1;
-                let mut out = Vec::with_capacity(p.members());
+                let at = doc.open(key, Kind::Object);
                 if self.first_key()? {
                     loop {
-                        let key = self.key()?;
-                        match p.child(key) {
-                            Some((at, c)) => {
-                                let v = self.kept(c, depth + 1)?;
-                                out.push((at, key, v));
-                            }
+                        let span = self.key()?;
+                        match p.child(&self.b[span.0 as usize..span.1 as usize]) {
+                            Some(c) => self.kept(c, depth + 1, span, doc)?,
                             None => self.skip(depth + 1)?,
                         }
                         if !self.next_key()? {
@@ -440,45 +408,51 @@ impl<'t> Scanner<'t> {
                         }
                     }
                 }
-                Value::Object(p.object(out))
+                doc.close(at);
             }
             b'[' => {
                 self.i += 1;
-                let mut items = Vec::new();
+                let at = doc.open(key, Kind::Array);
                 if self.first_item()? {
                     loop {
-                        items.push(self.kept(&ALL, depth + 1)?);
+                        self.kept(&ALL, depth + 1, (0, 0), doc)?;
                         if !self.next_item()? {
                             break;
                         }
                     }
                 }
-                Value::Array(items)
+                doc.close(at);
             }
             b't' => {
                 self.literal(b"true")?;
-                Value::Bool(true)
+                doc.leaf(key, Kind::True, (0, 0));
             }
             b'f' => {
                 self.literal(b"false")?;
-                Value::Bool(false)
+                doc.leaf(key, Kind::False, (0, 0));
             }
             b'n' => {
                 self.literal(b"null")?;
-                Value::Null
+                doc.leaf(key, Kind::Null, (0, 0));
             }
             _ => {
                 let (start, end) = self.number()?;
-                let digits = &self.text[start..end];
-                // Small non-negative integers as `serde_json` reads them;
-                // anything else (signs, fractions, exponents) is its to read.
-                if digits.len() > 18 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                let digits = &self.b[start..end];
+                // Small non-negative integers, written as `serde_json` writes
+                // them; anything else (signs, fractions, exponents) is its to read.
+                if digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
                     return None;
                 }
-                Value::from(digits.parse::<u64>().ok()?)
+                doc.leaf(key, Kind::Number, (offset(start), offset(end)));
             }
-        })
+        }
+        Some(())
     }
+}
+
+/// An offset into a text the scan accepted (at most `u32::MAX` bytes long).
+fn offset(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -500,9 +474,11 @@ mod tests {
     /// answers on ordinary events.
     fn agrees(text: &str, answers: bool) {
         let p = projection();
-        let quick = event(text, &Plan::new(&p));
+        let mut doc = Doc::default();
+        let quick = event(text, &Plan::new(&p), &mut doc);
         assert_eq!(quick.is_some(), answers, "{text}");
-        if let Some((value, unknown)) = quick {
+        if let Some(unknown) = quick {
+            let value = doc.root(text).to_value();
             match parse_with_serde(text, &p) {
                 Ok(Projected::Event(v, u)) => {
                     assert_eq!((value, unknown), (v, u), "{text}");

@@ -27,7 +27,7 @@ fn with(mut e: Value, pointer: &str, v: Value) -> Value {
 fn fired(set: &RuleSet, e: Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
     split_events(e, 262_144, None, &mut |ev| {
-        set.evaluate(&ev.unwrap(), Priority::Debug, &mut |a| {
+        set.evaluate(ev.unwrap().view(), Priority::Debug, &mut |a| {
             out.push((a.rule.name.clone(), a.output))
         });
     });

@@ -56,12 +56,12 @@ fn alerts(set: &RuleSet, text: &str, projected: bool) -> Vec<(String, String, Op
             &opts,
             set.projection(),
             &mut stats,
-            &mut |ev, line| set.evaluate_projected(&ev, line, Priority::Debug, &mut push),
+            &mut |ev| set.evaluate(ev, Priority::Debug, &mut push),
         )
         .unwrap();
     } else {
         read_stream(text.as_bytes(), "t", &opts, &mut stats, &mut |ev| {
-            set.evaluate(&ev, Priority::Debug, &mut push);
+            set.evaluate(ev, Priority::Debug, &mut push);
         })
         .unwrap();
     }

@@ -43,7 +43,7 @@ fn pod_create(spec: Value) -> Value {
 fn fired(set: &RuleSet, e: Value) -> Vec<String> {
     let mut names = Vec::new();
     split_events(e, 262_144, None, &mut |ev| {
-        set.evaluate(&ev.unwrap(), Priority::Debug, &mut |a| {
+        set.evaluate(ev.unwrap().view(), Priority::Debug, &mut |a| {
             names.push(a.rule.name.clone())
         });
     });
@@ -141,7 +141,7 @@ fn exec_portforward_and_ephemeral() {
         json!("/api/v1/namespaces/shop/pods/web-0/exec?command=sh&container=web&stdin=true");
     let mut alerts = Vec::new();
     split_events(exec.clone(), 262_144, None, &mut |ev| {
-        set.evaluate(&ev.unwrap(), Priority::Debug, &mut |a| {
+        set.evaluate(ev.unwrap().view(), Priority::Debug, &mut |a| {
             alerts.push((a.rule.name.clone(), a.output, a.rule.priority))
         });
     });
@@ -167,7 +167,7 @@ fn exec_portforward_and_ephemeral() {
         json!({"ephemeralContainers": [{"name": "debugger", "image": "busybox"}]});
     let mut outputs = Vec::new();
     split_events(eph, 262_144, None, &mut |ev| {
-        set.evaluate(&ev.unwrap(), Priority::Debug, &mut |a| {
+        set.evaluate(ev.unwrap().view(), Priority::Debug, &mut |a| {
             outputs.push(a.output)
         });
     });

@@ -207,7 +207,7 @@ mod tests {
             time_ns: 1_000_000_001,
         };
         let mut w = AuditWriter::begin(Vec::new(), format).unwrap();
-        set.evaluate(&ev, Priority::Debug, &mut |a| w.alert(&a).unwrap());
+        set.evaluate(ev.view(), Priority::Debug, &mut |a| w.alert(&a).unwrap());
         let summary = AuditSummary {
             events: 1,
             alerts: 1,

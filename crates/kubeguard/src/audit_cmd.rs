@@ -200,12 +200,8 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
         projection.merge(&baseline::projection());
     }
     for input in &inputs {
-        let result = reader::read_input_projected(
-            input,
-            &opts,
-            &projection,
-            &mut stats,
-            &mut |event, line| {
+        let result =
+            reader::read_input_projected(input, &opts, &projection, &mut stats, &mut |event| {
                 summary.events += 1;
                 if write_error.is_some() {
                     return;
@@ -220,17 +216,14 @@ fn scan(args: &ScanArgs, stdout: &mut dyn Write) -> Result<u8> {
                         write_error = written.err();
                     }
                 };
-                set.evaluate_projected(&event, line, args.min_priority, &mut |alert| {
-                    report(&alert)
-                });
+                set.evaluate(event, args.min_priority, &mut |alert| report(&alert));
                 if let Some(d) = detector.as_mut()
                     && let Some(alert) = d.check(&event)
                     && alert.rule.priority.at_least(args.min_priority)
                 {
                     report(&alert);
                 }
-            },
-        );
+            });
         if let Some(e) = write_error.take() {
             return Err(e.into());
         }
@@ -296,7 +289,7 @@ fn learn(args: &LearnArgs, stdout: &mut dyn Write) -> Result<u8> {
     for input in &inputs {
         let opts = ReadOptions::default();
         if let Err(e) =
-            reader::read_input_projected(input, &opts, &projection, &mut stats, &mut |ev, _| {
+            reader::read_input_projected(input, &opts, &projection, &mut stats, &mut |ev| {
                 learner.learn(&ev)
             })
         {
