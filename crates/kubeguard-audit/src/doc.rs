@@ -34,6 +34,9 @@ struct Node {
     span: (u32, u32),
     /// One past the last node of this value's subtree.
     end: u32,
+    /// For an object: whether no key is written twice, so a lookup can
+    /// stop at the first match.
+    unique: bool,
 }
 
 /// The kept parts of one JSON text, in document order: each value is
@@ -63,6 +66,7 @@ impl Doc {
             kind,
             span,
             end,
+            unique: false,
         });
     }
 
@@ -80,10 +84,13 @@ impl Doc {
         at
     }
 
-    /// Ends the object or array started at `at`.
-    pub(crate) fn close(&mut self, at: usize) {
+    /// Ends the object or array started at `at`; `unique` when the
+    /// object is known to repeat no key.
+    pub(crate) fn close(&mut self, at: usize, unique: bool) {
         let end = self.next_index();
-        self.nodes[at].end = end;
+        let node = &mut self.nodes[at];
+        node.end = end;
+        node.unique = unique;
     }
 
     fn next_index(&self) -> u32 {
@@ -135,6 +142,28 @@ impl<'e> DocRef<'e> {
 
     fn key(self) -> &'e str {
         self.slice(self.node().key)
+    }
+
+    /// Whether this member's key is `key` (lengths compared first).
+    fn has_key(self, key: &str) -> bool {
+        let (start, end) = self.node().key;
+        (end - start) as usize == key.len()
+            && &self.text.as_bytes()[start as usize..end as usize] == key.as_bytes()
+    }
+
+    /// The member `key` of this object: the last one written, found
+    /// sooner when no key is repeated.
+    fn member(self, key: &str) -> Option<DocRef<'e>> {
+        let mut found = None;
+        for m in self.children() {
+            if m.has_key(key) {
+                found = Some(m);
+                if self.node().unique {
+                    break;
+                }
+            }
+        }
+        found
     }
 
     fn as_str(self) -> Option<&'e str> {
@@ -211,11 +240,7 @@ impl<'e> JsonRef<'e> {
     pub fn get(self, key: &str) -> Option<JsonRef<'e>> {
         match self {
             JsonRef::Value(v) => v.get(key).map(JsonRef::Value),
-            JsonRef::Doc(d) if d.node().kind == Kind::Object => d
-                .children()
-                .filter(|m| m.key() == key)
-                .last()
-                .map(JsonRef::Doc),
+            JsonRef::Doc(d) if d.node().kind == Kind::Object => d.member(key).map(JsonRef::Doc),
             JsonRef::Doc(_) => None,
         }
     }

@@ -447,27 +447,43 @@ fn read_text(
     let mut doc = Doc::default();
     let mut line_no: u32 = 0;
     let mut first = true;
-    loop {
-        let line = read_line(&mut reader, &mut buf, opts.max_line).map_err(|e| {
-            Diagnostic::new(
-                name,
-                Pos {
-                    line: line_no + 1,
-                    col: 1,
-                },
-                format!("cannot read: {e}"),
-            )
-        })?;
-        line_no = line_no.saturating_add(1);
+    let cannot_read = |line_no: u32, e: std::io::Error| {
         let pos = Pos {
-            line: line_no,
+            line: line_no + 1,
             col: 1,
         };
+        Diagnostic::new(name, pos, format!("cannot read: {e}"))
+    };
+    loop {
+        // A whole line in the reader's buffer is read where it is.
+        if !first {
+            let chunk = reader.fill_buf().map_err(|e| cannot_read(line_no, e))?;
+            if let Some(end) = memchr::memchr(b'\n', chunk)
+                && end <= opts.max_line
+            {
+                line_no = line_no.saturating_add(1);
+                let text = trim_line(&chunk[..end]);
+                if !text.is_empty()
+                    && let Err(e) = read_line_events(text, &mut doc, read, line_no, stats, on_event)
+                {
+                    bad_line(&e, read, line_no, stats);
+                }
+                reader.consume(end + 1);
+                continue;
+            }
+        }
+        let line =
+            read_line(&mut reader, &mut buf, opts.max_line).map_err(|e| cannot_read(line_no, e))?;
+        line_no = line_no.saturating_add(1);
         match line {
             Line::Eof => return Ok(()),
             Line::TooLong => {
                 stats.garbage += 1;
                 let msg = format!("line longer than {} bytes; skipped", opts.max_line);
+                let pos = Pos {
+                    line: line_no,
+                    col: 1,
+                };
                 stats.issue(opts, name, pos, msg);
                 first = false;
                 continue;
@@ -478,19 +494,8 @@ fn read_text(
         if text.is_empty() {
             continue;
         }
-        match parse_line(text, read, &mut doc) {
-            Ok(parsed) => {
-                first = false;
-                deliver(
-                    parsed,
-                    &doc,
-                    Some(text.len()),
-                    read,
-                    line_no,
-                    stats,
-                    on_event,
-                );
-            }
+        match read_line_events(text, &mut doc, read, line_no, stats, on_event) {
+            Ok(()) => first = false,
             Err(e) if first && e.is_eof() => {
                 let mut start = buf.clone();
                 start.push(b'\n');
@@ -499,22 +504,50 @@ fn read_text(
             }
             Err(e) => {
                 first = false;
-                stats.garbage += 1;
-                let what = if e.is_eof() {
-                    "truncated JSON"
-                } else {
-                    "not JSON"
-                };
-                let msg = format!("{what} ({e}); line skipped");
-                let col = if e.is_eof() {
-                    1
-                } else {
-                    u32::try_from(e.column()).unwrap_or(1)
-                };
-                stats.issue(opts, name, Pos { line: line_no, col }, msg);
+                bad_line(&e, read, line_no, stats);
             }
         }
     }
+}
+
+/// Parses one line (scanned into `doc` when it can be) and hands its
+/// events to `on_event`; a line that is not JSON is the error.
+fn read_line_events(
+    text: &[u8],
+    doc: &mut Doc,
+    read: &Source<'_>,
+    line_no: u32,
+    stats: &mut ReadStats,
+    on_event: &mut dyn FnMut(EventView<'_>),
+) -> Result<(), serde_json::Error> {
+    let parsed = parse_line(text, read, doc)?;
+    deliver(
+        parsed,
+        doc,
+        Some(text.len()),
+        read,
+        line_no,
+        stats,
+        on_event,
+    );
+    Ok(())
+}
+
+/// Counts and locates a line that is not JSON.
+fn bad_line(e: &serde_json::Error, read: &Source<'_>, line_no: u32, stats: &mut ReadStats) {
+    stats.garbage += 1;
+    let what = if e.is_eof() {
+        "truncated JSON"
+    } else {
+        "not JSON"
+    };
+    let msg = format!("{what} ({e}); line skipped");
+    let col = if e.is_eof() {
+        1
+    } else {
+        u32::try_from(e.column()).unwrap_or(1)
+    };
+    stats.issue(read.opts, read.name, Pos { line: line_no, col }, msg);
 }
 
 /// A line without its carriage return and surrounding blanks.

@@ -55,15 +55,42 @@ impl Plan {
         }
     }
 
-    /// The plan of the value at `key`.
-    fn child(&self, key: &[u8]) -> Option<&Plan> {
+    /// The plan of the value at `key`, with the key's place in the plan
+    /// (`None` under a whole value).
+    fn child(&self, key: &[u8]) -> Option<(Option<usize>, &Plan)> {
         match self {
-            Plan::All => Some(&ALL),
+            Plan::All => Some((None, &ALL)),
             Plan::Keys(keys) => keys
                 .iter()
-                .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key)
-                .map(|(_, p)| p),
+                .position(|(k, _)| k.len() == key.len() && k.as_bytes() == key)
+                .map(|i| (Some(i), &keys[i].1)),
         }
+    }
+}
+
+/// Which keys of an object were seen, by their places in its plan: tells
+/// whether the object repeats none of its kept keys.
+#[derive(Default)]
+struct Seen {
+    bits: u64,
+    repeated: bool,
+}
+
+impl Seen {
+    /// Notes a key at `place` in the plan (`None`: a key of a whole value,
+    /// which is not tracked, so the object counts as repeating).
+    fn note(&mut self, place: Option<usize>) {
+        match place {
+            Some(i) if i < 64 => {
+                self.repeated |= self.bits & (1 << i) != 0;
+                self.bits |= 1 << i;
+            }
+            _ => self.repeated = true,
+        }
+    }
+
+    fn unique(&self) -> bool {
+        !self.repeated
     }
 }
 
@@ -85,6 +112,7 @@ pub(crate) fn event(text: &str, plan: &Plan, doc: &mut Doc) -> Option<Vec<String
     }
     s.i += 1;
     let root = doc.open((0, 0), Kind::Object);
+    let mut seen = Seen::default();
     let mut unknown = Vec::new();
     let mut timestamp = false;
     if s.first_key()? {
@@ -102,7 +130,10 @@ pub(crate) fn event(text: &str, plan: &Plan, doc: &mut Doc) -> Option<Vec<String
                 }
             }
             match plan.child(key.as_bytes()) {
-                Some(p) => s.kept(p, 1, span, doc)?,
+                Some((place, p)) => {
+                    seen.note(place);
+                    s.kept(p, 1, span, doc)?;
+                }
                 None => s.skip(1)?,
             }
             if !s.next_key()? {
@@ -114,7 +145,7 @@ pub(crate) fn event(text: &str, plan: &Plan, doc: &mut Doc) -> Option<Vec<String
     if s.i != s.b.len() {
         return None;
     }
-    doc.close(root);
+    doc.close(root, seen.unique());
     if timestamp {
         let version = doc.root(text).get("apiVersion").and_then(JsonRef::as_str);
         if !is_known("timestamp", version) {
@@ -396,11 +427,15 @@ impl<'t> Scanner<'t> {
             b'{' => {
                 self.i += 1;
                 let at = doc.open(key, Kind::Object);
+                let mut seen = Seen::default();
                 if self.first_key()? {
                     loop {
                         let span = self.key()?;
                         match p.child(&self.b[span.0 as usize..span.1 as usize]) {
-                            Some(c) => self.kept(c, depth + 1, span, doc)?,
+                            Some((place, c)) => {
+                                seen.note(place);
+                                self.kept(c, depth + 1, span, doc)?;
+                            }
                             None => self.skip(depth + 1)?,
                         }
                         if !self.next_key()? {
@@ -408,7 +443,7 @@ impl<'t> Scanner<'t> {
                         }
                     }
                 }
-                doc.close(at);
+                doc.close(at, seen.unique());
             }
             b'[' => {
                 self.i += 1;
@@ -421,7 +456,7 @@ impl<'t> Scanner<'t> {
                         }
                     }
                 }
-                doc.close(at);
+                doc.close(at, false);
             }
             b't' => {
                 self.literal(b"true")?;
