@@ -5,6 +5,7 @@
 //! answers: a repeated key keeps its last value and an object's keys come
 //! sorted, as in a `serde_json` map.
 
+use crate::projection::{EVENT_FIELDS, event_field};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -42,10 +43,26 @@ struct Node {
 /// The kept parts of one JSON text, in document order: each value is
 /// followed by its members or items. Offsets point into the text, which
 /// is given back when the doc is read ([`Doc::root`]).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Doc {
     nodes: Vec<Node>,
     decoded: Vec<String>,
+    /// Where the value of each top-level field of an audit event is (by
+    /// its number, [`event_field`]); `NONE` when it is not kept.
+    top: [u32; EVENT_FIELDS],
+}
+
+/// No node.
+const NONE: u32 = u32::MAX;
+
+impl Default for Doc {
+    fn default() -> Self {
+        Doc {
+            nodes: Vec::new(),
+            decoded: Vec::new(),
+            top: [NONE; EVENT_FIELDS],
+        }
+    }
 }
 
 /// A byte range of the text, as stored.
@@ -56,6 +73,13 @@ impl Doc {
     pub(crate) fn clear(&mut self) {
         self.nodes.clear();
         self.decoded.clear();
+        self.top = [NONE; EVENT_FIELDS];
+    }
+
+    /// Notes that the next value added is top-level field `field` of the
+    /// event (the last one written wins, as for any repeated key).
+    pub(crate) fn top_field_next(&mut self, field: u8) {
+        self.top[usize::from(field)] = self.next_index();
     }
 
     /// Adds a scalar (or a decoded string, `span.0` its index).
@@ -147,13 +171,19 @@ impl<'e> DocRef<'e> {
     /// Whether this member's key is `key` (lengths compared first).
     fn has_key(self, key: &str) -> bool {
         let (start, end) = self.node().key;
-        (end - start) as usize == key.len()
-            && &self.text.as_bytes()[start as usize..end as usize] == key.as_bytes()
+        let mine = &self.text.as_bytes()[start as usize..end as usize];
+        mine.len() == key.len() && mine.first() == key.as_bytes().first() && mine == key.as_bytes()
     }
 
     /// The member `key` of this object: the last one written, found
     /// sooner when no key is repeated.
     fn member(self, key: &str) -> Option<DocRef<'e>> {
+        if self.at == 0
+            && let Some(field) = event_field(key)
+        {
+            let at = self.doc.top[usize::from(field)];
+            return (at != NONE).then(|| self.at(at));
+        }
         let mut found = None;
         for m in self.children() {
             if m.has_key(key) {

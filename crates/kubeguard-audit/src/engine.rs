@@ -256,27 +256,70 @@ impl RuleSet {
 pub(crate) struct State<'r, 'e> {
     set: &'r RuleSet,
     ev: EventView<'e>,
-    fields: Vec<Option<Option<Values<'e>>>>,
-    /// 0: not tested yet, 1: false, 2: true.
-    checks: Vec<u8>,
+    /// Which fields and checks this event has seen (kept from event to event).
+    seen: Seen,
+    /// The values of the fields extracted so far, in the order extracted.
+    values: Vec<Option<Values<'e>>>,
+}
+
+/// Which fields were extracted and which checks tested for the current
+/// event, stamped with its number so nothing is cleared between events.
+#[derive(Default)]
+struct Seen {
+    /// The current event's stamp (never 0, which no slot is stamped with
+    /// for a live event).
+    event: u32,
+    /// Per field: the stamp of the event it was extracted for, and where
+    /// its values are in [`State::values`].
+    fields: Vec<(u32, u32)>,
+    /// Per check: the stamp of the event it was tested for, and its result.
+    checks: Vec<(u32, bool)>,
+}
+
+thread_local! {
+    /// The room of [`Seen`], reused by every event evaluated on a thread.
+    static SEEN: std::cell::Cell<Seen> = std::cell::Cell::default();
+}
+
+impl Seen {
+    /// Room for a rule set's fields and checks, and a new stamp.
+    fn begin(&mut self, fields: usize, checks: usize) {
+        self.event = self.event.wrapping_add(1);
+        if self.event == 0 {
+            self.fields.fill((0, 0));
+            self.checks.fill((0, false));
+            self.event = 1;
+        }
+        if self.fields.len() < fields {
+            self.fields.resize(fields, (0, 0));
+        }
+        if self.checks.len() < checks {
+            self.checks.resize(checks, (0, false));
+        }
+    }
 }
 
 impl<'r, 'e> State<'r, 'e> {
     fn new(set: &'r RuleSet, ev: EventView<'e>) -> Self {
+        let mut seen = SEEN.take();
+        seen.begin(set.fields.len(), set.checks.len());
         State {
             set,
             ev,
-            fields: vec![None; set.fields.len()],
-            checks: vec![0; set.checks.len()],
+            seen,
+            values: Vec::with_capacity(16),
         }
     }
 
     pub(crate) fn field(&mut self, id: u32) -> Option<&Values<'e>> {
-        let slot = &mut self.fields[id as usize];
-        if slot.is_none() {
-            *slot = Some(self.set.fields[id as usize].extract(&self.ev));
+        let slot = &mut self.seen.fields[id as usize];
+        if slot.0 != self.seen.event {
+            let at = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+            *slot = (self.seen.event, at);
+            self.values
+                .push(self.set.fields[id as usize].extract(&self.ev));
         }
-        slot.as_ref().and_then(Option::as_ref)
+        self.values[slot.1 as usize].as_ref()
     }
 
     fn eval(&mut self, e: &Expr) -> bool {
@@ -286,13 +329,15 @@ impl<'r, 'e> State<'r, 'e> {
             Expr::Not(inner) => !self.eval(inner),
             Expr::Check(id) => {
                 let i = *id as usize;
-                if self.checks[i] == 0 {
-                    let set = self.set;
-                    let (field, test) = &set.checks[i];
-                    let pass = test.passes(self.field(*field));
-                    self.checks[i] = if pass { 2 } else { 1 };
+                let (stamp, pass) = self.seen.checks[i];
+                if stamp == self.seen.event {
+                    return pass;
                 }
-                self.checks[i] == 2
+                let set = self.set;
+                let (field, test) = &set.checks[i];
+                let pass = test.passes(self.field(*field));
+                self.seen.checks[i] = (self.seen.event, pass);
+                pass
             }
         }
     }
@@ -309,6 +354,13 @@ impl<'r, 'e> State<'r, 'e> {
             }
         }
         out
+    }
+}
+
+impl Drop for State<'_, '_> {
+    /// Gives the room back for the next event.
+    fn drop(&mut self) {
+        SEEN.set(std::mem::take(&mut self.seen));
     }
 }
 

@@ -158,30 +158,39 @@ pub(crate) fn parse_with_serde(
 }
 
 /// The top-level keys of an `audit.k8s.io` `Event` (v1, and v1beta1's
-/// `timestamp`), with `apiVersion`, `kind` and `metadata`.
+/// `timestamp` aside), with `apiVersion`, `kind` and `metadata`, each
+/// with its number (its place in [`EVENT_FIELDS`]).
+pub(crate) fn event_field(key: &str) -> Option<u8> {
+    Some(match key {
+        "kind" => 0,
+        "apiVersion" => 1,
+        "metadata" => 2,
+        "level" => 3,
+        "auditID" => 4,
+        "stage" => 5,
+        "requestURI" => 6,
+        "verb" => 7,
+        "user" => 8,
+        "impersonatedUser" => 9,
+        "sourceIPs" => 10,
+        "userAgent" => 11,
+        "objectRef" => 12,
+        "responseStatus" => 13,
+        "requestObject" => 14,
+        "responseObject" => 15,
+        "requestReceivedTimestamp" => 16,
+        "stageTimestamp" => 17,
+        "annotations" => 18,
+        _ => return None,
+    })
+}
+
+/// How many top-level fields an audit event has ([`event_field`]).
+pub(crate) const EVENT_FIELDS: usize = 19;
+
+/// Whether `key` is a top-level field of an audit event.
 pub(crate) fn is_event_field(key: &str) -> bool {
-    matches!(
-        key,
-        "kind"
-            | "apiVersion"
-            | "metadata"
-            | "level"
-            | "auditID"
-            | "stage"
-            | "requestURI"
-            | "verb"
-            | "user"
-            | "impersonatedUser"
-            | "sourceIPs"
-            | "userAgent"
-            | "objectRef"
-            | "responseStatus"
-            | "requestObject"
-            | "responseObject"
-            | "requestReceivedTimestamp"
-            | "stageTimestamp"
-            | "annotations"
-    )
+    event_field(key).is_some()
 }
 
 /// The keys of an event object that are not fields of an audit event of

@@ -10,7 +10,7 @@
 //! what it returns is always what the `serde_json` path returns.
 
 use crate::doc::{Doc, JsonRef, Kind, Span};
-use crate::projection::{Projection, is_event_field, is_known};
+use crate::projection::{Projection, event_field, is_known};
 
 /// Nesting deeper than this is left to `serde_json` (its own limit is 128).
 const MAX_DEPTH: usize = 100;
@@ -36,7 +36,21 @@ pub(crate) enum Plan {
     /// The whole value.
     All,
     /// Only these keys of an object.
-    Keys(Vec<(Box<str>, Plan)>),
+    Keys(Vec<Member>),
+}
+
+/// A kept key of an object and what is kept of its value.
+#[derive(Debug)]
+pub(crate) struct Member {
+    key: Box<str>,
+    plan: Plan,
+    /// The key's number as a field of an audit event (read at the top).
+    event_field: Option<u8>,
+}
+
+/// Whether two keys are the same, lengths and first bytes compared first.
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
 }
 
 /// What every child of a whole value keeps.
@@ -49,7 +63,11 @@ impl Plan {
             Projection::All => Plan::All,
             Projection::Keys(keys) => Plan::Keys(
                 keys.iter()
-                    .map(|(k, p)| (k.as_str().into(), Plan::new(p)))
+                    .map(|(k, p)| Member {
+                        key: k.as_str().into(),
+                        plan: Plan::new(p),
+                        event_field: event_field(k),
+                    })
                     .collect(),
             ),
         }
@@ -62,8 +80,17 @@ impl Plan {
             Plan::All => Some((None, &ALL)),
             Plan::Keys(keys) => keys
                 .iter()
-                .position(|(k, _)| k.len() == key.len() && k.as_bytes() == key)
-                .map(|i| (Some(i), &keys[i].1)),
+                .position(|m| same_key(m.key.as_bytes(), key))
+                .map(|i| (Some(i), &keys[i].plan)),
+        }
+    }
+
+    /// The number of `key`, at `place` in this plan, as a field of an
+    /// audit event.
+    fn event_field(&self, key: &str, place: Option<usize>) -> Option<u8> {
+        match (self, place) {
+            (Plan::Keys(keys), Some(i)) => keys[i].event_field,
+            _ => event_field(key),
         }
     }
 }
@@ -122,16 +149,21 @@ pub(crate) fn event(text: &str, plan: &Plan, doc: &mut Doc) -> Option<Vec<String
             if key == "items" {
                 return None;
             }
-            if !is_event_field(key) {
+            let child = plan.child(key.as_bytes());
+            let field = plan.event_field(key, child.and_then(|(place, _)| place));
+            if field.is_none() {
                 if key == "timestamp" {
                     timestamp = true;
                 } else {
                     unknown.push(key.to_owned());
                 }
             }
-            match plan.child(key.as_bytes()) {
+            match child {
                 Some((place, p)) => {
                     seen.note(place);
+                    if let Some(field) = field {
+                        doc.top_field_next(field);
+                    }
                     s.kept(p, 1, span, doc)?;
                 }
                 None => s.skip(1)?,
@@ -544,6 +576,42 @@ mod tests {
             "objectRef":{"resource":"r","name":"x","resource":"s","name":"y","name":"z"}}"#,
             true,
         );
+    }
+
+    #[test]
+    fn lookups_find_the_last_of_repeated_keys() {
+        let mut p = projection();
+        p.keep(&["extra"]);
+        p.keep(&["verb"]);
+        let text = r#"{"verb":"a","objectRef":{"name":"x","resource":"r","name":"y"},
+            "extra":{"k":1,"k":2},"user":{"username":"u"},"verb":"b","extra":{"k":3,"j":0},
+            "requestObject":{"spec":{"containers":[{"image":"i","image":"j"}]}}}"#;
+        let mut doc = Doc::default();
+        assert!(event(text, &Plan::new(&p), &mut doc).is_some());
+        let root = doc.root(text);
+        let whole: serde_json::Value = serde_json::from_str(text).unwrap();
+        for path in [
+            &["verb"][..],
+            &["objectRef", "name"],
+            &["objectRef", "resource"],
+            &["extra", "k"],
+            &["extra", "j"],
+            &["user", "username"],
+            &["user", "groups"],
+            &["stage"],
+        ] {
+            let want = path.iter().try_fold(&whole, |v, k| v.get(k));
+            assert_eq!(
+                root.path(path).map(JsonRef::to_value),
+                want.cloned(),
+                "{path:?}"
+            );
+        }
+        let image = root
+            .path(&["requestObject", "spec", "containers"])
+            .and_then(|c| c.item(0))
+            .and_then(|c| c.get("image"));
+        assert_eq!(image.and_then(JsonRef::as_str), Some("j"));
     }
 
     #[test]
