@@ -29,7 +29,7 @@ impl RuleBits {
     fn full(rules: usize) -> RuleBits {
         let mut bits = RuleBits(vec![u64::MAX; rules.div_ceil(64)].into_boxed_slice());
         if let Some(last) = bits.0.last_mut()
-            && rules % 64 != 0
+            && !rules.is_multiple_of(64)
         {
             *last = (1 << (rules % 64)) - 1;
         }
