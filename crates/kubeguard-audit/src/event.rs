@@ -258,16 +258,45 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 /// Nanoseconds since the epoch as RFC 3339 UTC with nine fractional digits.
 #[must_use]
 pub fn format_time(ns: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ns))
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let (y, mo, d) = (t.year(), u8::from(t.month()), t.day());
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.nanosecond()
-    )
+    let (seconds, nanos) = (ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000));
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let mut out = String::with_capacity(30);
+    let mut push = |n: i64, width: u32, after: char| {
+        for place in (0..width).rev() {
+            let digit = (n / 10i64.pow(place)) % 10;
+            out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+        }
+        out.push(after);
+    };
+    push(year, 4, '-');
+    push(month, 2, '-');
+    push(day, 2, 'T');
+    push(second_of_day / 3600, 2, ':');
+    push(second_of_day / 60 % 60, 2, ':');
+    push(second_of_day % 60, 2, '.');
+    push(nanos, 9, 'Z');
+    out
+}
+
+/// The date `days` after 1970-01-01 in the proleptic Gregorian calendar
+/// (the inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// The size of `value` written as compact JSON.
@@ -374,6 +403,35 @@ mod tests {
                 assert_eq!(parse_utc_time(t.as_bytes()), slow(&t), "{t}");
                 assert!(parse_utc_time(t.as_bytes()).is_some(), "{t}");
             }
+        }
+    }
+
+    #[test]
+    fn times_are_written_as_the_time_crate_gives_them() {
+        let slow = |ns: i64| {
+            let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ns)).unwrap();
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.nanosecond()
+            )
+        };
+        // Both ends of what i64 nanoseconds hold, the epoch, and a day
+        // every 37 days and 3,001 seconds in between (leap days, centuries).
+        let mut ns = i64::MIN;
+        let mut times = vec![i64::MIN, -1, 0, 1, i64::MAX];
+        while let Some(next) = ns.checked_add(37 * 86_400_000_000_000 + 3_001_000_000_007) {
+            times.push(next);
+            ns = next;
+        }
+        for ns in times {
+            assert_eq!(format_time(ns), slow(ns), "{ns}");
+            assert_eq!(parse_time(&format_time(ns)), Some(ns), "{ns}");
         }
     }
 

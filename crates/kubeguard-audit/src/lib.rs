@@ -26,6 +26,7 @@ mod engine;
 pub mod event;
 pub mod fields;
 mod index;
+pub mod json_text;
 mod loader;
 mod priority;
 pub mod projection;

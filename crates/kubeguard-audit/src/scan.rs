@@ -10,23 +10,11 @@
 //! what it returns is always what the `serde_json` path returns.
 
 use crate::doc::{Doc, JsonRef, Kind, Span};
+use crate::json_text::plain_run;
 use crate::projection::{Projection, event_field, is_known};
 
 /// Nesting deeper than this is left to `serde_json` (its own limit is 128).
 const MAX_DEPTH: usize = 100;
-
-/// Bytes that end the plain run of a string: `"`, `\` and control characters.
-static STOPS: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
 
 /// A [`Projection`] laid out for the scan: each object's kept keys in a
 /// short list matched by length first, quicker than a map for the few
@@ -186,34 +174,6 @@ pub(crate) fn event(text: &str, plan: &Plan, doc: &mut Doc) -> Option<Vec<String
     }
     unknown.sort_unstable();
     Some(unknown)
-}
-
-/// Where the plain run of a string starting at `i` ends: at the first
-/// `"`, `\\` or control character (or the end), found eight bytes at a
-/// time. A byte it stops at wrongly would only send the line to
-/// `serde_json`: the caller checks the byte.
-fn plain_run(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = u64::MAX / 255;
-    const HIGH: u64 = ONES << 7;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let c = u64::from_le_bytes(word);
-        let control = c.wrapping_sub(ONES * 0x20) & !c;
-        let q = c ^ (ONES * u64::from(b'"'));
-        let quote = q.wrapping_sub(ONES) & !q;
-        let e = c ^ (ONES * u64::from(b'\\'));
-        let escape = e.wrapping_sub(ONES) & !e;
-        let hit = (control | quote | escape) & HIGH;
-        if hit != 0 {
-            return i + (hit.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while b.get(i).is_some_and(|&c| !STOPS[usize::from(c)]) {
-        i += 1;
-    }
-    i
 }
 
 struct Scanner<'t> {
@@ -651,18 +611,6 @@ mod tests {
         ] {
             agrees(text, false);
             assert!(parse_with_serde(text, &projection()).is_err(), "{text}");
-        }
-    }
-
-    #[test]
-    fn plain_runs_end_at_the_first_quote_escape_or_control_character() {
-        let text = "abcdefgh\u{e9}ijklmnop\"q\\r\ts\u{7f}\u{1f}";
-        let b = text.as_bytes();
-        for start in 0..b.len() {
-            let slow = (start..b.len())
-                .find(|&i| STOPS[usize::from(b[i])])
-                .unwrap_or(b.len());
-            assert_eq!(plain_run(b, start), slow, "from {start}");
         }
     }
 

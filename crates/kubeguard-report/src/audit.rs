@@ -5,6 +5,7 @@
 
 use kubeguard_audit::Alert;
 use kubeguard_audit::event::format_time;
+use kubeguard_audit::json_text::write_string;
 use kubeguard_core::Diagnostic;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,31 +22,33 @@ pub enum AuditFormat {
     Jsonl,
 }
 
-/// An alert as written in JSON.
-#[derive(Serialize)]
-struct AlertJson<'a> {
-    rule: &'a str,
-    priority: &'a str,
-    output: &'a str,
-    time: String,
-    #[serde(rename = "auditID")]
-    audit_id: Option<&'a str>,
-    tags: &'a [String],
-    source: &'a str,
-}
-
-impl<'a> AlertJson<'a> {
-    fn of(alert: &'a Alert<'_>) -> Self {
-        AlertJson {
-            rule: &alert.rule.name,
-            priority: alert.rule.priority.as_str(),
-            output: &alert.output,
-            time: format_time(alert.time_ns),
-            audit_id: alert.audit_id.as_deref(),
-            tags: &alert.rule.tags,
-            source: &alert.rule.source,
-        }
+/// Appends an alert as one compact JSON object:
+/// `{"rule", "priority", "output", "time", "auditID", "tags", "source"}`,
+/// strings escaped as `serde_json` escapes them.
+fn alert_json(out: &mut Vec<u8>, alert: &Alert<'_>) {
+    out.extend_from_slice(b"{\"rule\":");
+    write_string(out, &alert.rule.name);
+    out.extend_from_slice(b",\"priority\":");
+    write_string(out, alert.rule.priority.as_str());
+    out.extend_from_slice(b",\"output\":");
+    write_string(out, &alert.output);
+    out.extend_from_slice(b",\"time\":");
+    write_string(out, &format_time(alert.time_ns));
+    out.extend_from_slice(b",\"auditID\":");
+    match &alert.audit_id {
+        Some(id) => write_string(out, id),
+        None => out.extend_from_slice(b"null"),
     }
+    out.extend_from_slice(b",\"tags\":[");
+    for (i, tag) in alert.rule.tags.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_string(out, tag);
+    }
+    out.extend_from_slice(b"],\"source\":");
+    write_string(out, &alert.rule.source);
+    out.push(b'}');
 }
 
 /// What a scan counted.
@@ -75,6 +78,8 @@ pub struct AuditWriter<W: Write> {
     out: W,
     format: AuditFormat,
     first: bool,
+    /// One alert's JSON, written at once.
+    line: Vec<u8>,
 }
 
 impl<W: Write> AuditWriter<W> {
@@ -90,6 +95,7 @@ impl<W: Write> AuditWriter<W> {
             out,
             format,
             first: true,
+            line: Vec::with_capacity(1024),
         })
     }
 
@@ -107,15 +113,19 @@ impl<W: Write> AuditWriter<W> {
                 alert.output
             )?,
             AuditFormat::Json => {
+                self.line.clear();
                 if !self.first {
-                    self.out.write_all(b",")?;
+                    self.line.push(b',');
                 }
-                self.out.write_all(b"\n  ")?;
-                serde_json::to_writer(&mut self.out, &AlertJson::of(alert))?;
+                self.line.extend_from_slice(b"\n  ");
+                alert_json(&mut self.line, alert);
+                self.out.write_all(&self.line)?;
             }
             AuditFormat::Jsonl => {
-                serde_json::to_writer(&mut self.out, &AlertJson::of(alert))?;
-                self.out.write_all(b"\n")?;
+                self.line.clear();
+                alert_json(&mut self.line, alert);
+                self.line.push(b'\n');
+                self.out.write_all(&self.line)?;
             }
         }
         self.first = false;
