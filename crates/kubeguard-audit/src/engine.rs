@@ -343,7 +343,7 @@ impl<'r, 'e> State<'r, 'e> {
     }
 
     fn render(&mut self, parts: &[Part]) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(256);
         for p in parts {
             match p {
                 Part::Text(t) => out.push_str(t),

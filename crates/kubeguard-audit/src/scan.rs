@@ -73,13 +73,19 @@ impl Plan {
         }
     }
 
-    /// The number of `key`, at `place` in this plan, as a field of an
-    /// audit event.
-    fn event_field(&self, key: &str, place: Option<usize>) -> Option<u8> {
-        match (self, place) {
-            (Plan::Keys(keys), Some(i)) => keys[i].event_field,
-            _ => event_field(key),
-        }
+    /// At the top of an event: the number of `key` as a field of an audit
+    /// event, and its plan as [`child`](Self::child) gives it (a field
+    /// found by its number, any other key by its name).
+    fn top_child(&self, key: &str) -> (Option<u8>, Option<(Option<usize>, &Plan)>) {
+        let field = event_field(key);
+        let child = match (self, field) {
+            (Plan::Keys(keys), Some(_)) => keys
+                .iter()
+                .position(|m| m.event_field == field)
+                .map(|i| (Some(i), &keys[i].plan)),
+            _ => self.child(key.as_bytes()),
+        };
+        (field, child)
     }
 }
 
@@ -137,8 +143,7 @@ pub(crate) fn event(text: &str, plan: &Plan, doc: &mut Doc) -> Option<Vec<String
             if key == "items" {
                 return None;
             }
-            let child = plan.child(key.as_bytes());
-            let field = plan.event_field(key, child.and_then(|(place, _)| place));
+            let (field, child) = plan.top_child(key);
             if field.is_none() {
                 if key == "timestamp" {
                     timestamp = true;
@@ -241,6 +246,7 @@ impl<'t> Scanner<'t> {
 
     /// A string at the cursor (at its `"`), checked: the range of its
     /// contents and whether it has escapes.
+    #[inline(always)]
     fn string(&mut self) -> Option<(usize, usize, bool)> {
         self.i += 1;
         let start = self.i;
