@@ -1,13 +1,14 @@
 //! The quick path of a projected parse: one pass over the bytes of a line
 //! that checks the JSON as it goes, steps over the parts the projection
-//! does not keep without building anything, and builds the kept parts as
-//! `serde_json` values. It gives up (returns `None`) on anything it does
-//! not handle exactly as `serde_json` does — any syntax error, an escaped
-//! key, a kept number that is not a small integer, a kept string whose
-//! escapes do not decode, deep nesting, a value that is not one object,
-//! an `EventList` — and the caller then parses the line with `serde_json`
-//! ([`crate::projection::parse`]), which decides and words the error. So
-//! what it returns is always what the `serde_json` path returns.
+//! does not keep without building anything, and lays the kept parts out
+//! in a [`Doc`] pointing into the line. It gives up (returns `None`) on
+//! anything it does not handle exactly as `serde_json` does — any syntax
+//! error, an escaped key, a kept number that is not a small integer, a
+//! kept string whose escapes do not decode, deep nesting, a value that is
+//! not one object, an `EventList` — and the caller then parses the line
+//! with `serde_json` ([`crate::projection::parse`]), which decides and
+//! words the error. So what it keeps always reads as what the
+//! `serde_json` path returns.
 
 use crate::doc::{Doc, JsonRef, Kind, Span};
 use crate::json_text::plain_run;
