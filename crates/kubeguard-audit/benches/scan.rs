@@ -9,7 +9,7 @@
 
 use divan::{Bencher, black_box};
 use kubeguard_audit::reader::{ReadOptions, ReadStats, read_stream, read_stream_projected};
-use kubeguard_audit::{Priority, RuleSet, load_rules};
+use kubeguard_audit::{EventView, Priority, RuleSet, load_rules};
 
 mod stream;
 
@@ -38,30 +38,44 @@ fn upstream() -> RuleSet {
 /// in events.
 #[divan::bench]
 fn upstream_rules(bencher: Bencher) {
+    evaluate_stream(bencher, true);
+}
+
+/// Reads `text` (projected on the rules' projection, or whole) and
+/// evaluates every event; the number of alerts.
+fn alerts(set: &RuleSet, text: &str, projected: bool) -> usize {
+    let mut stats = ReadStats::default();
+    let mut alerts = 0usize;
+    let mut evaluate = |ev: EventView<'_>| {
+        set.evaluate(ev, Priority::Debug, &mut |a| {
+            alerts += black_box(a.output.len()).min(1);
+        });
+    };
+    let opts = ReadOptions::default();
+    let read = if projected {
+        read_stream_projected(
+            text.as_bytes(),
+            "bench",
+            &opts,
+            set.projection(),
+            &mut stats,
+            &mut evaluate,
+        )
+    } else {
+        read_stream(text.as_bytes(), "bench", &opts, &mut stats, &mut evaluate)
+    };
+    read.unwrap();
+    assert_eq!(stats.events as usize, EVENTS);
+    alerts
+}
+
+/// The upstream rules over the generated stream, read projected or whole.
+fn evaluate_stream(bencher: Bencher, projected: bool) {
     let set = upstream();
-    let projection = set.projection().clone();
     let text = stream::stream(EVENTS);
     bencher
         .counter(divan::counter::ItemsCount::new(EVENTS))
-        .bench(|| {
-            let mut stats = ReadStats::default();
-            let mut alerts = 0usize;
-            read_stream_projected(
-                text.as_bytes(),
-                "bench",
-                &ReadOptions::default(),
-                &projection,
-                &mut stats,
-                &mut |ev| {
-                    set.evaluate(ev, Priority::Debug, &mut |a| {
-                        alerts += black_box(a.output.len()).min(1)
-                    });
-                },
-            )
-            .unwrap();
-            assert_eq!(stats.events as usize, EVENTS);
-            alerts
-        });
+        .bench(|| alerts(&set, &text, projected));
 }
 
 /// Reading and parsing alone, to show what the rules cost on top.
@@ -90,26 +104,5 @@ fn read_only(bencher: Bencher) {
 /// show what projecting saves.
 #[divan::bench]
 fn upstream_rules_whole_events(bencher: Bencher) {
-    let set = upstream();
-    let text = stream::stream(EVENTS);
-    bencher
-        .counter(divan::counter::ItemsCount::new(EVENTS))
-        .bench(|| {
-            let mut stats = ReadStats::default();
-            let mut alerts = 0usize;
-            read_stream(
-                text.as_bytes(),
-                "bench",
-                &ReadOptions::default(),
-                &mut stats,
-                &mut |ev| {
-                    set.evaluate(ev, Priority::Debug, &mut |a| {
-                        alerts += black_box(a.output.len()).min(1)
-                    });
-                },
-            )
-            .unwrap();
-            assert_eq!(stats.events as usize, EVENTS);
-            alerts
-        });
+    evaluate_stream(bencher, false);
 }
