@@ -64,15 +64,6 @@ impl<'e> EventView<'e> {
     pub fn audit_id(&self) -> Option<&'e str> {
         self.json.get("auditID").and_then(JsonRef::as_str)
     }
-
-    /// The event as an owned value (its projected part, when projected).
-    #[must_use]
-    pub fn to_event(&self) -> Event {
-        Event {
-            json: self.json.to_value(),
-            time_ns: self.time_ns,
-        }
-    }
 }
 
 /// The one event object read from `line` into `json` (a scanned doc),

@@ -8,7 +8,7 @@
 
 use crate::doc::JsonRef;
 use crate::event::{EventView, format_time};
-use crate::projection::Projection;
+use crate::projection::{Projection, pointer_tokens};
 use std::borrow::Cow;
 
 /// The values a field extracts from one event.
@@ -122,9 +122,9 @@ enum Kind {
     TargetPodName,
     /// Never in an audit event (the plugin fills it from its configuration).
     Unavailable,
-    /// The value at a JSON pointer: the pointer and its unescaped tokens
-    /// (`None` when it selects nothing).
-    JsonValue(String, Option<Vec<String>>),
+    /// The value at a JSON pointer, as its unescaped tokens (`None` when
+    /// it selects nothing).
+    JsonValue(Option<Vec<String>>),
     JsonObject,
     RawTime,
     Time,
@@ -450,30 +450,12 @@ fn lookup(name: &str, arg: Option<&str>) -> Option<(Kind, bool, ArgUse)> {
         "ka.req.pod.volumes.hostpath" => Kind::VolumeHostPath,
         "ka.req.pod.volumes.flexvolume_driver" => Kind::FlexVolumeDriver,
         "ka.req.pod.volumes.volume_type" => Kind::VolumeType,
-        "jevt.value" | "json.value" => {
-            let tokens = pointer_tokens(&arg);
-            Kind::JsonValue(arg, tokens)
-        }
+        "jevt.value" | "json.value" => Kind::JsonValue(pointer_tokens(&arg)),
         "jevt.obj" | "json.obj" => Kind::JsonObject,
         "jevt.rawtime" | "json.rawtime" => Kind::RawTime,
         _ => Kind::Time,
     };
     Some((kind, *is_list, *uses))
-}
-
-/// The unescaped tokens of an RFC 6901 pointer (`~1` is `/`, `~0` is
-/// `~`); `None` when it is not a pointer (no leading `/`). The empty
-/// pointer has no tokens: it is the whole event.
-fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
-    if pointer.is_empty() {
-        return Some(Vec::new());
-    }
-    let rest = pointer.strip_prefix('/')?;
-    Some(
-        rest.split('/')
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
-            .collect(),
-    )
 }
 
 /// A list of values, missing when empty.
@@ -508,9 +490,13 @@ impl Field {
             | Kind::VolumeType => spec(p, "volumes"),
             Kind::UriParam(_) => p.keep(&["requestURI"]),
             Kind::TargetPodName => p.keep(&["objectRef"]),
-            Kind::JsonValue(pointer, _) => p.keep_pointer(pointer),
+            Kind::JsonValue(Some(tokens)) => p.keep(tokens),
             Kind::JsonObject => *p = Projection::All,
-            Kind::SubjectHasName | Kind::Unavailable | Kind::RawTime | Kind::Time => {}
+            Kind::JsonValue(None)
+            | Kind::SubjectHasName
+            | Kind::Unavailable
+            | Kind::RawTime
+            | Kind::Time => {}
         }
     }
 
@@ -623,7 +609,7 @@ impl Field {
                 return oref.get("name").map(|v| Values::One(v.text()));
             }
             Kind::Unavailable => return None,
-            Kind::JsonValue(_, tokens) => {
+            Kind::JsonValue(tokens) => {
                 return json
                     .pointer(tokens.as_ref()?)
                     .map(|v| Values::One(v.text()));

@@ -63,18 +63,8 @@ impl Projection {
     /// Keeps the value at an RFC 6901 JSON pointer (`~1` is `/`, `~0` is
     /// `~`); the empty pointer is the whole event.
     pub fn keep_pointer(&mut self, pointer: &str) {
-        match pointer.strip_prefix('/') {
-            Some(rest) => {
-                let path: Vec<String> = rest
-                    .split('/')
-                    .map(|t| t.replace("~1", "/").replace("~0", "~"))
-                    .collect();
-                self.keep(&path);
-            }
-            // "" is the whole document; a pointer without a leading `/`
-            // selects nothing.
-            None if pointer.is_empty() => *self = Projection::All,
-            None => {}
+        if let Some(tokens) = pointer_tokens(pointer) {
+            self.keep(&tokens);
         }
     }
 
@@ -102,6 +92,21 @@ impl Projection {
             Projection::Keys(keys) => keys.get(key),
         }
     }
+}
+
+/// The unescaped tokens of an RFC 6901 pointer (`~1` is `/`, `~0` is
+/// `~`); `None` when it is not a pointer (no leading `/`). The empty
+/// pointer has no tokens: it is the whole event.
+pub(crate) fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
+    if pointer.is_empty() {
+        return Some(Vec::new());
+    }
+    let rest = pointer.strip_prefix('/')?;
+    Some(
+        rest.split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect(),
+    )
 }
 
 /// One audit event object parsed with a projection, or the reason the

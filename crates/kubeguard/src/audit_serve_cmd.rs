@@ -209,6 +209,18 @@ impl AlertTargets {
     }
 }
 
+/// The exit status of a server that has stopped: 0, or 2 with the error
+/// reported.
+pub(crate) fn exit_status(outcome: Result<()>) -> u8 {
+    match outcome {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("kubeguard: error: {e:#}");
+            2
+        }
+    }
+}
+
 /// Runs `body` on a new tokio runtime in its own thread while this thread,
 /// which owns standard output, writes the alert lines it is handed (until
 /// every sender is dropped).
@@ -314,9 +326,5 @@ pub fn run(args: &ServeArgs, stdout: &mut dyn Write) -> Result<u8> {
         tracing::info!("stopped");
         Ok(())
     });
-    if let Err(e) = outcome {
-        eprintln!("kubeguard: error: {e:#}");
-        return Ok(2);
-    }
-    Ok(0)
+    Ok(exit_status(outcome))
 }

@@ -2,7 +2,9 @@
 //! stores in NATS JetStream.
 
 use crate::audit_select::RuleChoiceArgs;
-use crate::audit_serve_cmd::{AlertTargets, load_rule_set, parse_alertmanager, run_beside_stdout};
+use crate::audit_serve_cmd::{
+    AlertTargets, exit_status, load_rule_set, parse_alertmanager, run_beside_stdout,
+};
 use crate::serving::init_logging;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -141,9 +143,5 @@ pub fn run(args: &WorkerArgs, stdout: &mut dyn Write) -> Result<u8> {
         tracing::info!("stopped");
         Ok(())
     });
-    if let Err(e) = outcome {
-        eprintln!("kubeguard: error: {e:#}");
-        return Ok(2);
-    }
-    Ok(0)
+    Ok(exit_status(outcome))
 }
